@@ -1,0 +1,268 @@
+#include "appendlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+
+struct ctx_appendlog {
+	char *dir;
+	char *path; /* DIR/events.jsonl */
+	int fd, lockfd;
+	off_t max_bytes;
+	int keep;
+};
+
+int
+ctx_appendlog_mkdirs(const char *dir, mode_t mode)
+{
+	char *p = strdup(dir);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			int err = -errno;
+			free(p);
+			return err;
+		}
+		if ((*s = c) == '\0')
+			break;
+	}
+	free(p);
+	return 0;
+}
+
+static int
+open_log(struct ctx_appendlog *l)
+{
+	int fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = fd;
+	return 0;
+}
+
+struct ctx_appendlog *
+ctx_appendlog_open(const char *dir, off_t max_bytes, int keep, int *err)
+{
+	struct ctx_appendlog *l = calloc(1, sizeof *l);
+	struct ctx_buf lock = { 0 }, path = { 0 };
+
+	*err = -ENOMEM;
+	if (!l || ctx_buf_adds(&lock, dir) | ctx_buf_adds(&lock, "/events.lock") ||
+	    ctx_buf_adds(&path, dir) | ctx_buf_adds(&path, "/events.jsonl") || !(l->dir = strdup(dir)))
+		goto fail;
+	l->fd = l->lockfd = -1;
+	l->path = path.data;
+	path.data = NULL;
+	l->max_bytes = max_bytes;
+	l->keep = keep;
+	if ((*err = ctx_appendlog_mkdirs(dir, 0700)) < 0)
+		goto fail;
+	if ((l->lockfd = open(lock.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		*err = -errno;
+		goto fail;
+	}
+	if ((*err = open_log(l)) < 0)
+		goto fail;
+	ctx_buf_free(&lock);
+	return l;
+fail:
+	ctx_buf_free(&lock);
+	ctx_buf_free(&path);
+	ctx_appendlog_free(l);
+	return NULL;
+}
+
+void
+ctx_appendlog_free(struct ctx_appendlog *l)
+{
+	if (!l)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->lockfd >= 0)
+		close(l->lockfd);
+	free(l->path);
+	free(l->dir);
+	free(l);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig; /* only there to interrupt flock() */
+}
+
+int
+ctx_appendlog_lock(struct ctx_appendlog *l, int timeout_ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old_sa;
+	struct itimerval tick = { { 0, 20000 }, { 0, 20000 } }, old_tick;
+	int64_t deadline = ctx_clock_ms() + timeout_ms;
+	int rc = -ETIMEDOUT;
+
+	if (flock(l->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return -errno;
+	if (timeout_ms <= 0)
+		return -EWOULDBLOCK;
+	/* A blocking flock() is woken in the kernel's order as the lock frees: fairer and
+	 * faster under contention than polling. A periodic SIGALRM (no SA_RESTART) bounds it;
+	 * periodic, so a tick lost just before flock() is entered only delays by one tick. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old_sa);
+	setitimer(ITIMER_REAL, &tick, &old_tick);
+	for (;;) {
+		if (flock(l->lockfd, LOCK_EX) == 0) {
+			rc = 0;
+			break;
+		}
+		if (errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		if (ctx_clock_ms() >= deadline)
+			break;
+	}
+	setitimer(ITIMER_REAL, &old_tick, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	return rc;
+}
+
+void
+ctx_appendlog_unlock(struct ctx_appendlog *l)
+{
+	flock(l->lockfd, LOCK_UN);
+}
+
+static int
+rotated_name(const struct ctx_appendlog *l, int k, struct ctx_buf *b)
+{
+	b->len = 0;
+	return ctx_buf_addf(b, "%s/events.%d.jsonl", l->dir, k);
+}
+
+/* events.jsonl -> events.1.jsonl -> ... -> events.K.jsonl (the old K is replaced). */
+static int
+rotate(struct ctx_appendlog *l)
+{
+	struct ctx_buf from = { 0 }, to = { 0 };
+	int err = 0;
+
+	for (int k = l->keep; k >= 2 && !err; k--) {
+		if (rotated_name(l, k - 1, &from) < 0 || rotated_name(l, k, &to) < 0)
+			err = -ENOMEM;
+		else if (rename(from.data, to.data) < 0 && errno != ENOENT)
+			err = -errno;
+	}
+	if (!err && l->keep >= 1) {
+		if (rotated_name(l, 1, &to) < 0)
+			err = -ENOMEM;
+		else if (rename(l->path, to.data) < 0 && errno != ENOENT)
+			err = -errno;
+	} else if (!err && unlink(l->path) < 0 && errno != ENOENT) {
+		err = -errno;
+	}
+	ctx_buf_free(&from);
+	ctx_buf_free(&to);
+	return err ? err : open_log(l);
+}
+
+/* Reopen events.jsonl when our descriptor no longer names it (another writer rotated). */
+static int
+follow_rotation(struct ctx_appendlog *l)
+{
+	struct stat fs, ps;
+
+	if (fstat(l->fd, &fs) < 0)
+		return -errno;
+	if (stat(l->path, &ps) == 0 && ps.st_ino == fs.st_ino && ps.st_dev == fs.st_dev)
+		return 0;
+	return open_log(l);
+}
+
+/* Write all of p[0, n) at the end; on failure truncate back to `size`. */
+static int
+write_whole(int fd, const char *p, size_t n, off_t size)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int err = w < 0 ? -errno : -EIO;
+			if (ftruncate(fd, size) < 0 && err == 0)
+				err = -errno;
+			return err;
+		}
+		off += (size_t)w; /* a short write is continued: a failure then says why */
+	}
+	return 0;
+}
+
+int
+ctx_appendlog_append(struct ctx_appendlog *l, const char *buf, size_t len, size_t *done)
+{
+	struct stat st;
+	int err;
+
+	*done = 0;
+	if ((err = follow_rotation(l)) < 0)
+		return err;
+	if (fstat(l->fd, &st) < 0)
+		return -errno;
+	off_t size = st.st_size;
+	size_t pos = 0;
+	while (pos < len) {
+		size_t end = len;
+		if (l->max_bytes > 0) {
+			/* The longest run of whole lines that keeps the file within max_bytes. */
+			end = pos;
+			for (;;) {
+				const char *nl = memchr(buf + end, '\n', len - end);
+				size_t next = nl ? (size_t)(nl - buf) + 1 : len;
+				if (end > pos && size + (off_t)(next - pos) > l->max_bytes)
+					break;
+				if (end == pos && size > 0 && size + (off_t)(next - pos) > l->max_bytes)
+					break;
+				end = next;
+				if (end == len)
+					break;
+			}
+			if (end == pos) {
+				if ((err = rotate(l)) < 0)
+					return err;
+				size = 0;
+				continue;
+			}
+		}
+		if ((err = write_whole(l->fd, buf + pos, end - pos, size)) < 0)
+			return err;
+		size += (off_t)(end - pos);
+		pos = end;
+		*done = pos;
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* appendlog: the event log on disk. Whole lines are appended with write(2) to a descriptor
+ * opened O_APPEND, under an exclusive flock(2) on a stable lock file beside the log, so that
+ * concurrent writers never interleave or tear a line; the log is rotated by size under the
+ * same lock; a failed or short write is truncated back so the log always ends in a whole line.
+ *
+ * Files in DIR: events.jsonl (the live log), events.1.jsonl ... events.K.jsonl (older,
+ * 1 the newest), events.lock (never rotated). DIR is created mode 0700, files 0600. */
+#ifndef CTX_APPENDLOG_H
+#define CTX_APPENDLOG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct ctx_appendlog;
+
+/* Open (creating DIR and its parents as needed) the log in dir. max_bytes > 0 rotates
+ * before events.jsonl would grow past it; keep is the number of rotated files kept.
+ * Returns the log, to be freed with ctx_appendlog_free, or NULL with *err a negative errno. */
+struct ctx_appendlog *ctx_appendlog_open(const char *dir, off_t max_bytes, int keep, int *err);
+
+/* Take the lock. timeout_ms == 0: try once, -EWOULDBLOCK if another writer holds it;
+ * timeout_ms > 0: wait at most that long, -ETIMEDOUT after. Returns 0 or a negative errno.
+ * Waiting uses SIGALRM ticks (its handler and the real-time timer are restored after):
+ * call it from a single-threaded program. */
+int ctx_appendlog_lock(struct ctx_appendlog *l, int timeout_ms);
+void ctx_appendlog_unlock(struct ctx_appendlog *l);
+
+/* Append buf[0, len), whole '\n'-terminated lines, holding the lock. Rotates as needed
+ * between lines. Returns 0, or a negative errno when a write failed: the file is then
+ * truncated back to where that write started. *done is the number of leading bytes of buf
+ * that are in the log (always a whole number of lines). */
+int ctx_appendlog_append(struct ctx_appendlog *l, const char *buf, size_t len, size_t *done);
+
+/* Close the files. NULL is fine. */
+void ctx_appendlog_free(struct ctx_appendlog *l);
+
+/* mkdir -p with the given mode for the directories it creates. Returns 0 or -errno. */
+int ctx_appendlog_mkdirs(const char *dir, mode_t mode);
+
+#endif

@@ -1,0 +1,24 @@
+/* buf: a growable byte buffer, always NUL-terminated after its length. */
+#ifndef CTX_BUF_H
+#define CTX_BUF_H
+
+#include <stddef.h>
+
+struct ctx_buf {
+	char *data; /* owned; NULL until the first append */
+	size_t len;
+	size_t cap;
+};
+
+/* Append n bytes / a C string / a formatted string. Return 0 or -ENOMEM (buffer unchanged). */
+int ctx_buf_add(struct ctx_buf *b, const void *p, size_t n);
+int ctx_buf_adds(struct ctx_buf *b, const char *s);
+int ctx_buf_addf(struct ctx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Make room for n more bytes without changing len. Return 0 or -ENOMEM. */
+int ctx_buf_reserve(struct ctx_buf *b, size_t n);
+/* Forget the bytes from position n on (n <= len). */
+void ctx_buf_truncate(struct ctx_buf *b, size_t n);
+/* Release the storage; the buffer is empty and reusable afterwards. */
+void ctx_buf_free(struct ctx_buf *b);
+
+#endif

@@ -1,0 +1,370 @@
+#include "json.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct parser {
+	struct ctx_arena *a;
+	const char *start, *p, *end;
+	int depth;
+};
+
+struct ctx_json *
+ctx_json_new(struct ctx_arena *a, enum ctx_json_type t, const char *s, size_t len)
+{
+	struct ctx_json *v = ctx_arena_alloc(a, sizeof *v);
+
+	if (v)
+		*v = (struct ctx_json){ .type = t, .str = s, .len = len };
+	return v;
+}
+
+struct ctx_json *
+ctx_json_get(const struct ctx_json *obj, const char *key)
+{
+	if (!obj || obj->type != CTX_JSON_OBJECT)
+		return NULL;
+	size_t n = strlen(key);
+	for (struct ctx_json *m = obj->child; m; m = m->next)
+		if (m->key_len == n && memcmp(m->key, key, n) == 0)
+			return m;
+	return NULL;
+}
+
+static void
+skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+		ps->p++;
+}
+
+static int
+hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+static char *
+put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xC0 | cp >> 6);
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xE0 | cp >> 12);
+		*o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*o++ = (char)(0xF0 | cp >> 18);
+		*o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+		*o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return o;
+}
+
+/* Parse a string at ps->p (the opening quote) into the arena. */
+static int
+string(struct parser *ps, const char **out, size_t *outlen)
+{
+	const char *q = ++ps->p, *end = ps->end;
+
+	/* The common case: no escape; one scan, one copy. */
+	while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	if (q >= end || (unsigned char)*q < 0x20) {
+		ps->p = q;
+		return -1;
+	}
+	if (*q == '"') {
+		*out = ctx_arena_strndup(ps->a, ps->p, (size_t)(q - ps->p));
+		*outlen = (size_t)(q - ps->p);
+		ps->p = q + 1;
+		return *out ? 0 : -1;
+	}
+	/* With escapes: the decoded text is never longer than its source. */
+	const char *close = q;
+	while (close < end && *close != '"')
+		close += *close == '\\' ? 2 : 1;
+	if (close >= end) {
+		ps->p = end;
+		return -1;
+	}
+	char *buf = ctx_arena_alloc(ps->a, (size_t)(close - ps->p) + 1), *o = buf;
+	if (!buf)
+		return -1;
+	memcpy(o, ps->p, (size_t)(q - ps->p));
+	o += q - ps->p;
+	while (q < close) {
+		if ((unsigned char)*q < 0x20) {
+			ps->p = q;
+			return -1;
+		}
+		if (*q != '\\') {
+			*o++ = *q++;
+			continue;
+		}
+		ps->p = q;
+		switch (q[1]) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			int hi = close - q >= 6 ? hex4(q + 2) : -1, lo;
+			if (hi < 0 || (hi >= 0xDC00 && hi <= 0xDFFF))
+				return -1;
+			if (hi >= 0xD800 && hi <= 0xDBFF) {
+				if (close - q < 12 || q[6] != '\\' || q[7] != 'u' || (lo = hex4(q + 8)) < 0xDC00 ||
+				    lo > 0xDFFF)
+					return -1;
+				o = put_utf8(o, 0x10000 + (((unsigned)hi - 0xD800) << 10) + ((unsigned)lo - 0xDC00));
+				q += 12;
+			} else {
+				o = put_utf8(o, (unsigned)hi);
+				q += 6;
+			}
+			continue;
+		}
+		default:
+			return -1;
+		}
+		q += 2;
+	}
+	*o = '\0';
+	*out = buf;
+	*outlen = (size_t)(o - buf);
+	ps->p = close + 1;
+	return 0;
+}
+
+static bool
+digit(const struct parser *ps, const char *q)
+{
+	return q < ps->end && *q >= '0' && *q <= '9';
+}
+
+static struct ctx_json *
+number(struct parser *ps)
+{
+	const char *q = ps->p;
+
+	if (q < ps->end && *q == '-')
+		q++;
+	if (!digit(ps, q))
+		return ps->p = q, NULL;
+	if (*q == '0')
+		q++;
+	else
+		while (digit(ps, q))
+			q++;
+	if (q < ps->end && *q == '.') {
+		if (!digit(ps, ++q))
+			return ps->p = q, NULL;
+		while (digit(ps, q))
+			q++;
+	}
+	if (q < ps->end && (*q == 'e' || *q == 'E')) {
+		q++;
+		if (q < ps->end && (*q == '+' || *q == '-'))
+			q++;
+		if (!digit(ps, q))
+			return ps->p = q, NULL;
+		while (digit(ps, q))
+			q++;
+	}
+	const char *s = ctx_arena_strndup(ps->a, ps->p, (size_t)(q - ps->p));
+	struct ctx_json *v = s ? ctx_json_new(ps->a, CTX_JSON_NUMBER, s, (size_t)(q - ps->p)) : NULL;
+	if (v)
+		ps->p = q;
+	return v;
+}
+
+static struct ctx_json *value(struct parser *ps);
+
+static struct ctx_json *
+container(struct parser *ps, enum ctx_json_type t)
+{
+	char close = t == CTX_JSON_OBJECT ? '}' : ']';
+	struct ctx_json *c = ctx_json_new(ps->a, t, NULL, 0), **tail;
+
+	if (!c || ++ps->depth > CTX_JSON_MAX_DEPTH)
+		return NULL;
+	tail = &c->child;
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		ps->depth--;
+		return c;
+	}
+	for (;;) {
+		const char *key = NULL;
+		size_t key_len = 0;
+		if (t == CTX_JSON_OBJECT) {
+			if (ps->p >= ps->end || *ps->p != '"' || string(ps, &key, &key_len) < 0)
+				return NULL;
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p != ':')
+				return NULL;
+			ps->p++;
+			skip_ws(ps);
+		}
+		struct ctx_json *v = value(ps);
+		if (!v)
+			return NULL;
+		v->key = key;
+		v->key_len = key_len;
+		*tail = v;
+		tail = &v->next;
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			skip_ws(ps);
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == close) {
+			ps->p++;
+			ps->depth--;
+			return c;
+		}
+		return NULL;
+	}
+}
+
+static struct ctx_json *
+literal(struct parser *ps, const char *word, enum ctx_json_type t)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+		return NULL;
+	ps->p += n;
+	return ctx_json_new(ps->a, t, NULL, 0);
+}
+
+static struct ctx_json *
+value(struct parser *ps)
+{
+	if (ps->p >= ps->end)
+		return NULL;
+	switch (*ps->p) {
+	case '{': return container(ps, CTX_JSON_OBJECT);
+	case '[': return container(ps, CTX_JSON_ARRAY);
+	case 't': return literal(ps, "true", CTX_JSON_TRUE);
+	case 'f': return literal(ps, "false", CTX_JSON_FALSE);
+	case 'n': return literal(ps, "null", CTX_JSON_NULL);
+	case '"': {
+		const char *s;
+		size_t n;
+		if (string(ps, &s, &n) < 0)
+			return NULL;
+		return ctx_json_new(ps->a, CTX_JSON_STRING, s, n);
+	}
+	default: return number(ps);
+	}
+}
+
+struct ctx_json *
+ctx_json_parse(struct ctx_arena *a, const char *s, size_t len, size_t *err_off)
+{
+	struct parser ps = { a, s, s, s + len, 0 };
+	struct ctx_json *v;
+
+	skip_ws(&ps);
+	v = value(&ps);
+	if (v) {
+		skip_ws(&ps);
+		if (ps.p == ps.end)
+			return v;
+	}
+	*err_off = (size_t)(ps.p - s);
+	return NULL;
+}
+
+int
+ctx_json_write_string(struct ctx_buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	if (ctx_buf_reserve(out, len + 2) < 0)
+		return -ENOMEM;
+	out->data[out->len++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (ctx_buf_add(out, s + run, i - run) < 0)
+			return -ENOMEM;
+		run = i + 1;
+		char esc[7] = { '\\', 0 };
+		size_t n = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		if (ctx_buf_add(out, esc, n) < 0)
+			return -ENOMEM;
+	}
+	if (ctx_buf_add(out, s + run, len - run) < 0 || ctx_buf_add(out, "\"", 1) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+ctx_json_write(struct ctx_buf *out, const struct ctx_json *v)
+{
+	switch (v->type) {
+	case CTX_JSON_NULL: return ctx_buf_add(out, "null", 4);
+	case CTX_JSON_FALSE: return ctx_buf_add(out, "false", 5);
+	case CTX_JSON_TRUE: return ctx_buf_add(out, "true", 4);
+	case CTX_JSON_NUMBER: return ctx_buf_add(out, v->str, v->len);
+	case CTX_JSON_STRING: return ctx_json_write_string(out, v->str, v->len);
+	case CTX_JSON_ARRAY:
+	case CTX_JSON_OBJECT:
+		break;
+	}
+	bool obj = v->type == CTX_JSON_OBJECT;
+	if (ctx_buf_add(out, obj ? "{" : "[", 1) < 0)
+		return -ENOMEM;
+	for (const struct ctx_json *m = v->child; m; m = m->next) {
+		if (m != v->child && ctx_buf_add(out, ",", 1) < 0)
+			return -ENOMEM;
+		if (obj && (ctx_json_write_string(out, m->key, m->key_len) < 0 || ctx_buf_add(out, ":", 1) < 0))
+			return -ENOMEM;
+		if (ctx_json_write(out, m) < 0)
+			return -ENOMEM;
+	}
+	return ctx_buf_add(out, obj ? "}" : "]", 1);
+}

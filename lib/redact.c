@@ -1,0 +1,602 @@
+#include "redact.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "sha256.h"
+#include "utf8.h"
+
+#define REDACTED "[REDACTED]"
+#define FREE_TEXT_CHARS 120
+#define STRING_BYTES 1024
+#define PATH_CACHE 64
+
+/* Rule 1 in one pattern, so each string is scanned once. \K keeps what stands before the
+ * secret (the scheme of a URL, "Bearer ", "password=") out of the replaced part. */
+static const char secrets_pattern[] =
+	"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\\z)"
+	"|\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"
+	"|\\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"
+	"|\\bxox[abposr]-[A-Za-z0-9-]{8,}"
+	"|\\b(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,})"
+	"|\\bAIza[0-9A-Za-z_-]{35}"
+	"|\\beyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*"
+	"|\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^/\\s:@]+:[^/\\s@]*(?=@)"
+	"|(?<![A-Za-z0-9_./\\\\-])(?i:[A-Za-z0-9_.-]*?(?:password|passwd|secret|token|api[_-]?key"
+	"|access[_-]?key|private[_-]?key|authorization)[\"']?\\s*[:=]\\s*[\"']?)"
+	"\\K(?:(?i:bearer|basic)\\s+)?[^\\s\"'&,;]+"
+	"|(?i:\\bbearer\\s+)\\K[A-Za-z0-9._~+/=-]{8,}";
+
+static const char *const content_keys[] = {
+	"content", "text", "source", "code", "snippet", "body", "diff", "patch",
+};
+
+static const char *const free_text_keys[] = { "query", "task", "prompt", "query_preview" };
+
+struct path_memo {
+	char *path;   /* an absolute path as found, after ~ expansion */
+	char *result; /* what it is rewritten to */
+};
+
+struct ctx_redact {
+	pcre2_code *secrets;
+	pcre2_match_data *md;
+	char *root_real, *root_given, *home;
+	bool allow_pii;
+	struct path_memo memo[PATH_CACHE];
+	struct ctx_buf out, tmp; /* scratch for the string being redacted */
+};
+
+struct ctx_redact *
+ctx_redact_new(const char *root_real, const char *root_given, bool allow_pii)
+{
+	struct ctx_redact *r = calloc(1, sizeof *r);
+	const char *home = getenv("HOME");
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	if (!r)
+		return NULL;
+	r->allow_pii = allow_pii;
+	r->root_real = strdup(root_real);
+	r->root_given = root_given && strcmp(root_given, root_real) != 0 ? strdup(root_given) : NULL;
+	r->home = home && *home == '/' ? strdup(home) : NULL;
+	r->secrets = pcre2_compile((PCRE2_SPTR)secrets_pattern, PCRE2_ZERO_TERMINATED, 0,
+	    &errcode, &erroff, NULL);
+	if (!r->root_real || !r->secrets || (root_given && strcmp(root_given, root_real) != 0 &&
+	    !r->root_given)) {
+		ctx_redact_free(r);
+		return NULL;
+	}
+	pcre2_jit_compile(r->secrets, PCRE2_JIT_COMPLETE); /* without JIT it still works, slower */
+	r->md = pcre2_match_data_create_from_pattern(r->secrets, NULL);
+	if (!r->md) {
+		ctx_redact_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+ctx_redact_free(struct ctx_redact *r)
+{
+	if (!r)
+		return;
+	pcre2_match_data_free(r->md);
+	pcre2_code_free(r->secrets);
+	for (int i = 0; i < PATH_CACHE; i++) {
+		free(r->memo[i].path);
+		free(r->memo[i].result);
+	}
+	free(r->root_real);
+	free(r->root_given);
+	free(r->home);
+	ctx_buf_free(&r->out);
+	ctx_buf_free(&r->tmp);
+	free(r);
+}
+
+/* ---- keys ---- */
+
+/* Whether the lowercase text holds "pass", "secret", "token", "key" or "auth" (one pass). */
+static bool
+maybe_secret(const char *low, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = low + i;
+		size_t rest = n - i;
+		switch (*p) {
+		case 'p': if (rest >= 4 && memcmp(p, "pass", 4) == 0) return true; break;
+		case 's': if (rest >= 6 && memcmp(p, "secret", 6) == 0) return true; break;
+		case 't': if (rest >= 5 && memcmp(p, "token", 5) == 0) return true; break;
+		case 'k': if (rest >= 3 && memcmp(p, "key", 3) == 0) return true; break;
+		case 'a': if (rest >= 4 && memcmp(p, "auth", 4) == 0) return true; break;
+		}
+	}
+	return false;
+}
+
+bool
+ctx_redact_key_is_secret(const char *key)
+{
+	char low[72];
+	size_t n = 0;
+
+	/* Most keys name nothing secret: rule them out with a cheap look at the letters. */
+	for (const char *p = key; *p && n < sizeof low - 1; p++)
+		low[n++] = (char)tolower((unsigned char)*p);
+	low[n] = '\0';
+	if (!maybe_secret(low, n))
+		return false;
+
+	/* Split into lowercase words at '_', '-', '.', ' ' and lower-to-upper case changes. */
+	char words[8][32];
+	size_t nwords = 0, wl = 0;
+
+	for (const char *p = key;; p++) {
+		bool boundary = *p == '\0' || *p == '_' || *p == '-' || *p == '.' || *p == ' ' ||
+		    (p > key && islower((unsigned char)p[-1]) && isupper((unsigned char)*p));
+		if (boundary && wl > 0) {
+			words[nwords][wl] = '\0';
+			if (++nwords == 8)
+				break;
+			wl = 0;
+		}
+		if (*p == '\0')
+			break;
+		if (isalnum((unsigned char)*p) && wl < sizeof words[0] - 1)
+			words[nwords][wl++] = (char)tolower((unsigned char)*p);
+	}
+	static const char *const alone[] = {
+		"password", "passwd", "passphrase", "secret", "token", "apikey", "authorization",
+		"accesskey", "privatekey",
+	};
+	static const char *const firsts[] = { "api", "access", "private" };
+	for (size_t i = 0; i < nwords; i++) {
+		for (size_t j = 0; j < sizeof alone / sizeof *alone; j++)
+			if (strcmp(words[i], alone[j]) == 0)
+				return true;
+		if (i + 1 < nwords && strcmp(words[i + 1], "key") == 0)
+			for (size_t j = 0; j < sizeof firsts / sizeof *firsts; j++)
+				if (strcmp(words[i], firsts[j]) == 0)
+					return true;
+	}
+	return false;
+}
+
+static bool
+key_in(const char *key, const char *const *set, size_t n)
+{
+	if (!key)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(key, set[i]) == 0)
+			return true;
+	return false;
+}
+
+/* ---- rule 1: secrets ---- */
+
+/* Append s with every secret replaced. Returns 0 or -ENOMEM. */
+static int
+redact_secrets(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *out)
+{
+	size_t pos = 0, from = 0;
+
+	while (from <= len) {
+		int rc = pcre2_match(r->secrets, (PCRE2_SPTR)s, len, from, 0, r->md, NULL);
+		if (rc < 0)
+			break;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+		if (ov[1] <= ov[0]) { /* empty (cannot happen with these rules): step over */
+			from = ov[0] + 1;
+			continue;
+		}
+		if (ctx_buf_add(out, s + pos, ov[0] - pos) < 0 || ctx_buf_adds(out, REDACTED) < 0)
+			return -ENOMEM;
+		pos = from = ov[1];
+	}
+	return ctx_buf_add(out, s + pos, len - pos);
+}
+
+/* ---- rule 3: paths ---- */
+
+static bool
+is_path_end(char c)
+{
+	return c == '\0' || isspace((unsigned char)c) || strchr("\"'`)]}>,;|:", c) != NULL;
+}
+
+static bool
+may_precede_path(const char *s, size_t i)
+{
+	return i == 0 || isspace((unsigned char)s[i - 1]) || strchr("\"'`([{<=,;|", s[i - 1]);
+}
+
+/* Lexically normalise an absolute POSIX path in place: no "//", "/./", "/x/..". */
+static void
+normalize_lexically(char *p)
+{
+	char *out = p;
+	const char *in = p;
+
+	while (*in) {
+		while (*in == '/')
+			in++;
+		const char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t n = (size_t)(in - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, n);
+		out += n;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+/* The root-relative form of path if it is root or under it ("." for the root itself). */
+static const char *
+under_root(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strncmp(path, root, n) != 0)
+		return NULL;
+	if (path[n] == '\0')
+		return ".";
+	if (n == 1) /* root is "/" */
+		return path + 1;
+	return path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/* realpath() of the longest existing prefix of path, with the rest appended unresolved.
+ * Returns a new string, or NULL when nothing of it exists or on out of memory. */
+static char *
+resolve_existing(const char *path)
+{
+	char *copy = strdup(path);
+	size_t cut = strlen(path); /* copy holds path[0, cut) */
+
+	while (copy) {
+		char *real = realpath(copy, NULL);
+		if (real) {
+			struct ctx_buf b = { 0 };
+			const char *tail = path + cut;
+			if (*tail && strcmp(real, "/") == 0)
+				tail++;
+			int err = ctx_buf_adds(&b, real) | ctx_buf_adds(&b, tail);
+			free(real);
+			free(copy);
+			if (err) {
+				ctx_buf_free(&b);
+				return NULL;
+			}
+			return b.data;
+		}
+		char *slash = strrchr(copy, '/');
+		if (!slash || slash == copy)
+			break;
+		*slash = '\0';
+		cut = (size_t)(slash - copy);
+	}
+	free(copy);
+	return NULL;
+}
+
+static int
+add_external(struct ctx_buf *out, const char *full, const char *base)
+{
+	char hex[65];
+
+	ctx_sha256_hex(full, strlen(full), hex);
+	if (ctx_buf_add(out, "external/", 9) < 0 || ctx_buf_add(out, hex, 8) < 0)
+		return -ENOMEM;
+	return *base ? ctx_buf_addf(out, "-%s", base) : 0;
+}
+
+/* Rewrite one absolute POSIX path (NUL-terminated, ~ already expanded). */
+static char *
+rewrite_posix(struct ctx_redact *r, const char *abs)
+{
+	struct ctx_buf out = { 0 };
+	char *norm = strdup(abs);
+	const char *rel;
+	char *real = NULL;
+
+	if (!norm)
+		return NULL;
+	normalize_lexically(norm);
+	rel = under_root(norm, r->root_real);
+	if (!rel && r->root_given)
+		rel = under_root(norm, r->root_given);
+	if (!rel && (real = resolve_existing(norm)) != NULL)
+		rel = under_root(real, r->root_real);
+	int err = rel ? ctx_buf_adds(&out, rel) : add_external(&out, norm, strrchr(norm, '/') + 1);
+	free(real);
+	free(norm);
+	if (err < 0 || !out.data) {
+		ctx_buf_free(&out);
+		return NULL;
+	}
+	return out.data;
+}
+
+/* The rewritten form of an absolute path, remembered for the next time it is seen. */
+static const char *
+rewrite_memo(struct ctx_redact *r, const char *abs)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = abs; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	struct path_memo *m = &r->memo[h % PATH_CACHE];
+
+	if (m->path && strcmp(m->path, abs) == 0)
+		return m->result;
+	char *path = strdup(abs), *result = path ? rewrite_posix(r, abs) : NULL;
+	if (!result) {
+		free(path);
+		return NULL;
+	}
+	free(m->path);
+	free(m->result);
+	m->path = path;
+	m->result = result;
+	return result;
+}
+
+static int
+hexval(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* Length of the path-like token that starts at s[i] (one of the forms of rule 3), or 0. */
+static size_t
+path_token(const char *s, size_t len, size_t i, size_t *skip)
+{
+	const char *p = s + i;
+	size_t rest = len - i, n;
+
+	*skip = 0;
+	if (rest >= 8 && strncasecmp(p, "file:///", 8) == 0)
+		*skip = 7;
+	else if (rest >= 3 && p[0] == '~' && p[1] == '/')
+		*skip = 0;
+	else if (rest >= 4 && isalpha((unsigned char)p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/'))
+		*skip = 0;
+	else if (rest >= 2 && p[0] == '/' && p[1] != '/' && !is_path_end(p[1]))
+		*skip = 0;
+	else
+		return 0;
+	n = *skip ? *skip + 1 : (isalpha((unsigned char)p[0]) && p[1] == ':') ? 3 : 1;
+	while (n < rest && !is_path_end(p[n]))
+		n++;
+	if (n > 2 && p[n - 1] == '.' && p[n - 2] != '.' && p[n - 2] != '/')
+		n--; /* the full stop of a sentence */
+	return n;
+}
+
+/* Append the rewritten form of the token s[0, n) (skip: length of a "file://" prefix). */
+static int
+add_rewritten(struct ctx_redact *r, const char *s, size_t n, size_t skip, struct ctx_buf *out)
+{
+	struct ctx_buf abs = { 0 };
+	int err = 0;
+
+	if (s[1] == ':') { /* a Windows path cannot be inside a POSIX workspace */
+		char *full = strndup(s, n);
+		const char *base = full;
+		if (!full)
+			return -ENOMEM;
+		for (const char *q = full; *q; q++)
+			if (*q == '\\' || *q == '/')
+				base = q + 1;
+		err = add_external(out, full, base);
+		free(full);
+		return err;
+	}
+	if (s[0] == '~')
+		err = ctx_buf_adds(&abs, r->home ? r->home : "/home/~") | ctx_buf_add(&abs, s + 1, n - 1);
+	else if (skip) /* file:// URI: percent-decoded */
+		for (size_t i = skip; i < n && !err; i++) {
+			int hi, lo;
+			if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+				char c = (char)(hi * 16 + lo);
+				err = c ? ctx_buf_add(&abs, &c, 1) : 0;
+				i += 2;
+			} else {
+				err = ctx_buf_add(&abs, s + i, 1);
+			}
+		}
+	else
+		err = ctx_buf_add(&abs, s, n);
+	const char *res = err ? NULL : rewrite_memo(r, abs.data);
+	ctx_buf_free(&abs);
+	return res ? ctx_buf_adds(out, res) : -ENOMEM;
+}
+
+/* Append s with every absolute path rewritten. */
+static int
+redact_paths(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *out)
+{
+	size_t pos = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t skip, n;
+		if (!may_precede_path(s, i) || !(n = path_token(s, len, i, &skip)))
+			continue;
+		if (ctx_buf_add(out, s + pos, i - pos) < 0 || add_rewritten(r, s + i, n, skip, out) < 0)
+			return -ENOMEM;
+		pos = i + n;
+		i = pos - 1;
+	}
+	return ctx_buf_add(out, s + pos, len - pos);
+}
+
+/* ---- all string rules ---- */
+
+/* Apply rules 1, 3 and 4 to s[0, len) found under key: the result is in r->out (when
+ * *changed) or is s itself, cut to *newlen bytes. */
+static int
+redact_text(struct ctx_redact *r, const char *key, const char *s, size_t len, bool cut,
+    bool *changed, size_t *newlen)
+{
+	const char *cur = s;
+	size_t n = len;
+	int err;
+
+	ctx_buf_truncate(&r->out, 0);
+	if ((err = redact_secrets(r, s, len, &r->out)) < 0)
+		return err;
+	*changed = r->out.len != len || memcmp(r->out.data, s, len) != 0;
+	if (*changed) {
+		cur = r->out.data;
+		n = r->out.len;
+	}
+	if (!r->allow_pii && (memchr(cur, '/', n) || memchr(cur, '\\', n))) {
+		ctx_buf_truncate(&r->tmp, 0);
+		if ((err = redact_paths(r, cur, n, &r->tmp)) < 0)
+			return err;
+		if (r->tmp.len != n || memcmp(r->tmp.data, cur, n) != 0) {
+			struct ctx_buf t = r->out;
+			r->out = r->tmp;
+			r->tmp = t;
+			*changed = true;
+			cur = r->out.data;
+			n = r->out.len;
+		}
+	}
+	if (cut && key_in(key, free_text_keys, sizeof free_text_keys / sizeof *free_text_keys))
+		n = ctx_utf8_cut_chars(cur, n, FREE_TEXT_CHARS);
+	else if (cut)
+		n = ctx_utf8_cut_bytes(cur, n, STRING_BYTES);
+	*newlen = n;
+	return 0;
+}
+
+char *
+ctx_redact_string(struct ctx_redact *r, const char *key, const char *s)
+{
+	bool changed;
+	size_t n;
+
+	if (key && ctx_redact_key_is_secret(key))
+		return strdup(REDACTED);
+	if (redact_text(r, key, s, strlen(s), true, &changed, &n) < 0)
+		return NULL;
+	return strndup(changed ? r->out.data : s, n);
+}
+
+/* ---- trees ---- */
+
+/* Replace v[0, len) by the redacted text, in the arena when it changed. */
+static int
+redact_node_text(struct ctx_redact *r, struct ctx_arena *a, const char *key, const char **str,
+    size_t *len, bool cut)
+{
+	bool changed;
+	size_t n;
+	int err = redact_text(r, key, *str, *len, cut, &changed, &n);
+
+	if (err < 0)
+		return err;
+	if (changed && !(*str = ctx_arena_strndup(a, r->out.data, n)))
+		return -ENOMEM;
+	if (!changed && n < *len)
+		((char *)*str)[n] = '\0'; /* the node's text is the arena's: cut it in place */
+	*len = n;
+	return 0;
+}
+
+/* Turn v (a string or container under a content key) into {"sha256": …, "bytes": N}. */
+static int
+content_digest(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *v)
+{
+	char hex[65], num[24];
+	const char *s = v->str;
+	size_t n = v->len;
+
+	if (v->type != CTX_JSON_STRING) {
+		ctx_buf_truncate(&r->tmp, 0);
+		if (ctx_json_write(&r->tmp, v) < 0)
+			return -ENOMEM;
+		s = r->tmp.data;
+		n = r->tmp.len;
+	}
+	ctx_sha256_hex(s, n, hex);
+	int nl = snprintf(num, sizeof num, "%zu", n);
+	struct ctx_json *h = ctx_json_new(a, CTX_JSON_STRING, ctx_arena_strndup(a, hex, 12), 12);
+	struct ctx_json *b = ctx_json_new(a, CTX_JSON_NUMBER, ctx_arena_strndup(a, num, (size_t)nl), (size_t)nl);
+	if (!h || !b || !h->str || !b->str)
+		return -ENOMEM;
+	h->key = "sha256";
+	h->key_len = 6;
+	b->key = "bytes";
+	b->key_len = 5;
+	h->next = b;
+	v->type = CTX_JSON_OBJECT;
+	v->child = h;
+	v->str = NULL;
+	v->len = 0;
+	return 0;
+}
+
+static int redact_members(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *c, bool secret);
+
+static int
+redact_node(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *v, const char *key, bool secret)
+{
+	bool container = v->type == CTX_JSON_OBJECT || v->type == CTX_JSON_ARRAY;
+
+	secret = secret || (key && ctx_redact_key_is_secret(key));
+	if (!secret && (v->type == CTX_JSON_STRING || container) &&
+	    key_in(key, content_keys, sizeof content_keys / sizeof *content_keys))
+		return content_digest(r, a, v);
+	if (v->type == CTX_JSON_STRING && secret) {
+		v->str = REDACTED;
+		v->len = sizeof REDACTED - 1;
+		return 0;
+	}
+	if (v->type == CTX_JSON_STRING)
+		return redact_node_text(r, a, key, &v->str, &v->len, true);
+	return container ? redact_members(r, a, v, secret) : 0;
+}
+
+static int
+redact_members(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *c, bool secret)
+{
+	for (struct ctx_json *m = c->child; m; m = m->next) {
+		int err;
+		/* A key can hold a path or a secret too; it is never cut or hashed. */
+		if (m->key && !secret && (err = redact_node_text(r, a, NULL, &m->key, &m->key_len, false)) < 0)
+			return err;
+		/* Array elements stand under the key of their array. */
+		if ((err = redact_node(r, a, m, c->type == CTX_JSON_ARRAY ? c->key : m->key, secret)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+int
+ctx_redact_tree(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *v)
+{
+	return v ? redact_members(r, a, v, false) : 0;
+}

@@ -1,0 +1,102 @@
+#include "workspace.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "event.h"
+
+bool
+ctx_workspace_no_telemetry(void)
+{
+	const char *v = getenv("CTX_NO_TELEMETRY");
+
+	return v && strcmp(v, "1") == 0;
+}
+
+int
+ctx_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* The absolute, unresolved spelling of `given` (NULL: the current directory, as $PWD
+ * names it when $PWD is that directory). */
+static char *
+absolute_given(const char *given, const char *real)
+{
+	const char *pwd = getenv("PWD");
+	char *pwd_real = pwd && *pwd == '/' ? realpath(pwd, NULL) : NULL;
+	bool pwd_ok = pwd_real && strcmp(pwd_real, real) == 0;
+	struct ctx_buf b = { 0 };
+
+	free(pwd_real);
+	if (!given)
+		return strdup(pwd_ok ? pwd : real);
+	if (*given == '/')
+		return strdup(given);
+	char cwd[PATH_MAX];
+	const char *base = pwd && *pwd == '/' ? pwd : getcwd(cwd, sizeof cwd);
+	if (!base || ctx_buf_addf(&b, "%s/%s", base, given) < 0) {
+		ctx_buf_free(&b);
+		return strdup(real);
+	}
+	return b.data;
+}
+
+int
+ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *dir_opt,
+    const char **what)
+{
+	const char *root = root_opt ? root_opt : getenv("CTX_ROOT");
+	const char *dir = dir_opt ? dir_opt : getenv("CTX_TELEMETRY_DIR");
+	const char *run = getenv("CTX_RUN_ID");
+	struct ctx_buf b = { 0 };
+
+	memset(w, 0, sizeof *w);
+	if (root && !*root)
+		root = NULL;
+	*what = root ? root : ".";
+	if (!(w->root = realpath(root ? root : ".", NULL)))
+		return -errno;
+	w->root_given = absolute_given(root, w->root);
+	ctx_event_segment_id(w->root, w->segment_id);
+	if (dir && *dir)
+		w->dir = strdup(dir);
+	else if (ctx_buf_addf(&b, "%s/_ctx/telemetry", w->root) == 0)
+		w->dir = b.data;
+	b = (struct ctx_buf){ 0 };
+	if (run && *run)
+		w->run_id = strdup(run);
+	else if (ctx_buf_addf(&b, "run_%lld_%ld", (long long)time(NULL), (long)getpid()) == 0)
+		w->run_id = b.data;
+	if (!w->root_given || !w->dir || !w->run_id) {
+		ctx_workspace_free(w);
+		*what = "workspace";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+ctx_workspace_free(struct ctx_workspace *w)
+{
+	free(w->root);
+	free(w->root_given);
+	free(w->dir);
+	free(w->run_id);
+	memset(w, 0, sizeof *w);
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Install what the ctx tools need on a Debian machine, and nothing that is there already:
+# Debian packages (after one apt-get update) and the tree-sitter-python grammar from the
+# npm registry at a pinned version, checked against a pinned SHA-256, unpacked into the
+# build tree. Usage: mk/deps.sh BUILD_DIR
+set -eu
+
+build=${1:-build}
+grammar_version=0.23.6
+grammar_sha256=aab5b860d93dbf84b37fed532f7dacc0468ede5387d0c74911d68f964287662a
+
+# Package, then a file or command that proves it is there (dpkg -s is not enough for a
+# package that was removed but whose files remain, or installed outside dpkg).
+packages="
+gcc:gcc
+make:make
+pkg-config:pkg-config
+libtree-sitter-dev:/usr/include/tree_sitter/api.h
+libcjson-dev:/usr/include/cjson/cJSON.h
+libssl-dev:/usr/include/openssl/evp.h
+libpcre2-dev:/usr/include/pcre2.h
+jq:jq
+bats:bats
+python3:python3
+python3-pylsp:pylsp
+python3-pyflakes:/usr/lib/python3/dist-packages/pyflakes/__init__.py
+prometheus:promtool
+clangd:clangd
+universal-ctags:ctags
+npm:npm
+"
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "deps: not root and no sudo: install as root" >&2; exit 3; }
+	sudo=sudo
+fi
+
+missing=
+for entry in $packages; do
+	pkg=${entry%%:*}
+	probe=${entry#*:}
+	case $probe in
+	/*) [ -e "$probe" ] && continue ;;
+	*) command -v "$probe" >/dev/null 2>&1 && continue ;;
+	esac
+	missing="$missing $pkg"
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing" >&2
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+# The grammar: npm pack fetches the published tarball without running any install script.
+gdir=$build/tree-sitter-python
+if [ ! -f "$gdir/.ok-$grammar_version" ]; then
+	rm -rf "$gdir"
+	mkdir -p "$gdir"
+	tgz=$gdir/tree-sitter-python-$grammar_version.tgz
+	(cd "$gdir" && npm pack --silent "tree-sitter-python@$grammar_version" >/dev/null)
+	got=$(sha256sum "$tgz" | cut -d' ' -f1)
+	if [ "$got" != "$grammar_sha256" ]; then
+		echo "deps: tree-sitter-python $grammar_version: checksum mismatch (got $got)" >&2
+		rm -f "$tgz"
+		exit 3
+	fi
+	tar -xzf "$tgz" -C "$gdir" package/src
+	touch "$gdir/.ok-$grammar_version"
+fi

@@ -1,0 +1,233 @@
+/* ctx-emit: the only writer of the telemetry log (SPEC.md §4). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emitq.h"
+#include "err.h"
+#include "event.h"
+#include "jsonl.h"
+#include "redact.h"
+#include "version.h"
+#include "workspace.h"
+
+#define MAX_INPUT_LINE (1024 * 1024) /* longer input lines are rejected unread */
+#define BATCH_BYTES (64 * 1024)
+
+struct opts {
+	const char *root, *dir;
+	bool skip, tee, verbose;
+	long timeout_ms, max_bytes, keep, bound;
+};
+
+struct counts {
+	long read, rejected;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ctx-emit [--root DIR] [--dir DIR] [--lock wait|skip] [--lock-timeout-ms N]\n"
+		   "                [--max-bytes N] [--keep N] [--queue N] [--tee] [-v] [FILE ...]\n");
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "lock", required_argument, NULL, 'l' },
+		{ "lock-timeout-ms", required_argument, NULL, 't' },
+		{ "max-bytes", required_argument, NULL, 'm' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "tee", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, idx = 0;
+
+	*o = (struct opts){ .timeout_ms = 5000, .max_bytes = 5L * 1024 * 1024, .keep = 3, .bound = 10000 };
+	while ((c = getopt_long(argc, argv, "v", longopts, &idx)) != -1) {
+		int bad = 0;
+		switch (c) {
+		case 'r': o->root = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case 'l':
+			bad = strcmp(optarg, "wait") != 0 && strcmp(optarg, "skip") != 0;
+			o->skip = strcmp(optarg, "skip") == 0;
+			break;
+		case 't': bad = ctx_parse_long(optarg, 0, 3600000, &o->timeout_ms); break;
+		case 'm': bad = ctx_parse_long(optarg, 0, (long)1 << 50, &o->max_bytes); break;
+		case 'k': bad = ctx_parse_long(optarg, 0, 1000, &o->keep); break;
+		case 'q': bad = ctx_parse_long(optarg, 1, 100000000, &o->bound); break;
+		case 'T': o->tee = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(ctx_err_close_stdout(CTX_EXIT_OK));
+		case 'V': printf("ctx-emit %s\n", CTX_VERSION); exit(ctx_err_close_stdout(CTX_EXIT_OK));
+		default: usage(stderr); exit(CTX_EXIT_USAGE);
+		}
+		if (bad) {
+			ctx_warnx("bad value for --%s: '%s'", longopts[idx].name, optarg);
+			usage(stderr);
+			exit(CTX_EXIT_USAGE);
+		}
+	}
+}
+
+static int
+worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static int
+flush(struct ctx_emitq *q, bool final)
+{
+	const char *what;
+	long before = ctx_emitq_stats(q).dropped;
+	int err = ctx_emitq_flush(q, final, &what);
+
+	if (err == 0)
+		return CTX_EXIT_OK;
+	ctx_warn_code(err, "%s: %ld events not written", what, ctx_emitq_stats(q).dropped - before);
+	return CTX_EXIT_SYSTEM;
+}
+
+static bool
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+/* Validate, redact and queue every line of one input; write batches as they fill or as
+ * the input pauses, so a slow producer's events reach the log at once. */
+static int
+emit_file(const char *path, const struct opts *o, const struct ctx_event_env *env,
+    struct ctx_emitq *q, struct counts *n)
+{
+	struct ctx_buf ev = { 0 };
+	struct ctx_arena arena = { 0 };
+	const char *line;
+	size_t len;
+	char why[256];
+	int err, rc = CTX_EXIT_OK, got;
+	struct ctx_jsonl *r = ctx_jsonl_open(path, MAX_INPUT_LINE, &err);
+
+	if (!r) {
+		ctx_warn_code(err, "%s", path);
+		return CTX_EXIT_FAIL;
+	}
+	while ((got = ctx_jsonl_next(r, &line, &len)) != 0) {
+		if (got == -E2BIG) {
+			ctx_warnx("%s:%ld: line longer than %d bytes", ctx_jsonl_name(r), ctx_jsonl_lineno(r),
+			    MAX_INPUT_LINE);
+			n->read++;
+			n->rejected++;
+			rc = worse(rc, CTX_EXIT_FAIL);
+			continue;
+		}
+		if (got < 0) {
+			ctx_warn_code(got, "%s:%ld", ctx_jsonl_name(r), ctx_jsonl_lineno(r));
+			rc = CTX_EXIT_SYSTEM;
+			break;
+		}
+		if (blank(line, len))
+			continue;
+		n->read++;
+		bool critical;
+		ctx_buf_truncate(&ev, 0);
+		err = ctx_event_normalize(env, &arena, line, len, &ev, &critical, why, sizeof why);
+		if (err == -1) {
+			ctx_warnx("%s:%ld: %s", ctx_jsonl_name(r), ctx_jsonl_lineno(r), why);
+			n->rejected++;
+			rc = worse(rc, CTX_EXIT_FAIL);
+			continue;
+		}
+		if (err < 0 || ctx_emitq_push(q, ev.data, ev.len, critical) < 0) {
+			ctx_warn_code(-ENOMEM, "%s:%ld", ctx_jsonl_name(r), ctx_jsonl_lineno(r));
+			rc = CTX_EXIT_SYSTEM;
+			continue;
+		}
+		if (o->tee)
+			fwrite(ev.data, 1, ev.len, stdout);
+		if (ctx_emitq_pending(q) >= BATCH_BYTES || !ctx_jsonl_ready(r)) {
+			if (o->tee)
+				fflush(stdout);
+			rc = worse(rc, flush(q, false));
+		}
+	}
+	ctx_buf_free(&ev);
+	ctx_arena_free(&arena);
+	ctx_jsonl_free(r);
+	return rc;
+}
+
+/* CTX_NO_TELEMETRY=1: read and discard the input, touch nothing. */
+static int
+discard(int argc, char **argv)
+{
+	static char buf[65536];
+
+	for (int i = 0; i < (argc > 0 ? argc : 1); i++) {
+		FILE *f = argc > 0 && strcmp(argv[i], "-") != 0 ? fopen(argv[i], "r") : stdin;
+		while (f && fread(buf, 1, sizeof buf, f) > 0)
+			;
+		if (f && f != stdin)
+			fclose(f);
+	}
+	return CTX_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct ctx_workspace ws;
+	struct counts n = { 0 };
+	const char *what, *pii = getenv("CTX_PII");
+	int err, rc = CTX_EXIT_OK;
+
+	ctx_err_init(argv[0]);
+	parse_opts(argc, argv, &o);
+	argc -= optind;
+	argv += optind;
+	if (ctx_workspace_no_telemetry())
+		return ctx_err_close_stdout(discard(argc, argv));
+	if ((err = ctx_workspace_init(&ws, o.root, o.dir, &what)) < 0) {
+		ctx_warn_code(err, "root %s", what);
+		return CTX_EXIT_USAGE;
+	}
+	/* A file size limit or a closed stdout must be an error we report, not a signal. */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct ctx_redact *red = ctx_redact_new(ws.root, ws.root_given, pii && strcmp(pii, "allow") == 0);
+	struct ctx_event_env env = { ws.run_id, ws.segment_id, red };
+	struct ctx_emitq_opts qo = { ws.dir, o.max_bytes, (int)o.keep, o.skip, (int)o.timeout_ms,
+		(size_t)o.bound, &env };
+	struct ctx_emitq *q = red ? ctx_emitq_new(&qo) : NULL;
+	if (!q)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+
+	for (int i = 0; i < (argc > 0 ? argc : 1); i++)
+		rc = worse(rc, emit_file(argc > 0 ? argv[i] : "-", &o, &env, q, &n));
+	rc = worse(rc, flush(q, true));
+	if (o.verbose) {
+		struct ctx_emitq_stats s = ctx_emitq_stats(q);
+		ctx_warnx("read %ld, written %ld, rejected %ld, dropped %ld", n.read, s.written, n.rejected,
+		    s.dropped);
+	}
+	ctx_emitq_free(q);
+	ctx_redact_free(red);
+	ctx_workspace_free(&ws);
+	return ctx_err_close_stdout(rc);
+}
