@@ -50,7 +50,7 @@ ctx_appendlog_mkdirs(const char *dir, mode_t mode)
 static int
 open_log(struct ctx_appendlog *l)
 {
-	int fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(l->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return -errno;
@@ -222,6 +222,33 @@ write_whole(int fd, const char *p, size_t n, off_t size)
 	return 0;
 }
 
+/* A writer killed inside write(2) can leave part of a batch: the kernel stops a buffered
+ * write at a page boundary when a fatal signal is pending, and a dead process truncates
+ * nothing back. The next writer, under the lock, cuts the log back to its last '\n'.
+ * Returns the (new) size or a negative errno. */
+static off_t
+repair_tail(int fd, off_t size)
+{
+	char block[4096];
+	off_t end = size;
+
+	while (end > 0) {
+		size_t n = end < (off_t)sizeof block ? (size_t)end : sizeof block;
+		ssize_t got = pread(fd, block, n, end - (off_t)n);
+		if (got != (ssize_t)n)
+			return got < 0 ? -errno : -EIO;
+		if (end == size && block[n - 1] == '\n')
+			return size; /* the usual case: one byte read */
+		for (size_t i = n; i > 0; i--)
+			if (block[i - 1] == '\n') {
+				end = end - (off_t)n + (off_t)i;
+				return ftruncate(fd, end) < 0 ? -errno : end;
+			}
+		end -= (off_t)n;
+	}
+	return ftruncate(fd, 0) < 0 ? -errno : 0;
+}
+
 int
 ctx_appendlog_append(struct ctx_appendlog *l, const char *buf, size_t len, size_t *done)
 {
@@ -233,7 +260,9 @@ ctx_appendlog_append(struct ctx_appendlog *l, const char *buf, size_t len, size_
 		return err;
 	if (fstat(l->fd, &st) < 0)
 		return -errno;
-	off_t size = st.st_size;
+	off_t size = repair_tail(l->fd, st.st_size);
+	if (size < 0)
+		return (int)size;
 	size_t pos = 0;
 	while (pos < len) {
 		size_t end = len;

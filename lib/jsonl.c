@@ -131,6 +131,8 @@ ctx_jsonl_next(struct ctx_jsonl *r, const char **line, size_t *len)
 		char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
 		if (nl) {
 			size_t stop = (size_t)(nl - r->buf);
+			if (stop - r->start > r->max_line)
+				r->skipping = true;
 			return take(r, stop, stop + 1, line, len);
 		}
 		r->scan = r->end;

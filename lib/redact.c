@@ -179,18 +179,54 @@ key_in(const char *key, const char *const *set, size_t n)
 	if (!key)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(key, set[i]) == 0)
+		if (tolower((unsigned char)key[0]) == set[i][0] && strcasecmp(key, set[i]) == 0)
 			return true;
 	return false;
 }
 
 /* ---- rule 1: secrets ---- */
 
+/* Whether s could hold a secret: every alternative of the pattern needs one of these
+ * marks, and most strings (file names, statuses) have none, so the regex is skipped. */
+static bool
+may_hold_secret(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		const char *p = s + i;
+		size_t rest = len - i;
+		switch (*p) {
+		case ':': case '=': case '-':                   /* key=value, URL, PEM, xox-, sk- */
+			return true;
+		case '_':                                       /* gh?_, github_pat_, sk_live_ */
+			if (i >= 2)
+				return true;
+			break;
+		case 'A':                                       /* AKIA, ASIA, AIza */
+			if (rest >= 4 && (memcmp(p, "AKIA", 4) == 0 || memcmp(p, "ASIA", 4) == 0 ||
+			    memcmp(p, "AIza", 4) == 0))
+				return true;
+			break;
+		case 'e':                                       /* eyJ (JWT) */
+			if (rest >= 3 && p[1] == 'y' && p[2] == 'J')
+				return true;
+			break;
+		case 'b': case 'B':                             /* bearer */
+			if (rest >= 6 && strncasecmp(p, "bearer", 6) == 0)
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
 /* Append s with every secret replaced. Returns 0 or -ENOMEM. */
 static int
 redact_secrets(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *out)
 {
 	size_t pos = 0, from = 0;
+
+	if (!may_hold_secret(s, len))
+		return ctx_buf_add(out, s, len);
 
 	while (from <= len) {
 		int rc = pcre2_match(r->secrets, (PCRE2_SPTR)s, len, from, 0, r->md, NULL);
@@ -210,16 +246,28 @@ redact_secrets(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *
 
 /* ---- rule 3: paths ---- */
 
+/* Character classes of the path scanner, looked up once per byte of every string. */
+enum { PATH_END = 1, PATH_BEFORE = 2 };
+static const unsigned char path_class[256] = {
+	['\0'] = PATH_END, [' '] = PATH_END | PATH_BEFORE, ['\t'] = PATH_END | PATH_BEFORE,
+	['\n'] = PATH_END | PATH_BEFORE, ['\r'] = PATH_END | PATH_BEFORE, ['\v'] = PATH_END | PATH_BEFORE,
+	['\f'] = PATH_END | PATH_BEFORE, ['"'] = PATH_END | PATH_BEFORE, ['\''] = PATH_END | PATH_BEFORE,
+	['`'] = PATH_END | PATH_BEFORE, [','] = PATH_END | PATH_BEFORE, [';'] = PATH_END | PATH_BEFORE,
+	['|'] = PATH_END | PATH_BEFORE, [')'] = PATH_END, [']'] = PATH_END, ['}'] = PATH_END,
+	['>'] = PATH_END, [':'] = PATH_END, ['('] = PATH_BEFORE, ['['] = PATH_BEFORE,
+	['{'] = PATH_BEFORE, ['<'] = PATH_BEFORE, ['='] = PATH_BEFORE,
+};
+
 static bool
 is_path_end(char c)
 {
-	return c == '\0' || isspace((unsigned char)c) || strchr("\"'`)]}>,;|:", c) != NULL;
+	return path_class[(unsigned char)c] & PATH_END;
 }
 
 static bool
 may_precede_path(const char *s, size_t i)
 {
-	return i == 0 || isspace((unsigned char)s[i - 1]) || strchr("\"'`([{<=,;|", s[i - 1]);
+	return i == 0 || (path_class[(unsigned char)s[i - 1]] & PATH_BEFORE);
 }
 
 /* Lexically normalise an absolute POSIX path in place: no "//", "/./", "/x/..". */

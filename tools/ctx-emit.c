@@ -87,7 +87,7 @@ worse(int a, int b)
 }
 
 static int
-flush(struct ctx_emitq *q, bool final)
+flush(struct ctx_emitq *q, bool final, long timeout_ms)
 {
 	const char *what;
 	long before = ctx_emitq_stats(q).dropped;
@@ -95,7 +95,11 @@ flush(struct ctx_emitq *q, bool final)
 
 	if (err == 0)
 		return CTX_EXIT_OK;
-	ctx_warn_code(err, "%s: %ld events not written", what, ctx_emitq_stats(q).dropped - before);
+	if (err == -ETIMEDOUT)
+		ctx_warnx("%s: lock still busy after %ld ms: %ld events not written", what, timeout_ms,
+		    ctx_emitq_stats(q).dropped - before);
+	else
+		ctx_warn_code(err, "%s: %ld events not written", what, ctx_emitq_stats(q).dropped - before);
 	return CTX_EXIT_SYSTEM;
 }
 
@@ -162,7 +166,7 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 		if (ctx_emitq_pending(q) >= BATCH_BYTES || !ctx_jsonl_ready(r)) {
 			if (o->tee)
 				fflush(stdout);
-			rc = worse(rc, flush(q, false));
+			rc = worse(rc, flush(q, false, o->timeout_ms));
 		}
 	}
 	ctx_buf_free(&ev);
@@ -220,7 +224,7 @@ main(int argc, char **argv)
 
 	for (int i = 0; i < (argc > 0 ? argc : 1); i++)
 		rc = worse(rc, emit_file(argc > 0 ? argv[i] : "-", &o, &env, q, &n));
-	rc = worse(rc, flush(q, true));
+	rc = worse(rc, flush(q, true, o.timeout_ms));
 	if (o.verbose) {
 		struct ctx_emitq_stats s = ctx_emitq_stats(q);
 		ctx_warnx("read %ld, written %ld, rejected %ld, dropped %ld", n.read, s.written, n.rejected,

@@ -1,0 +1,459 @@
+/* Unit tests of lib/: one line per check ("ok N - what" / "not ok N - what"), then a
+ * summary line. Run by tests/run; exit status 1 when any check failed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "clock.h"
+#include "event.h"
+#include "json.h"
+#include "jsonl.h"
+#include "redact.h"
+#include "sha256.h"
+#include "utf8.h"
+
+static int passed, failed;
+
+static void
+check(int ok, const char *what, const char *detail)
+{
+	if (ok) {
+		passed++;
+		printf("ok %d - %s\n", passed + failed, what);
+	} else {
+		failed++;
+		printf("not ok %d - %s\n", passed + failed, what);
+		if (detail)
+			printf("# %s\n", detail);
+	}
+}
+
+static void
+check_str(const char *what, const char *got, const char *want)
+{
+	char detail[8192];
+
+	snprintf(detail, sizeof detail, "got  %s\n# want %s", got ? got : "(null)", want);
+	check(got && strcmp(got, want) == 0, what, detail);
+}
+
+/* ---- redaction table ---- */
+
+static char root[PATH_MAX], link_root[PATH_MAX + 16], other_link[PATH_MAX + 16];
+
+/* Replace $ROOT, $LINK and $OTHER in s; returns a malloc'd string. */
+static char *
+subst(const char *s)
+{
+	struct ctx_buf b = { 0 };
+
+	ctx_buf_add(&b, "", 0);
+	while (*s) {
+		if (strncmp(s, "$ROOT", 5) == 0) {
+			ctx_buf_adds(&b, root);
+			s += 5;
+		} else if (strncmp(s, "$LINK", 5) == 0) {
+			ctx_buf_adds(&b, link_root);
+			s += 5;
+		} else if (strncmp(s, "$OTHER", 6) == 0) {
+			ctx_buf_adds(&b, other_link);
+			s += 6;
+		} else {
+			ctx_buf_add(&b, s++, 1);
+		}
+	}
+	return b.data;
+}
+
+struct redact_case {
+	const char *what, *in, *out;
+	int allow_pii;
+};
+
+static const struct redact_case redact_cases[] = {
+	/* rule 1: secrets inside strings */
+	{ "aws key id", "{\"m\":\"key AKIAIOSFODNN7EXAMPLE here\"}", "{\"m\":\"key [REDACTED] here\"}", 0 },
+	{ "github ghp_", "{\"m\":\"t=ghp_abcdefghijklmnopqrstuvwxyz0123456789 ok\"}", "{\"m\":\"t=[REDACTED] ok\"}", 0 },
+	{ "github gho_", "{\"m\":\"gho_ABCDEFGHIJKLMNOPQRSTuvwx\"}", "{\"m\":\"[REDACTED]\"}", 0 },
+	{ "github ghs_ and ghr_", "{\"m\":\"ghs_aaaaaaaaaaaaaaaaaaaaaa ghr_bbbbbbbbbbbbbbbbbbbbbb\"}", "{\"m\":\"[REDACTED] [REDACTED]\"}", 0 },
+	{ "github_pat_", "{\"m\":\"use github_pat_11ABCDEFG0123456789_abcdefXYZ now\"}", "{\"m\":\"use [REDACTED] now\"}", 0 },
+	{ "slack token", "{\"m\":\"xoxb-123456789012-abcdefghijkl\"}", "{\"m\":\"[REDACTED]\"}", 0 },
+	{ "openai sk-", "{\"m\":\"OPENAI sk-proj-abcdefghijklmnopqrstuv1234\"}", "{\"m\":\"OPENAI [REDACTED]\"}", 0 },
+	{ "stripe sk_live_", "{\"m\":\"sk_live_51Habcdefghijklmnop\"}", "{\"m\":\"[REDACTED]\"}", 0 },
+	{ "stripe pk_live_ and rk_live_", "{\"m\":\"pk_live_abcdefghijkl rk_live_abcdefghijkl\"}", "{\"m\":\"[REDACTED] [REDACTED]\"}", 0 },
+	{ "google api key", "{\"m\":\"k AIzaSyA1234567890abcdefghijklmnopqrstuv\"}", "{\"m\":\"k [REDACTED]\"}", 0 },
+	{ "jwt", "{\"m\":\"jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abc_def-ghi end\"}", "{\"m\":\"jwt [REDACTED] end\"}", 0 },
+	{ "bearer in prose", "{\"m\":\"sent Bearer abcdefgh12345678 to server\"}", "{\"m\":\"sent Bearer [REDACTED] to server\"}", 0 },
+	{ "authorization header", "{\"m\":\"Authorization: Bearer abcdef123456\"}", "{\"m\":\"Authorization: [REDACTED]\"}", 0 },
+	{ "credentials in url", "{\"m\":\"postgres://admin:s3cret@db:5432/x\"}", "{\"m\":\"postgres://[REDACTED]@db:5432/x\"}", 0 },
+	{ "private key block", "{\"m\":\"k=-----BEGIN RSA PRIVATE KEY-----\\nMIIEabc\\n-----END RSA PRIVATE KEY----- done\"}", "{\"m\":\"k=[REDACTED] done\"}", 0 },
+	{ "private key cut short", "{\"m\":\"-----BEGIN OPENSSH PRIVATE KEY-----\\nb3Blb\"}", "{\"m\":\"[REDACTED]\"}", 0 },
+	{ "password=value", "{\"m\":\"connect password=hunter2 host=x\"}", "{\"m\":\"connect password=[REDACTED] host=x\"}", 0 },
+	{ "quoted api_key in text", "{\"m\":\"cfg {\\\"api_key\\\": \\\"abc123\\\"}\"}", "{\"m\":\"cfg {\\\"api_key\\\": \\\"[REDACTED]\\\"}\"}", 0 },
+	{ "db_password=value", "{\"m\":\"DB_PASSWORD=xyz\"}", "{\"m\":\"DB_PASSWORD=[REDACTED]\"}", 0 },
+	{ "secret key replaces whole value", "{\"password\":\"hunter2\",\"n\":1}", "{\"password\":\"[REDACTED]\",\"n\":1}", 0 },
+	{ "secret key words", "{\"db_password\":\"a\",\"githubToken\":\"b\",\"x-api-key\":\"c\",\"clientSecret\":\"d\"}",
+	  "{\"db_password\":\"[REDACTED]\",\"githubToken\":\"[REDACTED]\",\"x-api-key\":\"[REDACTED]\",\"clientSecret\":\"[REDACTED]\"}", 0 },
+	{ "plural tokens and counts are not secrets", "{\"tokens\":\"many\",\"token_count\":5,\"max_tokens\":\"9\"}",
+	  "{\"tokens\":\"many\",\"token_count\":5,\"max_tokens\":\"9\"}", 0 },
+	{ "everything under a secret key", "{\"auth\":{\"authorization\":[\"a\",{\"b\":\"c\"}]}}",
+	  "{\"auth\":{\"authorization\":[\"[REDACTED]\",{\"b\":\"[REDACTED]\"}]}}", 0 },
+	{ "a key=value in a path-like word is not a secret", "{\"m\":\"see /etc/passwd: denied\"}", "{\"m\":\"see external/74acf318-passwd: denied\"}", 0 },
+	/* rule 2: content */
+	{ "content string", "{\"content\":\"hello\"}", "{\"content\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5}}", 0 },
+	{ "text and snippet", "{\"text\":\"hello\",\"snippet\":\"hello\"}",
+	  "{\"text\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5},\"snippet\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5}}", 0 },
+	{ "body object", "{\"body\":{\"a\":1}}", "{\"body\":{\"sha256\":\"015abd7f5cc5\",\"bytes\":7}}", 0 },
+	{ "diff and patch", "{\"diff\":\"diff --git a b\",\"patch\":\"hello\"}",
+	  "{\"diff\":{\"sha256\":\"67c8b7bdffc0\",\"bytes\":14},\"patch\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5}}", 0 },
+	{ "source and code strings", "{\"source\":\"hello\",\"code\":\"hello\"}",
+	  "{\"source\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5},\"code\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5}}", 0 },
+	{ "a numeric code is kept", "{\"code\":404}", "{\"code\":404}", 0 },
+	/* rule 3: paths */
+	{ "path inside the root", "{\"file\":\"$ROOT/src/a.py\"}", "{\"file\":\"src/a.py\"}", 0 },
+	{ "the root itself", "{\"dir\":\"$ROOT\"}", "{\"dir\":\".\"}", 0 },
+	{ "root given through a symlink", "{\"file\":\"$LINK/src/a.py\"}", "{\"file\":\"src/a.py\"}", 0 },
+	{ "another symlink to the root, resolved", "{\"file\":\"$OTHER/src/a.py\"}", "{\"file\":\"src/a.py\"}", 0 },
+	{ "path embedded in a message", "{\"error\":\"cannot open $ROOT/src/a.py: No such file\"}",
+	  "{\"error\":\"cannot open src/a.py: No such file\"}", 0 },
+	{ "path outside the root", "{\"file\":\"/etc/passwd\"}", "{\"file\":\"external/74acf318-passwd\"}", 0 },
+	{ "outside path in a message with a line number", "{\"e\":\"error in /home/alice/proj/x.py:12: bad\"}",
+	  "{\"e\":\"error in external/b5f3d084-x.py:12: bad\"}", 0 },
+	{ "home-relative path", "{\"f\":\"~/notes.txt\"}", "{\"f\":\"external/657e5d26-notes.txt\"}", 0 },
+	{ "windows backslash path", "{\"f\":\"C:\\\\Users\\\\bob\\\\a.txt\"}", "{\"f\":\"external/cb67e8b7-a.txt\"}", 0 },
+	{ "windows slash path", "{\"f\":\"open C:/Users/bob/a.txt failed\"}", "{\"f\":\"open external/d379a752-a.txt failed\"}", 0 },
+	{ "file uri inside the root", "{\"uri\":\"file://$ROOT/src/a.py\"}", "{\"uri\":\"src/a.py\"}", 0 },
+	{ "file uri outside", "{\"uri\":\"file:///etc/hosts\"}", "{\"uri\":\"external/4a666ea3-hosts\"}", 0 },
+	{ "percent-encoded file uri", "{\"uri\":\"file:///opt/data/big%20file.txt\"}", "{\"uri\":\"external/eb0ee327-big file.txt\"}", 0 },
+	{ "urls and relative paths are kept", "{\"a\":\"see https://example.com/docs/x\",\"b\":\"src/a.py\",\"c\":\"3/4 and/or\"}",
+	  "{\"a\":\"see https://example.com/docs/x\",\"b\":\"src/a.py\",\"c\":\"3/4 and/or\"}", 0 },
+	{ "dot-dot inside the root", "{\"f\":\"$ROOT/src/../lib/b.py\"}", "{\"f\":\"lib/b.py\"}", 0 },
+	{ "path as an object key", "{\"by_file\":{\"$ROOT/a.py\":1,\"/etc/x\":2}}", "{\"by_file\":{\"a.py\":1,\"external/4074fa01-x\":2}}", 0 },
+	{ "array of paths at depth", "{\"a\":{\"b\":[{\"c\":\"/etc/passwd\"},\"$ROOT/z\"]}}",
+	  "{\"a\":{\"b\":[{\"c\":\"external/74acf318-passwd\"},\"z\"]}}", 0 },
+	{ "sentence full stop after a path", "{\"m\":\"wrote /etc/x.\"}", "{\"m\":\"wrote external/4074fa01-x.\"}", 0 },
+	/* rule 4: length */
+	{ "numbers, booleans and null kept", "{\"line\":3,\"ok\":true,\"n\":null,\"f\":-1.5e3}", "{\"line\":3,\"ok\":true,\"n\":null,\"f\":-1.5e3}", 0 },
+	/* CTX_PII=allow turns off the path rule only */
+	{ "pii allowed: paths kept, secrets and content not", "{\"file\":\"/etc/passwd\",\"token\":\"x\",\"content\":\"hello\",\"m\":\"AKIAIOSFODNN7EXAMPLE\"}",
+	  "{\"file\":\"/etc/passwd\",\"token\":\"[REDACTED]\",\"content\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5},\"m\":\"[REDACTED]\"}", 1 },
+};
+
+static char *
+redact_json(struct ctx_redact *r, const char *in)
+{
+	struct ctx_arena a = { 0 };
+	struct ctx_buf out = { 0 };
+	size_t bad;
+	struct ctx_json *v = ctx_json_parse(&a, in, strlen(in), &bad);
+
+	if (!v || ctx_redact_tree(r, &a, v) < 0 || ctx_json_write(&out, v) < 0) {
+		ctx_buf_free(&out);
+		out.data = NULL;
+	}
+	ctx_arena_free(&a);
+	return out.data;
+}
+
+static void
+test_redact_table(void)
+{
+	char tmpl[] = "/tmp/ctx-unit-XXXXXX", buf[PATH_MAX + 16];
+
+	setenv("HOME", "/home/tester", 1);
+	if (!mkdtemp(tmpl) || !realpath(tmpl, root)) {
+		check(0, "redact: temporary root", strerror(errno));
+		return;
+	}
+	snprintf(buf, sizeof buf, "%s/ws", root);
+	mkdir(buf, 0700);
+	snprintf(link_root, sizeof link_root, "%s/link", root);
+	snprintf(other_link, sizeof other_link, "%s/other", root);
+	symlink(buf, link_root);
+	symlink(buf, other_link);
+	strcat(root, "/ws");
+	snprintf(buf, sizeof buf, "%s/src", root);
+	mkdir(buf, 0700);
+
+	struct ctx_redact *r = ctx_redact_new(root, link_root, false);
+	struct ctx_redact *pii = ctx_redact_new(root, link_root, true);
+	for (size_t i = 0; i < sizeof redact_cases / sizeof *redact_cases; i++) {
+		const struct redact_case *c = &redact_cases[i];
+		char *in = subst(c->in), *want = subst(c->out), what[200];
+		char *got = redact_json(c->allow_pii ? pii : r, in);
+		snprintf(what, sizeof what, "redact: %s", c->what);
+		check_str(what, got, want);
+		free(in);
+		free(want);
+		free(got);
+	}
+
+	/* Truncation, built here because the strings are long. */
+	struct ctx_buf in = { 0 }, want = { 0 };
+	ctx_buf_adds(&in, "{\"query\":\"");
+	ctx_buf_adds(&want, "{\"query\":\"");
+	for (int i = 0; i < 200; i++) {
+		ctx_buf_adds(&in, "\xc3\xa9");
+		if (i < 120)
+			ctx_buf_adds(&want, "\xc3\xa9");
+	}
+	ctx_buf_adds(&in, "\"}");
+	ctx_buf_adds(&want, "\"}");
+	char *got = redact_json(r, in.data);
+	check_str("redact: query cut to 120 characters, not bytes", got, want.data);
+	free(got);
+
+	in.len = want.len = 0;
+	ctx_buf_adds(&in, "{\"note\":\"");
+	ctx_buf_adds(&want, "{\"note\":\"");
+	for (int i = 0; i < 1023; i++) {
+		ctx_buf_adds(&in, "a");
+		ctx_buf_adds(&want, "a");
+	}
+	ctx_buf_adds(&in, "\xe2\x82\xac tail\"}"); /* a 3-byte euro sign across the 1024 limit */
+	ctx_buf_adds(&want, "\"}");
+	got = redact_json(r, in.data);
+	check_str("redact: other strings cut to 1024 bytes at a UTF-8 boundary", got, want.data);
+	free(got);
+
+	in.len = want.len = 0;
+	ctx_buf_adds(&in, "{\"task\":\"");
+	ctx_buf_adds(&want, "{\"task\":\"");
+	for (int i = 0; i < 130; i++) {
+		ctx_buf_adds(&in, "t");
+		if (i < 120)
+			ctx_buf_adds(&want, "t");
+	}
+	ctx_buf_adds(&in, "\",\"prompt\":\"short\"}");
+	ctx_buf_adds(&want, "\",\"prompt\":\"short\"}");
+	got = redact_json(r, in.data);
+	check_str("redact: task cut to 120, a short prompt kept", got, want.data);
+	free(got);
+
+	got = ctx_redact_string(r, "file", "/etc/passwd");
+	check_str("redact: ctx_redact_string", got, "external/74acf318-passwd");
+	free(got);
+	check(ctx_redact_key_is_secret("AWS_SECRET_ACCESS_KEY") && ctx_redact_key_is_secret("apiKey") &&
+	    !ctx_redact_key_is_secret("keyword") && !ctx_redact_key_is_secret("input_tokens"),
+	    "redact: secret key names", NULL);
+	ctx_buf_free(&in);
+	ctx_buf_free(&want);
+	ctx_redact_free(r);
+	ctx_redact_free(pii);
+}
+
+/* ---- event normalisation ---- */
+
+static struct ctx_redact *ev_redact;
+static const struct ctx_event_env *ev_env;
+
+static char *
+normalize(const char *line, int *rc, char *why, size_t whylen)
+{
+	struct ctx_arena a = { 0 };
+	struct ctx_buf out = { 0 };
+	bool critical;
+
+	*rc = ctx_event_normalize(ev_env, &a, line, strlen(line), &out, &critical, why, whylen);
+	ctx_arena_free(&a);
+	if (*rc != 0) {
+		ctx_buf_free(&out);
+		return NULL;
+	}
+	if (out.len && out.data[out.len - 1] == '\n')
+		out.data[--out.len] = '\0';
+	return out.data;
+}
+
+static void
+check_norm(const char *what, const char *in, const char *want)
+{
+	char why[256] = "";
+	int rc;
+	char *got = normalize(in, &rc, why, sizeof why);
+
+	check_str(what, got ? got : why, want);
+	free(got);
+}
+
+static void
+check_reject(const char *what, const char *in, const char *want_why)
+{
+	char why[256] = "", detail[512];
+	int rc;
+	char *got = normalize(in, &rc, why, sizeof why);
+
+	snprintf(detail, sizeof detail, "rc %d, why '%s', line %s", rc, why, got ? got : "-");
+	check(rc == -1 && strstr(why, want_why) != NULL, what, detail);
+	free(got);
+}
+
+static void
+test_event(void)
+{
+	struct ctx_event_env env = { "run_default", "0123abcd", NULL };
+
+	ev_redact = ctx_redact_new("/work/proj", NULL, false);
+	env.redact = ev_redact;
+	ev_env = &env;
+
+	check_norm("event: legacy line with absolute segment and tokens",
+	    "{\"ts\": \"2025-12-29T22:06:52.060304+00:00\", \"run_id\": \"run_1767046012\", \"segment\": \"/home/dev/proj\", "
+	    "\"cmd\": \"ctx.sync\", \"args\": {\"segment\": \".\"}, \"result\": {\"status\": \"ok\"}, \"timing_ms\": 2, "
+	    "\"tokens\": {\"input_tokens\": 3, \"output_tokens\": 5}, \"warnings\": []}",
+	    "{\"ts\":\"2025-12-29T22:06:52.060Z\",\"run_id\":\"run_1767046012\",\"segment_id\":\"bb97ae4c\","
+	    "\"cmd\":\"ctx.sync\",\"args\":{\"segment\":\".\"},\"result\":{\"status\":\"ok\"},\"timing_ms\":2,"
+	    "\"warnings\":[],\"x\":{\"tokens\":{\"input_tokens\":3,\"output_tokens\":5}}}");
+	check_norm("event: offset without colon, float timing rounded",
+	    "{\"ts\":\"2026-01-03T10:00:00-0300\",\"cmd\":\"ast.parse\",\"timing_ms\":4.5,\"x\":{\"cache_hit\":true}}",
+	    "{\"ts\":\"2026-01-03T13:00:00.000Z\",\"run_id\":\"run_default\",\"segment_id\":\"0123abcd\","
+	    "\"cmd\":\"ast.parse\",\"args\":{},\"result\":{},\"timing_ms\":5,\"warnings\":[],\"x\":{\"cache_hit\":true}}");
+	check_norm("event: extra top-level keys move into x after its own",
+	    "{\"cmd\":\"a.b\",\"ts\":\"2026-01-01T00:00:00Z\",\"extra\":1,\"x\":{\"k\":2},\"more\":\"v\"}",
+	    "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"run_id\":\"run_default\",\"segment_id\":\"0123abcd\","
+	    "\"cmd\":\"a.b\",\"args\":{},\"result\":{},\"warnings\":[],\"x\":{\"k\":2,\"extra\":1,\"more\":\"v\"}}");
+	check_norm("event: warnings kept to five and redacted",
+	    "{\"cmd\":\"a\",\"ts\":\"2026-01-01T00:00:00.5+01:00\",\"warnings\":[\"1\",\"2\",\"3\",\"4\",\"/etc/x\",\"6\"]}",
+	    "{\"ts\":\"2025-12-31T23:00:00.500Z\",\"run_id\":\"run_default\",\"segment_id\":\"0123abcd\","
+	    "\"cmd\":\"a\",\"args\":{},\"result\":{},\"warnings\":[\"1\",\"2\",\"3\",\"4\",\"external/4074fa01-x\"],\"x\":{}}");
+	check_norm("event: a valid segment_id is kept",
+	    "{\"cmd\":\"a\",\"ts\":\"2026-01-01T00:00:00Z\",\"segment_id\":\"6f25e381\",\"run_id\":\"r\"}",
+	    "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"run_id\":\"r\",\"segment_id\":\"6f25e381\","
+	    "\"cmd\":\"a\",\"args\":{},\"result\":{},\"warnings\":[],\"x\":{}}");
+
+	check_reject("event: key colliding inside x rejected", "{\"cmd\":\"a\",\"k\":1,\"x\":{\"k\":2}}", "both a top-level key");
+	check_reject("event: not JSON", "{\"cmd\":", "not JSON");
+	check_reject("event: array", "[1,2]", "not a JSON object");
+	check_reject("event: missing cmd", "{\"args\":{}}", "missing \"cmd\"");
+	check_reject("event: cmd not a string", "{\"cmd\":3}", "not a string");
+	check_reject("event: bad cmd", "{\"cmd\":\"Ast.Parse\"}", "bad \"cmd\"");
+	check_reject("event: cmd with empty word", "{\"cmd\":\"ast..parse\"}", "bad \"cmd\"");
+	check_reject("event: cmd over 64 bytes",
+	    "{\"cmd\":\"a1234567890123456789012345678901234567890123456789012345678901234\"}", "bad \"cmd\"");
+	check_reject("event: negative timing", "{\"cmd\":\"a\",\"timing_ms\":-1}", "bad \"timing_ms\"");
+	check_reject("event: string timing", "{\"cmd\":\"a\",\"timing_ms\":\"3\"}", "bad \"timing_ms\"");
+	check_reject("event: bad ts", "{\"cmd\":\"a\",\"ts\":\"yesterday\"}", "bad \"ts\"");
+	check_reject("event: args not an object", "{\"cmd\":\"a\",\"args\":[]}", "bad \"args\"");
+	check_reject("event: invalid UTF-8", "{\"cmd\":\"a\",\"m\":\"\xc3\x28\"}", "invalid UTF-8 at byte 17");
+	check_reject("event: duplicate key", "{\"cmd\":\"a\",\"cmd\":\"b\"}", "duplicate key");
+	check_reject("event: bad segment_id", "{\"cmd\":\"a\",\"segment_id\":\"XYZ\"}", "bad \"segment_id\"");
+
+	check(ctx_event_cmd_critical("lsp.ready") && ctx_event_cmd_critical("file.read") &&
+	    ctx_event_cmd_critical("telemetry.drop") && ctx_event_cmd_critical("ctx.run.end") &&
+	    !ctx_event_cmd_critical("ast.parse") && !ctx_event_cmd_critical("lsp.readyx"),
+	    "event: critical cmds", NULL);
+	ctx_redact_free(ev_redact);
+}
+
+/* ---- clock, utf8, json, jsonl ---- */
+
+static void
+test_clock(void)
+{
+	char ts[CTX_TS_LEN];
+	int64_t ms;
+
+	check(ctx_clock_parse_ts("2026-01-01T19:17:00-0300", &ms) == 0, "clock: parse -0300", NULL);
+	ctx_clock_format_ts(ms, ts);
+	check_str("clock: offset converted to UTC", ts, "2026-01-01T22:17:00.000Z");
+	ctx_clock_parse_ts("2024-02-29T23:59:59.999999Z", &ms);
+	ctx_clock_format_ts(ms, ts);
+	check_str("clock: leap day, fraction truncated to ms", ts, "2024-02-29T23:59:59.999Z");
+	ctx_clock_parse_ts("1970-01-01 00:00:00", &ms);
+	check(ms == 0, "clock: space separator, no offset is UTC", NULL);
+	ctx_clock_parse_ts("2026-03-01T00:30:00+05:30", &ms);
+	ctx_clock_format_ts(ms, ts);
+	check_str("clock: half-hour offset across a month", ts, "2026-02-28T19:00:00.000Z");
+	check(ctx_clock_parse_ts("2026-13-01T00:00:00Z", &ms) < 0 && ctx_clock_parse_ts("2026-01-01", &ms) < 0 &&
+	    ctx_clock_parse_ts("2026-01-01T00:00:00Zjunk", &ms) < 0, "clock: bad dates rejected", NULL);
+	int64_t a = ctx_clock_ns(), b = ctx_clock_ns();
+	check(b >= a, "clock: monotonic", NULL);
+}
+
+static void
+test_utf8_json(void)
+{
+	size_t bad = 0;
+
+	check(ctx_utf8_valid("h\xc3\xa9llo \xf0\x9f\x98\x80", 11, NULL), "utf8: valid text", NULL);
+	check(!ctx_utf8_valid("ab\xed\xa0\x80", 5, &bad) && bad == 2, "utf8: surrogate rejected at its byte", NULL);
+	check(!ctx_utf8_valid("\xc0\xaf", 2, NULL), "utf8: overlong rejected", NULL);
+	check(!ctx_utf8_valid("abc\xe2\x82", 5, &bad) && bad == 3, "utf8: sequence cut by the end", NULL);
+	check(ctx_utf8_cut_bytes("a\xc3\xa9", 3, 2) == 1, "utf8: byte cut backs off a sequence", NULL);
+	check(ctx_utf8_cut_chars("\xc3\xa9\xc3\xa9x", 5, 2) == 4, "utf8: char cut", NULL);
+
+	struct ctx_arena a = { 0 };
+	struct ctx_buf out = { 0 };
+	const char *src = "{\"a\":[1,-2.5e+3,true,false,null],\"s\":\"q\\\"\\\\\\n\\u00e9\\ud83d\\ude00\\u0001\"}";
+	struct ctx_json *v = ctx_json_parse(&a, src, strlen(src), &bad);
+	check(v && ctx_json_write(&out, v) == 0, "json: parse and write", NULL);
+	check_str("json: round trip keeps numbers, decodes escapes", out.data,
+	    "{\"a\":[1,-2.5e+3,true,false,null],\"s\":\"q\\\"\\\\\\n\xc3\xa9\xf0\x9f\x98\x80\\u0001\"}");
+	static const char *const bad_json[] = {
+		"{\"a\":01}", "{\"a\":1,}", "[\"\\ud800\"]", "\"a\nb\"", "{\"a\" 1}", "tru", "[1] x", "\"\\x\"", "-",
+	};
+	int all = 1;
+	for (size_t i = 0; i < sizeof bad_json / sizeof *bad_json; i++)
+		all &= ctx_json_parse(&a, bad_json[i], strlen(bad_json[i]), &bad) == NULL;
+	check(all, "json: malformed inputs rejected", NULL);
+	struct ctx_buf deep = { 0 };
+	for (int i = 0; i < 1000; i++)
+		ctx_buf_add(&deep, "[", 1);
+	check(ctx_json_parse(&a, deep.data, deep.len, &bad) == NULL && bad <= CTX_JSON_MAX_DEPTH + 1,
+	    "json: nesting limit", NULL);
+	ctx_buf_free(&deep);
+	ctx_buf_free(&out);
+	ctx_arena_free(&a);
+
+	char hex[65];
+	ctx_sha256_hex("abc", 3, hex);
+	check_str("sha256: abc", hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void
+test_jsonl(void)
+{
+	char path[] = "/tmp/ctx-unit-jsonl-XXXXXX";
+	int fd = mkstemp(path), err, got;
+	const char *line;
+	size_t len;
+	const char data[] = "one\r\n\ntwo\n0123456789abcdef0123\nlast";
+
+	write(fd, data, sizeof data - 1);
+	close(fd);
+	struct ctx_jsonl *r = ctx_jsonl_open(path, 16, &err);
+	check(r != NULL, "jsonl: open", NULL);
+	got = ctx_jsonl_next(r, &line, &len);
+	check(got == 1 && len == 3 && strcmp(line, "one") == 0, "jsonl: CRLF stripped", NULL);
+	got = ctx_jsonl_next(r, &line, &len);
+	check(got == 1 && len == 0 && ctx_jsonl_lineno(r) == 2, "jsonl: empty line counted", NULL);
+	got = ctx_jsonl_next(r, &line, &len);
+	check(got == 1 && strcmp(line, "two") == 0, "jsonl: plain line", NULL);
+	got = ctx_jsonl_next(r, &line, &len);
+	check(got == -E2BIG && ctx_jsonl_lineno(r) == 4, "jsonl: overlong line reported with its number", NULL);
+	got = ctx_jsonl_next(r, &line, &len);
+	check(got == 1 && strcmp(line, "last") == 0 && ctx_jsonl_lineno(r) == 5, "jsonl: last line without newline", NULL);
+	check(ctx_jsonl_next(r, &line, &len) == 0, "jsonl: end", NULL);
+	ctx_jsonl_free(r);
+	unlink(path);
+	check(ctx_jsonl_open("/nonexistent/x", 16, &err) == NULL && err == -ENOENT, "jsonl: missing file", NULL);
+}
+
+int
+main(void)
+{
+	test_clock();
+	test_utf8_json();
+	test_jsonl();
+	test_redact_table();
+	test_event();
+	printf("# unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
