@@ -1,6 +1,10 @@
 #include "json.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct parser {
@@ -367,4 +371,332 @@ ctx_json_write(struct ctx_buf *out, const struct ctx_json *v)
 			return -ENOMEM;
 	}
 	return ctx_buf_add(out, obj ? "}" : "]", 1);
+}
+
+/* ---- pull cursor ---- */
+
+static void
+cur_ws(struct ctx_json_cur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+		c->p++;
+}
+
+int
+ctx_json_peek(struct ctx_json_cur *c)
+{
+	cur_ws(c);
+	if (c->p >= c->end)
+		return -1;
+	switch (*c->p) {
+	case '{': return CTX_JSON_OBJECT;
+	case '[': return CTX_JSON_ARRAY;
+	case '"': return CTX_JSON_STRING;
+	case 't': return CTX_JSON_TRUE;
+	case 'f': return CTX_JSON_FALSE;
+	case 'n': return CTX_JSON_NULL;
+	default: return *c->p == '-' || (*c->p >= '0' && *c->p <= '9') ? CTX_JSON_NUMBER : -1;
+	}
+}
+
+/* At the opening quote: find the closing one (not escaped). Sets s; moves past it. */
+static int
+cur_string(struct ctx_json_cur *c, struct ctx_json_str *s)
+{
+	const char *start = c->p + 1, *q = start;
+
+	for (;;) {
+		q = memchr(q, '"', (size_t)(c->end - q));
+		if (!q)
+			return -1;
+		size_t bs = 0;
+		while (q - bs > start && q[-1 - (ptrdiff_t)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			break;
+		q++;
+	}
+	s->s = start;
+	s->len = (size_t)(q - start);
+	s->escaped = memchr(start, '\\', s->len) != NULL;
+	c->p = q + 1;
+	return 0;
+}
+
+int
+ctx_json_string(struct ctx_json_cur *c, struct ctx_json_str *s)
+{
+	return ctx_json_peek(c) == CTX_JSON_STRING ? cur_string(c, s) : -1;
+}
+
+int
+ctx_json_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
+{
+	char buf[64], *endp;
+	const char *q;
+
+	if (ctx_json_peek(c) != CTX_JSON_NUMBER)
+		return -1;
+	for (q = c->p; q < c->end && (strchr("+-.eE", *q) || (*q >= '0' && *q <= '9')); q++)
+		;
+	size_t n = (size_t)(q - c->p);
+	if (n >= sizeof buf)
+		return -1;
+	memcpy(buf, c->p, n);
+	buf[n] = '\0';
+	*v = strtod(buf, &endp);
+	if (endp != buf + n)
+		return -1;
+	text->s = c->p;
+	text->len = n;
+	text->escaped = false;
+	c->p = q;
+	return 0;
+}
+
+int
+ctx_json_skip(struct ctx_json_cur *c)
+{
+	struct ctx_json_str s;
+	double v;
+	int depth = 0;
+
+	switch (ctx_json_peek(c)) {
+	case CTX_JSON_STRING: return cur_string(c, &s);
+	case CTX_JSON_NUMBER: return ctx_json_number(c, &v, &s);
+	case CTX_JSON_TRUE: return (c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0) ? (c->p += 4, 0) : -1;
+	case CTX_JSON_FALSE: return (c->end - c->p >= 5 && memcmp(c->p, "false", 5) == 0) ? (c->p += 5, 0) : -1;
+	case CTX_JSON_NULL: return (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) ? (c->p += 4, 0) : -1;
+	case CTX_JSON_OBJECT:
+	case CTX_JSON_ARRAY:
+		break;
+	default: return -1;
+	}
+	/* Containers: balance brackets, stepping over strings whole. */
+	while (c->p < c->end) {
+		char ch = *c->p;
+		if (ch == '"') {
+			if (cur_string(c, &s) < 0)
+				return -1;
+			continue;
+		}
+		if (ch == '{' || ch == '[')
+			depth++;
+		else if ((ch == '}' || ch == ']') && --depth == 0) {
+			c->p++;
+			return 0;
+		}
+		c->p++;
+	}
+	return -1;
+}
+
+int
+ctx_json_enter(struct ctx_json_cur *c, enum ctx_json_type t, bool *first)
+{
+	if (ctx_json_peek(c) != (int)t)
+		return -1;
+	c->p++;
+	*first = true;
+	return 0;
+}
+
+/* Before the next member or element: the closing bracket (0), a separator (1), or -1. */
+static int
+cur_next(struct ctx_json_cur *c, bool *first, char close)
+{
+	cur_ws(c);
+	if (c->p >= c->end)
+		return -1;
+	if (*c->p == close) {
+		c->p++;
+		return 0;
+	}
+	if (!*first) {
+		if (*c->p != ',')
+			return -1;
+		c->p++;
+	}
+	*first = false;
+	return 1;
+}
+
+int
+ctx_json_member(struct ctx_json_cur *c, bool *first, struct ctx_json_str *key)
+{
+	int rc = cur_next(c, first, '}');
+
+	if (rc <= 0)
+		return rc;
+	if (ctx_json_string(c, key) < 0)
+		return -1;
+	cur_ws(c);
+	if (c->p >= c->end || *c->p != ':')
+		return -1;
+	c->p++;
+	return 1;
+}
+
+int
+ctx_json_element(struct ctx_json_cur *c, bool *first)
+{
+	return cur_next(c, first, ']');
+}
+
+int
+ctx_json_str_decode(const struct ctx_json_str *s, struct ctx_buf *out)
+{
+	if (!s->escaped)
+		return ctx_buf_add(out, s->s, s->len);
+	/* Decode through the tree parser's string reader: one code path for escapes. */
+	struct ctx_arena a = { 0 };
+	struct parser ps = { &a, s->s - 1, s->s - 1, s->s + s->len + 1, 0 };
+	const char *d;
+	size_t n;
+	int rc = string(&ps, &d, &n) < 0 ? -1 : ctx_buf_add(out, d, n);
+
+	ctx_arena_free(&a);
+	return rc;
+}
+
+bool
+ctx_json_str_eq(const struct ctx_json_str *s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (!s->escaped)
+		return s->len == n && memcmp(s->s, lit, n) == 0;
+	struct ctx_buf b = { 0 };
+	bool eq = ctx_json_str_decode(s, &b) == 0 && b.len == n && memcmp(b.data, lit, n) == 0;
+	ctx_buf_free(&b);
+	return eq;
+}
+
+/* ---- document writer ---- */
+
+void
+ctx_jsonw_init(struct ctx_jsonw *w, struct ctx_buf *out)
+{
+	memset(w, 0, sizeof *w);
+	w->out = out;
+	w->first[0] = true;
+}
+
+static void
+jw_add(struct ctx_jsonw *w, const char *s, size_t n)
+{
+	if (!w->err && ctx_buf_add(w->out, s, n) < 0)
+		w->err = -ENOMEM;
+}
+
+static void
+jw_indent(struct ctx_jsonw *w)
+{
+	jw_add(w, "\n", 1);
+	for (int i = 0; i < w->depth; i++)
+		jw_add(w, "  ", 2);
+}
+
+/* Separator, newline and indent, and the key, before a value. */
+static void
+jw_key(struct ctx_jsonw *w, const char *key)
+{
+	if (w->depth > 0) {
+		if (!w->first[w->depth])
+			jw_add(w, ",", 1);
+		jw_indent(w);
+	}
+	w->first[w->depth] = false;
+	if (key) {
+		if (!w->err && ctx_json_write_string(w->out, key, strlen(key)) < 0)
+			w->err = -ENOMEM;
+		jw_add(w, ": ", 2);
+	}
+}
+
+void
+ctx_jsonw_open(struct ctx_jsonw *w, const char *key, char bracket)
+{
+	jw_key(w, key);
+	jw_add(w, &bracket, 1);
+	if (w->depth < (int)(sizeof w->first / sizeof *w->first) - 1)
+		w->first[++w->depth] = true;
+}
+
+void
+ctx_jsonw_close(struct ctx_jsonw *w, char bracket)
+{
+	bool empty = w->first[w->depth];
+
+	w->depth--;
+	if (!empty)
+		jw_indent(w);
+	jw_add(w, &bracket, 1);
+	if (w->depth == 0)
+		jw_add(w, "\n", 1);
+}
+
+void
+ctx_jsonw_string(struct ctx_jsonw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (!w->err && ctx_json_write_string(w->out, s, strlen(s)) < 0)
+		w->err = -ENOMEM;
+}
+
+void
+ctx_jsonw_null(struct ctx_jsonw *w, const char *key)
+{
+	jw_key(w, key);
+	jw_add(w, "null", 4);
+}
+
+void
+ctx_jsonw_int(struct ctx_jsonw *w, const char *key, long long v)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%lld", v);
+
+	jw_key(w, key);
+	jw_add(w, buf, (size_t)n);
+}
+
+void
+ctx_json_format_double(double v, char *buf, size_t size)
+{
+	if (!isfinite(v)) {
+		snprintf(buf, size, "null");
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(buf, size, "%.0f", v);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+void
+ctx_jsonw_number(struct ctx_jsonw *w, const char *key, double v)
+{
+	char buf[40];
+
+	ctx_json_format_double(v, buf, sizeof buf);
+	jw_key(w, key);
+	jw_add(w, buf, strlen(buf));
+}
+
+void
+ctx_jsonw_fixed(struct ctx_jsonw *w, const char *key, double v, int decimals)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "%.*f", decimals, v);
+
+	while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
+		n--;
+	jw_key(w, key);
+	jw_add(w, buf, (size_t)n);
 }

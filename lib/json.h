@@ -44,4 +44,64 @@ int ctx_json_write(struct ctx_buf *out, const struct ctx_json *v);
 /* Append s[0, len) as a quoted JSON string. 0 or -ENOMEM. */
 int ctx_json_write_string(struct ctx_buf *out, const char *s, size_t len);
 
+/* ---- a pull cursor, for reading a few fields of many lines without building a tree ----
+ * Values that are skipped are checked only for their structure (strings closed, brackets
+ * balanced), which is enough to tell a whole line from a torn one. */
+
+struct ctx_json_cur {
+	const char *p, *end;
+};
+
+/* A string as it stands in the source, without its quotes. */
+struct ctx_json_str {
+	const char *s;
+	size_t len;
+	bool escaped; /* holds a backslash: decode before use */
+};
+
+/* The type of the next value (after white space); -1 at the end or on a bad byte. */
+int ctx_json_peek(struct ctx_json_cur *c);
+/* Step over the next value. 0 or -1. */
+int ctx_json_skip(struct ctx_json_cur *c);
+/* Step into the object or array that comes next; *first must then start true. 0 or -1. */
+int ctx_json_enter(struct ctx_json_cur *c, enum ctx_json_type t, bool *first);
+/* The next member of the object entered: 1 with its key (the cursor is then at its value,
+ * which must be read or skipped), 0 after the closing brace, -1 on bad input. */
+int ctx_json_member(struct ctx_json_cur *c, bool *first, struct ctx_json_str *key);
+/* The next element of the array entered: 1 (cursor at it), 0 after ']', -1. */
+int ctx_json_element(struct ctx_json_cur *c, bool *first);
+/* Read a string value. 0 or -1 (not a string). */
+int ctx_json_string(struct ctx_json_cur *c, struct ctx_json_str *s);
+/* Read a number value: its value and its source text. 0 or -1 (not a number). */
+int ctx_json_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text);
+/* True when the string, decoded, equals the C string lit. */
+bool ctx_json_str_eq(const struct ctx_json_str *s, const char *lit);
+/* Append the decoded string to out. 0, -1 for a bad escape, -ENOMEM. */
+int ctx_json_str_decode(const struct ctx_json_str *s, struct ctx_buf *out);
+
+/* ---- a writer of documents: members in the order they are written, 2-space indent ---- */
+
+struct ctx_jsonw {
+	struct ctx_buf *out; /* where the text goes; not owned */
+	int depth;
+	bool first[32];      /* no member written yet at this depth */
+	int err;             /* -ENOMEM once any append failed; the rest is then a no-op */
+};
+
+/* Start a writer on out. */
+void ctx_jsonw_init(struct ctx_jsonw *w, struct ctx_buf *out);
+/* Open/close an object or array ('{' '[' / '}' ']'); key is NULL for the root or in arrays. */
+void ctx_jsonw_open(struct ctx_jsonw *w, const char *key, char bracket);
+void ctx_jsonw_close(struct ctx_jsonw *w, char bracket);
+void ctx_jsonw_string(struct ctx_jsonw *w, const char *key, const char *s);
+void ctx_jsonw_null(struct ctx_jsonw *w, const char *key);
+void ctx_jsonw_int(struct ctx_jsonw *w, const char *key, long long v);
+/* The shortest text that reads back as v (an integer when v is one). */
+void ctx_jsonw_number(struct ctx_jsonw *w, const char *key, double v);
+/* v rounded as printf("%.*f") rounds, trailing zeros dropped but one: 0.667, 1.0. */
+void ctx_jsonw_fixed(struct ctx_jsonw *w, const char *key, double v, int decimals);
+
+/* The shortest text of v that strtod reads back exactly, into buf (at least 32 bytes). */
+void ctx_json_format_double(double v, char *buf, size_t size);
+
 #endif

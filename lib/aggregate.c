@@ -1,0 +1,905 @@
+#include "aggregate.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "stats.h"
+#include "strmap.h"
+
+#define MAX_WARNINGS_READ 16
+#define TOP_WARNINGS 5
+#define TS_MAX 40
+
+/* The derived counters of §5, per event, per run and in total. */
+struct counters {
+	long events;
+	long cache_hit, cache_miss, cache_error;
+	long bytes_skeleton, bytes_excerpt, bytes_raw;
+	long lsp_request, lsp_failed, selector_success, lock_skipped;
+};
+
+struct run_cmd {
+	long count;
+	struct ctx_hist hist; /* timing_ms, when the run keeps detail */
+};
+
+struct run {
+	struct counters c;
+	char segment_id[TS_MAX], ts_first[TS_MAX], ts_last[TS_MAX];
+	struct ctx_strmap cmds;     /* cmd -> struct run_cmd */
+	struct ctx_strmap warnings; /* warning -> count (in the pointer) */
+	bool detail;
+};
+
+struct ctx_agg {
+	struct counters total;
+	long malformed;
+	struct ctx_strmap cmds; /* cmd -> count (in the pointer) */
+	struct ctx_strmap runs; /* run id -> struct run */
+	char *detail_run;
+	size_t last;            /* 1 + index in runs of the last event's run, 0 for none */
+	struct ctx_buf scratch;
+};
+
+/* ---- reading one line ---- */
+
+/* What is read of an event: slices of the line. */
+struct ev {
+	struct ctx_json_str cmd, run, seg, ts;
+	bool has_run, has_seg, has_ts, has_timing;
+	double timing;
+	struct ctx_json_str mode[3];     /* args.mode, x.mode, x.disclosure_mode */
+	bool has_mode[3];
+	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
+	bool has_bytes[3];
+	struct ctx_json_str to[3];       /* result.to, result.to_state, x.lsp_state */
+	bool has_to[3];
+	struct ctx_json_str status;      /* result.status */
+	bool has_status;
+	int resolved;                    /* result.resolved: -1 absent, 0, 1 */
+	double dropped;                  /* result.dropped */
+	bool has_dropped;
+	struct ctx_json_str cache, cache_status;
+	bool has_cache, has_cache_status;
+	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
+	struct ctx_json_str warnings[MAX_WARNINGS_READ];
+	int nwarnings;
+};
+
+static bool
+key_is(const struct ctx_json_str *k, const char *name)
+{
+	return ctx_json_str_eq(k, name);
+}
+
+/* Read a string member if it is one (setting *has); anything else is stepped over. */
+static int
+read_str(struct ctx_json_cur *c, struct ctx_json_str *s, bool *has)
+{
+	if (ctx_json_peek(c) == CTX_JSON_STRING) {
+		*has = true;
+		return ctx_json_string(c, s);
+	}
+	return ctx_json_skip(c);
+}
+
+static int
+read_num(struct ctx_json_cur *c, double *v, bool *has)
+{
+	struct ctx_json_str text;
+
+	if (ctx_json_peek(c) == CTX_JSON_NUMBER) {
+		*has = true;
+		return ctx_json_number(c, v, &text);
+	}
+	return ctx_json_skip(c);
+}
+
+static int
+read_bool(struct ctx_json_cur *c, int *v)
+{
+	int t = ctx_json_peek(c);
+
+	if (t == CTX_JSON_TRUE || t == CTX_JSON_FALSE)
+		*v = t == CTX_JSON_TRUE;
+	return ctx_json_skip(c);
+}
+
+enum section { ARGS, RESULT, X };
+
+/* The members of args, result or x that some counter needs. */
+static int
+read_section(struct ctx_json_cur *c, enum section sec, struct ev *e)
+{
+	struct ctx_json_str k;
+	bool first;
+	int rc;
+
+	if (ctx_json_peek(c) != CTX_JSON_OBJECT)
+		return ctx_json_skip(c);
+	if (ctx_json_enter(c, CTX_JSON_OBJECT, &first) < 0)
+		return -1;
+	while ((rc = ctx_json_member(c, &first, &k)) == 1) {
+		if (sec == ARGS && key_is(&k, "mode"))
+			rc = read_str(c, &e->mode[0], &e->has_mode[0]);
+		else if (sec == RESULT && key_is(&k, "bytes"))
+			rc = read_num(c, &e->bytes[0], &e->has_bytes[0]);
+		else if (sec == RESULT && key_is(&k, "to"))
+			rc = read_str(c, &e->to[0], &e->has_to[0]);
+		else if (sec == RESULT && key_is(&k, "to_state"))
+			rc = read_str(c, &e->to[1], &e->has_to[1]);
+		else if (sec == RESULT && key_is(&k, "status"))
+			rc = read_str(c, &e->status, &e->has_status);
+		else if (sec == RESULT && key_is(&k, "resolved"))
+			rc = read_bool(c, &e->resolved);
+		else if (sec == RESULT && key_is(&k, "dropped"))
+			rc = read_num(c, &e->dropped, &e->has_dropped);
+		else if (sec == X && key_is(&k, "cache"))
+			rc = read_str(c, &e->cache, &e->has_cache);
+		else if (sec == X && key_is(&k, "cache_hit"))
+			rc = read_bool(c, &e->cache_hit);
+		else if (sec == X && key_is(&k, "cache_status"))
+			rc = read_str(c, &e->cache_status, &e->has_cache_status);
+		else if (sec == X && key_is(&k, "mode"))
+			rc = read_str(c, &e->mode[1], &e->has_mode[1]);
+		else if (sec == X && key_is(&k, "disclosure_mode"))
+			rc = read_str(c, &e->mode[2], &e->has_mode[2]);
+		else if (sec == X && key_is(&k, "bytes_read"))
+			rc = read_num(c, &e->bytes[1], &e->has_bytes[1]);
+		else if (sec == X && key_is(&k, "bytes"))
+			rc = read_num(c, &e->bytes[2], &e->has_bytes[2]);
+		else if (sec == X && key_is(&k, "lsp_state"))
+			rc = read_str(c, &e->to[2], &e->has_to[2]);
+		else
+			rc = ctx_json_skip(c);
+		if (rc < 0)
+			return -1;
+	}
+	return rc;
+}
+
+static int
+read_warnings(struct ctx_json_cur *c, struct ev *e)
+{
+	bool first;
+	int rc;
+
+	if (ctx_json_peek(c) != CTX_JSON_ARRAY)
+		return ctx_json_skip(c);
+	if (ctx_json_enter(c, CTX_JSON_ARRAY, &first) < 0)
+		return -1;
+	while ((rc = ctx_json_element(c, &first)) == 1) {
+		if (ctx_json_peek(c) == CTX_JSON_STRING && e->nwarnings < MAX_WARNINGS_READ)
+			rc = ctx_json_string(c, &e->warnings[e->nwarnings++]);
+		else
+			rc = ctx_json_skip(c);
+		if (rc < 0)
+			return -1;
+	}
+	return rc;
+}
+
+/* Read an event line. 0 when it is a JSON object with a string cmd, else -1. */
+static int
+read_event(const char *line, size_t len, struct ev *e)
+{
+	struct ctx_json_cur c = { line, line + len };
+	struct ctx_json_str k;
+	bool first, has_cmd = false;
+	int rc;
+
+	memset(e, 0, sizeof *e);
+	e->resolved = e->cache_hit = -1;
+	if (ctx_json_enter(&c, CTX_JSON_OBJECT, &first) < 0)
+		return -1;
+	while ((rc = ctx_json_member(&c, &first, &k)) == 1) {
+		if (key_is(&k, "cmd"))
+			rc = read_str(&c, &e->cmd, &has_cmd);
+		else if (key_is(&k, "run_id"))
+			rc = read_str(&c, &e->run, &e->has_run);
+		else if (key_is(&k, "segment_id"))
+			rc = read_str(&c, &e->seg, &e->has_seg);
+		else if (key_is(&k, "ts"))
+			rc = read_str(&c, &e->ts, &e->has_ts);
+		else if (key_is(&k, "timing_ms"))
+			rc = read_num(&c, &e->timing, &e->has_timing);
+		else if (key_is(&k, "args"))
+			rc = read_section(&c, ARGS, e);
+		else if (key_is(&k, "result"))
+			rc = read_section(&c, RESULT, e);
+		else if (key_is(&k, "x"))
+			rc = read_section(&c, X, e);
+		else if (key_is(&k, "warnings"))
+			rc = read_warnings(&c, e);
+		else
+			rc = ctx_json_skip(&c);
+		if (rc < 0)
+			return -1;
+	}
+	if (rc < 0 || !has_cmd)
+		return -1;
+	while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r'))
+		c.p++;
+	return c.p == c.end ? 0 : -1;
+}
+
+/* ---- accounting ---- */
+
+static bool
+cmd_is(const struct ev *e, const char *name)
+{
+	return key_is(&e->cmd, name);
+}
+
+static bool
+str_ieq(const struct ctx_json_str *s, const char *lit)
+{
+	return !s->escaped && s->len == strlen(lit) && strncasecmp(s->s, lit, s->len) == 0;
+}
+
+/* The derived counters one event contributes. */
+static void
+derive(const struct ev *e, struct counters *d)
+{
+	memset(d, 0, sizeof *d);
+	d->events = 1;
+	if (cmd_is(e, "ast.parse")) {
+		const struct ctx_json_str *v = e->has_cache ? &e->cache : e->has_cache_status ? &e->cache_status : NULL;
+		if (v) {
+			d->cache_hit = str_ieq(v, "hit");
+			d->cache_miss = str_ieq(v, "miss");
+			d->cache_error = str_ieq(v, "error");
+		} else if (e->cache_hit >= 0) {
+			d->cache_hit = e->cache_hit;
+			d->cache_miss = !e->cache_hit;
+		}
+	} else if (cmd_is(e, "ast.cache.hit")) {
+		d->cache_hit = 1;
+	} else if (cmd_is(e, "ast.cache.miss")) {
+		d->cache_miss = 1;
+	} else if (cmd_is(e, "file.read")) {
+		int m = e->has_mode[0] ? 0 : e->has_mode[1] ? 1 : e->has_mode[2] ? 2 : -1;
+		int b = e->has_bytes[0] ? 0 : e->has_bytes[1] ? 1 : e->has_bytes[2] ? 2 : -1;
+		long bytes = b >= 0 && e->bytes[b] > 0 ? (long)llround(e->bytes[b]) : 0;
+		if (m >= 0 && str_ieq(&e->mode[m], "skeleton"))
+			d->bytes_skeleton = bytes;
+		else if (m >= 0 && str_ieq(&e->mode[m], "excerpt"))
+			d->bytes_excerpt = bytes;
+		else if (m >= 0 && str_ieq(&e->mode[m], "raw"))
+			d->bytes_raw = bytes;
+	} else if (cmd_is(e, "lsp.definition") || cmd_is(e, "lsp.references") || cmd_is(e, "lsp.hover") ||
+		   cmd_is(e, "lsp.symbols") || cmd_is(e, "lsp.workspace_symbols") ||
+		   cmd_is(e, "lsp.diagnostics") || cmd_is(e, "lsp.request")) {
+		d->lsp_request = 1;
+	} else if (cmd_is(e, "lsp.state_change")) {
+		int t = e->has_to[0] ? 0 : e->has_to[1] ? 1 : e->has_to[2] ? 2 : -1;
+		d->lsp_failed = (t >= 0 && str_ieq(&e->to[t], "failed")) ||
+		    (e->has_status && str_ieq(&e->status, "failed"));
+	} else if (cmd_is(e, "selector.resolve")) {
+		d->selector_success = e->resolved == 1;
+	} else if (cmd_is(e, "telemetry.drop")) {
+		d->lock_skipped = e->has_dropped && e->dropped > 0 ? (long)llround(e->dropped) : 0;
+	}
+}
+
+static void
+add_counters(struct counters *to, const struct counters *d)
+{
+	to->events += d->events;
+	to->cache_hit += d->cache_hit;
+	to->cache_miss += d->cache_miss;
+	to->cache_error += d->cache_error;
+	to->bytes_skeleton += d->bytes_skeleton;
+	to->bytes_excerpt += d->bytes_excerpt;
+	to->bytes_raw += d->bytes_raw;
+	to->lsp_request += d->lsp_request;
+	to->lsp_failed += d->lsp_failed;
+	to->selector_success += d->selector_success;
+	to->lock_skipped += d->lock_skipped;
+}
+
+static void
+copy_str(char *dst, size_t size, const struct ctx_json_str *s)
+{
+	size_t n = s->len < size - 1 ? s->len : size - 1;
+
+	memcpy(dst, s->s, n);
+	dst[n] = '\0';
+}
+
+struct ctx_agg *
+ctx_agg_new(const char *detail_run)
+{
+	struct ctx_agg *a = calloc(1, sizeof *a);
+
+	if (a && detail_run && !(a->detail_run = strdup(detail_run))) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void
+free_run(struct run *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->cmds.n; i++) {
+		struct run_cmd *rc = r->cmds.entries[i].value;
+		if (rc)
+			ctx_hist_free(&rc->hist);
+		free(rc);
+	}
+	ctx_strmap_free(&r->cmds);
+	ctx_strmap_free(&r->warnings);
+	free(r);
+}
+
+void
+ctx_agg_free(struct ctx_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->runs.n; i++)
+		free_run(a->runs.entries[i].value);
+	ctx_strmap_free(&a->runs);
+	ctx_strmap_free(&a->cmds);
+	ctx_buf_free(&a->scratch);
+	free(a->detail_run);
+	free(a);
+}
+
+/* The decoded text of s: s itself when it has no escape, else in scratch. */
+static int
+plain(struct ctx_agg *a, const struct ctx_json_str *s, const char **p, size_t *n)
+{
+	if (!s->escaped) {
+		*p = s->s;
+		*n = s->len;
+		return 0;
+	}
+	ctx_buf_truncate(&a->scratch, 0);
+	if (ctx_json_str_decode(s, &a->scratch) < 0)
+		return -1;
+	*p = a->scratch.data;
+	*n = a->scratch.len;
+	return 0;
+}
+
+static struct run *
+get_run(struct ctx_agg *a, const struct ctx_json_str *id)
+{
+	const char *p;
+	size_t n;
+	int created;
+
+	if (plain(a, id, &p, &n) < 0)
+		return NULL;
+	/* Events of one run come together: try the last run first. */
+	if (a->last) {
+		struct ctx_strmap_entry *last = &a->runs.entries[a->last - 1];
+		if (last->len == n && memcmp(last->key, p, n) == 0)
+			return last->value;
+	}
+	struct ctx_strmap_entry *en = ctx_strmap_get(&a->runs, p, n, &created);
+	if (!en)
+		return NULL;
+	if (created) {
+		struct run *r = calloc(1, sizeof *r);
+		if (!r)
+			return NULL;
+		r->detail = !a->detail_run || strcmp(a->detail_run, en->key) == 0;
+		en->value = r;
+	}
+	a->last = (size_t)(en - a->runs.entries) + 1;
+	return en->value;
+}
+
+static int
+account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct counters *d)
+{
+	const char *p;
+	size_t n;
+	int created;
+
+	add_counters(&r->c, d);
+	if (e->has_ts) {
+		if (!r->ts_first[0])
+			copy_str(r->ts_first, sizeof r->ts_first, &e->ts);
+		copy_str(r->ts_last, sizeof r->ts_last, &e->ts);
+	}
+	if (e->has_seg)
+		copy_str(r->segment_id, sizeof r->segment_id, &e->seg);
+	if (plain(a, &e->cmd, &p, &n) < 0)
+		return 0;
+	struct ctx_strmap_entry *en = ctx_strmap_get(&r->cmds, p, n, &created);
+	if (!en || (created && !(en->value = calloc(1, sizeof(struct run_cmd)))))
+		return -ENOMEM;
+	struct run_cmd *rc = en->value;
+	rc->count++;
+	if (!r->detail)
+		return 0;
+	if (e->has_timing && ctx_hist_add(&rc->hist, e->timing) < 0)
+		return -ENOMEM;
+	for (int i = 0; i < e->nwarnings; i++) {
+		if (plain(a, &e->warnings[i], &p, &n) < 0)
+			continue;
+		if (!(en = ctx_strmap_get(&r->warnings, p, n, &created)))
+			return -ENOMEM;
+		en->value = (void *)((uintptr_t)en->value + 1);
+	}
+	return 0;
+}
+
+int
+ctx_agg_line(struct ctx_agg *a, const char *line, size_t len)
+{
+	struct ev e;
+	struct counters d;
+	const char *p;
+	size_t n;
+	int created;
+
+	if (read_event(line, len, &e) < 0) {
+		a->malformed++;
+		return 1;
+	}
+	derive(&e, &d);
+	add_counters(&a->total, &d);
+	if (plain(a, &e.cmd, &p, &n) < 0) {
+		a->malformed++;
+		return 1;
+	}
+	struct ctx_strmap_entry *en = ctx_strmap_get(&a->cmds, p, n, &created);
+	if (!en)
+		return -ENOMEM;
+	en->value = (void *)((uintptr_t)en->value + 1);
+	if (!e.has_run)
+		return 0;
+	struct run *r = get_run(a, &e.run);
+	return r ? account_run(a, r, &e, &d) : -ENOMEM;
+}
+
+void
+ctx_agg_malformed(struct ctx_agg *a)
+{
+	a->malformed++;
+}
+
+int
+ctx_agg_tail_run(const char *path, size_t window, struct ctx_buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	struct stat st;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	off_t from = st.st_size > (off_t)window ? st.st_size - (off_t)window : 0;
+	size_t n = (size_t)(st.st_size - from);
+	if (n == 0)
+		goto out;
+	if (!(buf = malloc(n))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (pread(fd, buf, n, from) != (ssize_t)n) {
+		rc = -EIO;
+		goto out;
+	}
+	/* Lines from the last; the first one is whole only if the window is the whole file. */
+	size_t end = n;
+	while (end > 0 && rc == 0) {
+		size_t start = end;
+		while (start > 0 && buf[start - 1] != '\n')
+			start--;
+		if (start == 0 && from > 0)
+			break;
+		struct ev e;
+		if (read_event(buf + start, end - start, &e) == 0 && e.has_run) {
+			ctx_buf_truncate(out, 0);
+			rc = ctx_json_str_decode(&e.run, out) == 0 ? 1 : 0;
+			break;
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+const char *
+ctx_agg_last_run(const struct ctx_agg *a)
+{
+	return a->last ? a->runs.entries[a->last - 1].key : NULL;
+}
+
+/* ---- documents ---- */
+
+struct kv {
+	const char *key;
+	long value;
+};
+
+static int
+by_key(const void *x, const void *y)
+{
+	return strcmp(((const struct kv *)x)->key, ((const struct kv *)y)->key);
+}
+
+/* The metric name of a cmd: every character outside [a-z0-9] turned into '_', "_count". */
+static void
+cmd_key(const char *cmd, char *out, size_t size)
+{
+	size_t i = 0;
+
+	for (; cmd[i] && i + 7 < size; i++)
+		out[i] = (islower((unsigned char)cmd[i]) || isdigit((unsigned char)cmd[i])) ? cmd[i] : '_';
+	memcpy(out + i, "_count", 7);
+}
+
+static const char *const derived_names[] = {
+	"ast_cache_hit_count", "ast_cache_miss_count", "ast_cache_error_count",
+	"file_read_skeleton_bytes_total", "file_read_excerpt_bytes_total", "file_read_raw_bytes_total",
+	"lsp_request_count", "lsp_failed_count", "selector_resolve_success_count", "telemetry_lock_skipped",
+};
+
+/* The counters as sorted (key, value) pairs: events_total, the per-cmd counts, the derived
+ * counters (a derived counter wins over a cmd count of the same name: it includes it), and
+ * when `all`, malformed_lines_total and runs_total. */
+static int
+counter_pairs(const struct counters *c, const struct ctx_strmap *cmds, bool per_run, long malformed,
+    long runs, struct ctx_strmap *keys, struct kv **out, size_t *nout)
+{
+	const long derived[] = {
+		c->cache_hit, c->cache_miss, c->cache_error, c->bytes_skeleton, c->bytes_excerpt,
+		c->bytes_raw, c->lsp_request, c->lsp_failed, c->selector_success, c->lock_skipped,
+	};
+	char name[96];
+	int created;
+
+	for (size_t i = 0; i < cmds->n; i++) {
+		const struct ctx_strmap_entry *ce = &cmds->entries[i];
+		long count = per_run ? ((const struct run_cmd *)ce->value)->count : (long)(uintptr_t)ce->value;
+		cmd_key(ce->key, name, sizeof name);
+		struct ctx_strmap_entry *en = ctx_strmap_get(keys, name, strlen(name), &created);
+		if (!en)
+			return -ENOMEM;
+		en->value = (void *)((uintptr_t)en->value + (uintptr_t)count);
+	}
+	for (size_t i = 0; i < sizeof derived / sizeof *derived; i++) {
+		struct ctx_strmap_entry *en = ctx_strmap_get(keys, derived_names[i], strlen(derived_names[i]), &created);
+		if (!en)
+			return -ENOMEM;
+		en->value = (void *)(uintptr_t)derived[i];
+	}
+	struct { const char *k; long v; } fixed[] = {
+		{ "events_total", c->events }, { "malformed_lines_total", malformed }, { "runs_total", runs },
+	};
+	for (size_t i = 0; i < (per_run ? 1u : 3u); i++) {
+		struct ctx_strmap_entry *en = ctx_strmap_get(keys, fixed[i].k, strlen(fixed[i].k), &created);
+		if (!en)
+			return -ENOMEM;
+		en->value = (void *)(uintptr_t)fixed[i].v;
+	}
+	*out = malloc(keys->n * sizeof **out);
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < keys->n; i++)
+		(*out)[i] = (struct kv){ keys->entries[i].key, (long)(uintptr_t)keys->entries[i].value };
+	qsort(*out, keys->n, sizeof **out, by_key);
+	*nout = keys->n;
+	return 0;
+}
+
+static int
+write_counters(struct ctx_jsonw *w, const char *key, const struct counters *c, const struct ctx_strmap *cmds,
+    bool per_run, long malformed, long runs)
+{
+	struct ctx_strmap keys = { 0 };
+	struct kv *kv = NULL;
+	size_t n = 0;
+	int err = counter_pairs(c, cmds, per_run, malformed, runs, &keys, &kv, &n);
+
+	if (err == 0) {
+		ctx_jsonw_open(w, key, '{');
+		for (size_t i = 0; i < n; i++)
+			ctx_jsonw_int(w, kv[i].key, kv[i].value);
+		ctx_jsonw_close(w, '}');
+	}
+	free(kv);
+	ctx_strmap_free(&keys);
+	return err;
+}
+
+int
+ctx_agg_metrics(const struct ctx_agg *a, struct ctx_buf *out)
+{
+	struct ctx_jsonw w;
+
+	ctx_jsonw_init(&w, out);
+	int err = write_counters(&w, NULL, &a->total, &a->cmds, false, a->malformed, (long)a->runs.n);
+	return err ? err : w.err;
+}
+
+static long
+run_count(const struct run *r, const char *cmd)
+{
+	const struct ctx_strmap_entry *en = r ? ctx_strmap_find(&r->cmds, cmd, strlen(cmd)) : NULL;
+
+	return en ? ((const struct run_cmd *)en->value)->count : 0;
+}
+
+static double
+rate(long num, long den)
+{
+	return den ? (double)num / (double)den : 0;
+}
+
+static int
+by_name(const void *x, const void *y)
+{
+	return strcmp((*(const struct ctx_strmap_entry *const *)x)->key,
+	    (*(const struct ctx_strmap_entry *const *)y)->key);
+}
+
+static int
+write_latencies(struct ctx_jsonw *w, const struct run *r)
+{
+	const struct ctx_strmap_entry **sorted = NULL;
+	size_t n = r ? r->cmds.n : 0;
+	int err = 0;
+
+	if (n && !(sorted = malloc(n * sizeof *sorted)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &r->cmds.entries[i];
+	qsort(sorted, n, sizeof *sorted, by_name);
+	ctx_jsonw_open(w, "latencies", '{');
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct run_cmd *rc = sorted[i]->value;
+		struct ctx_summary s;
+		if (rc->hist.n == 0)
+			continue;
+		if ((err = ctx_hist_summary(&rc->hist, &s)) < 0)
+			break;
+		ctx_jsonw_open(w, sorted[i]->key, '{');
+		ctx_jsonw_int(w, "count", s.count);
+		ctx_jsonw_number(w, "p50_ms", s.p50);
+		ctx_jsonw_number(w, "p95_ms", s.p95);
+		ctx_jsonw_number(w, "max_ms", s.max);
+		ctx_jsonw_close(w, '}');
+	}
+	ctx_jsonw_close(w, '}');
+	free(sorted);
+	return err;
+}
+
+static int
+by_count_then_text(const void *x, const void *y)
+{
+	const struct ctx_strmap_entry *a = *(const struct ctx_strmap_entry *const *)x;
+	const struct ctx_strmap_entry *b = *(const struct ctx_strmap_entry *const *)y;
+	uintptr_t ca = (uintptr_t)a->value, cb = (uintptr_t)b->value;
+
+	if (ca != cb)
+		return ca > cb ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static int
+write_top_warnings(struct ctx_jsonw *w, const struct run *r)
+{
+	size_t n = r ? r->warnings.n : 0;
+	const struct ctx_strmap_entry **sorted = n ? malloc(n * sizeof *sorted) : NULL;
+
+	if (n && !sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &r->warnings.entries[i];
+	qsort(sorted, n, sizeof *sorted, by_count_then_text);
+	ctx_jsonw_open(w, "top_warnings", '[');
+	for (size_t i = 0; i < n && i < TOP_WARNINGS; i++)
+		ctx_jsonw_string(w, NULL, sorted[i]->key);
+	ctx_jsonw_close(w, ']');
+	free(sorted);
+	return 0;
+}
+
+static void
+string_or_null(struct ctx_jsonw *w, const char *key, const char *s)
+{
+	if (s && *s)
+		ctx_jsonw_string(w, key, s);
+	else
+		ctx_jsonw_null(w, key);
+}
+
+static const struct run *
+find_run(const struct ctx_agg *a, const char **id)
+{
+	if (!*id)
+		*id = ctx_agg_last_run(a);
+	const struct ctx_strmap_entry *en = *id ? ctx_strmap_find(&a->runs, *id, strlen(*id)) : NULL;
+	return en ? en->value : NULL;
+}
+
+int
+ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
+{
+	static const struct counters zero;
+	static const struct ctx_strmap no_cmds;
+	const struct run *r = find_run(a, &id);
+	const struct counters *c = r ? &r->c : &zero;
+	struct ctx_jsonw w;
+	int err;
+
+	ctx_jsonw_init(&w, out);
+	ctx_jsonw_open(&w, NULL, '{');
+	string_or_null(&w, "run_id", id);
+	string_or_null(&w, "segment_id", r ? r->segment_id : NULL);
+	string_or_null(&w, "ts", r ? r->ts_last : NULL);
+	string_or_null(&w, "ts_first", r ? r->ts_first : NULL);
+	ctx_jsonw_int(&w, "events", c->events);
+	if ((err = write_counters(&w, "metrics_delta", c, r ? &r->cmds : &no_cmds, true, 0, 0)) < 0 ||
+	    (err = write_latencies(&w, r)) < 0)
+		return err;
+
+	long hit = c->cache_hit, miss = c->cache_miss;
+	ctx_jsonw_open(&w, "ast", '{');
+	ctx_jsonw_int(&w, "ast_parse_count", run_count(r, "ast.parse"));
+	ctx_jsonw_int(&w, "ast_cache_hit_count", hit);
+	ctx_jsonw_int(&w, "ast_cache_miss_count", miss);
+	ctx_jsonw_fixed(&w, "ast_cache_hit_rate", rate(hit, hit + miss), 3);
+	ctx_jsonw_close(&w, '}');
+
+	long spawn = run_count(r, "lsp.spawn"), ready = run_count(r, "lsp.ready");
+	long timeout = run_count(r, "lsp.timeout"), fallback = run_count(r, "lsp.fallback");
+	ctx_jsonw_open(&w, "lsp", '{');
+	ctx_jsonw_int(&w, "lsp_spawn_count", spawn);
+	ctx_jsonw_int(&w, "lsp_ready_count", ready);
+	ctx_jsonw_int(&w, "lsp_failed_count", c->lsp_failed);
+	ctx_jsonw_int(&w, "lsp_request_count", c->lsp_request);
+	ctx_jsonw_int(&w, "lsp_timeout_count", timeout);
+	ctx_jsonw_int(&w, "lsp_fallback_count", fallback);
+	ctx_jsonw_fixed(&w, "lsp_ready_rate", rate(ready, spawn), 3);
+	ctx_jsonw_fixed(&w, "lsp_timeout_rate", rate(timeout, c->lsp_request), 3);
+	ctx_jsonw_fixed(&w, "lsp_fallback_rate", rate(fallback, c->lsp_request), 3);
+	ctx_jsonw_close(&w, '}');
+
+	ctx_jsonw_open(&w, "file_read", '{');
+	ctx_jsonw_int(&w, "skeleton_bytes", c->bytes_skeleton);
+	ctx_jsonw_int(&w, "excerpt_bytes", c->bytes_excerpt);
+	ctx_jsonw_int(&w, "raw_bytes", c->bytes_raw);
+	ctx_jsonw_int(&w, "total_bytes", c->bytes_skeleton + c->bytes_excerpt + c->bytes_raw);
+	ctx_jsonw_close(&w, '}');
+
+	long resolves = run_count(r, "selector.resolve");
+	ctx_jsonw_open(&w, "selector", '{');
+	ctx_jsonw_int(&w, "selector_resolve_count", resolves);
+	ctx_jsonw_int(&w, "selector_resolve_success_count", c->selector_success);
+	ctx_jsonw_fixed(&w, "selector_resolve_success_rate", rate(c->selector_success, resolves), 3);
+	ctx_jsonw_close(&w, '}');
+
+	ctx_jsonw_open(&w, "telemetry_drops", '{');
+	ctx_jsonw_int(&w, "attempted", c->events + c->lock_skipped);
+	ctx_jsonw_int(&w, "written", c->events);
+	ctx_jsonw_int(&w, "lock_skipped", c->lock_skipped);
+	ctx_jsonw_fixed(&w, "drop_rate", rate(c->lock_skipped, c->events + c->lock_skipped), 4);
+	ctx_jsonw_close(&w, '}');
+
+	if ((err = write_top_warnings(&w, r)) < 0)
+		return err;
+	ctx_jsonw_close(&w, '}');
+	if (w.err)
+		return w.err;
+	return r || !id ? 0 : -ENOENT;
+}
+
+/* ---- Prometheus text format ---- */
+
+static void
+prom_label(struct ctx_buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			ctx_buf_add(out, "\\", 1);
+		if (*s == '\n')
+			ctx_buf_add(out, "\\n", 2);
+		else
+			ctx_buf_add(out, s, 1);
+	}
+}
+
+/* A metrics.json key as a Prometheus counter name: ctx_<key>, "_count" -> "_total". */
+static void
+prom_name(const char *key, char *out, size_t size)
+{
+	size_t n = strlen(key);
+
+	if (n > 6 && strcmp(key + n - 6, "_count") == 0)
+		snprintf(out, size, "ctx_%.*s_total", (int)(n - 6), key);
+	else if (n > 6 && strcmp(key + n - 6, "_total") == 0)
+		snprintf(out, size, "ctx_%s", key);
+	else
+		snprintf(out, size, "ctx_%s_total", key);
+}
+
+int
+ctx_agg_prom(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
+{
+	static const struct ctx_strmap no_cmds;
+	struct ctx_strmap keys = { 0 };
+	struct kv *kv = NULL;
+	size_t n = 0;
+	char name[160], num[40];
+	int err = counter_pairs(&a->total, &no_cmds, false, a->malformed, (long)a->runs.n, &keys, &kv, &n);
+
+	for (size_t i = 0; i < n && !err; i++) {
+		prom_name(kv[i].key, name, sizeof name);
+		err = ctx_buf_addf(out, "# HELP %s metrics.json %s, over the whole event log.\n# TYPE %s counter\n%s %ld\n",
+		    name, kv[i].key, name, name, kv[i].value);
+	}
+	free(kv);
+	ctx_strmap_free(&keys);
+	err = err ? err : ctx_buf_adds(out, "# HELP ctx_cmd_events_total Events in the log, by cmd.\n"
+					  "# TYPE ctx_cmd_events_total counter\n");
+	for (size_t i = 0; i < a->cmds.n && !err; i++) {
+		ctx_buf_adds(out, "ctx_cmd_events_total{cmd=\"");
+		prom_label(out, a->cmds.entries[i].key);
+		err = ctx_buf_addf(out, "\"} %ld\n", (long)(uintptr_t)a->cmds.entries[i].value);
+	}
+
+	const struct run *r = find_run(a, &id);
+	if (!r || err)
+		return err;
+	err = ctx_buf_adds(out, "# HELP ctx_last_run_latency_seconds Latency of the last run's operations, by cmd.\n"
+				"# TYPE ctx_last_run_latency_seconds summary\n");
+	struct ctx_buf max = { 0 };
+	ctx_buf_adds(&max, "# HELP ctx_last_run_latency_max_seconds Slowest operation of the last run, by cmd.\n"
+			   "# TYPE ctx_last_run_latency_max_seconds gauge\n");
+	for (size_t i = 0; i < r->cmds.n && !err; i++) {
+		const struct run_cmd *rc = r->cmds.entries[i].value;
+		struct ctx_summary s;
+		if (rc->hist.n == 0 || (err = ctx_hist_summary(&rc->hist, &s)) < 0)
+			continue;
+		const double q[] = { s.p50, s.p95 };
+		const char *qn[] = { "0.5", "0.95" };
+		for (int k = 0; k < 2; k++) {
+			ctx_buf_adds(out, "ctx_last_run_latency_seconds{cmd=\"");
+			prom_label(out, r->cmds.entries[i].key);
+			ctx_json_format_double(q[k] / 1000, num, sizeof num);
+			ctx_buf_addf(out, "\",quantile=\"%s\"} %s\n", qn[k], num);
+		}
+		ctx_buf_adds(out, "ctx_last_run_latency_seconds_sum{cmd=\"");
+		prom_label(out, r->cmds.entries[i].key);
+		ctx_json_format_double(s.sum / 1000, num, sizeof num);
+		ctx_buf_addf(out, "\"} %s\n", num);
+		ctx_buf_adds(out, "ctx_last_run_latency_seconds_count{cmd=\"");
+		prom_label(out, r->cmds.entries[i].key);
+		ctx_buf_addf(out, "\"} %ld\n", s.count);
+		ctx_buf_adds(&max, "ctx_last_run_latency_max_seconds{cmd=\"");
+		prom_label(&max, r->cmds.entries[i].key);
+		ctx_json_format_double(s.max / 1000, num, sizeof num);
+		err = ctx_buf_addf(&max, "\"} %s\n", num);
+	}
+	if (!err)
+		err = ctx_buf_add(out, max.data, max.len);
+	ctx_buf_free(&max);
+	return err;
+}

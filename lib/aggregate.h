@@ -1,0 +1,43 @@
+/* aggregate: the numbers of SPEC.md §5 from event lines read once, in order:
+ * metrics.json (counters over every event), last_run.json (one run's latencies and
+ * summaries) and the Prometheus text format. */
+#ifndef CTX_AGGREGATE_H
+#define CTX_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct ctx_agg;
+
+/* A new aggregate. detail_run: the one run whose latencies and warnings will be asked for,
+ * when known before reading (other runs then keep counters only); NULL keeps them for
+ * every run. Copied. NULL on out of memory. */
+struct ctx_agg *ctx_agg_new(const char *detail_run);
+void ctx_agg_free(struct ctx_agg *a);
+
+/* Account one line. Returns 0, 1 when the line is not a JSON object with a string "cmd"
+ * (counted as malformed), or -ENOMEM. */
+int ctx_agg_line(struct ctx_agg *a, const char *line, size_t len);
+
+/* Count a line that could not even be read (longer than the reader's limit) as malformed. */
+void ctx_agg_malformed(struct ctx_agg *a);
+
+/* The run of the last well-formed event with a run id in the regular file at path, found
+ * by reading its last `window` bytes only; in out. Returns 1 when found, 0 when the file
+ * is empty or its tail holds no such event, a negative errno when it cannot be read. */
+int ctx_agg_tail_run(const char *path, size_t window, struct ctx_buf *out);
+
+/* The run of the last well-formed event with a run id, or NULL. Owned by the aggregate. */
+const char *ctx_agg_last_run(const struct ctx_agg *a);
+
+/* Append metrics.json. 0 or -ENOMEM. */
+int ctx_agg_metrics(const struct ctx_agg *a, struct ctx_buf *out);
+/* Append last_run.json for run (NULL: the last run). 0, -ENOENT when no such run (a
+ * document with "run_id" and zeros is still written), -ENOMEM. */
+int ctx_agg_last_run_doc(const struct ctx_agg *a, const char *run, struct ctx_buf *out);
+/* Append the Prometheus text exposition: counters, and run's latency summaries. */
+int ctx_agg_prom(const struct ctx_agg *a, const char *run, struct ctx_buf *out);
+
+#endif
