@@ -76,10 +76,15 @@ struct ev {
 	int nwarnings;
 };
 
-static bool
-key_is(const struct ctx_json_str *k, const char *name)
+/* Whether key k is name (a literal: sizeof gives its length without strlen). */
+#define key_is(k, name) key_eq((k), name, sizeof name - 1)
+
+static inline bool
+key_eq(const struct ctx_json_str *k, const char *name, size_t n)
 {
-	return ctx_json_str_eq(k, name);
+	if (k->escaped)
+		return ctx_json_str_eq(k, name);
+	return k->len == n && memcmp(k->s, name, n) == 0;
 }
 
 /* Read a string member if it is one (setting *has); anything else is stepped over. */
@@ -235,11 +240,7 @@ read_event(const char *line, size_t len, struct ev *e)
 
 /* ---- accounting ---- */
 
-static bool
-cmd_is(const struct ev *e, const char *name)
-{
-	return key_is(&e->cmd, name);
-}
+#define cmd_is(e, name) key_is(&(e)->cmd, name)
 
 static bool
 str_ieq(const struct ctx_json_str *s, const char *lit)

@@ -429,41 +429,63 @@ ctx_json_string(struct ctx_json_cur *c, struct ctx_json_str *s)
 	return ctx_json_peek(c) == CTX_JSON_STRING ? cur_string(c, s) : -1;
 }
 
-int
-ctx_json_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
+static bool
+number_char(char ch)
 {
-	char buf[64], *endp;
-	const char *q;
+	return (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' || ch == 'E';
+}
 
-	if (ctx_json_peek(c) != CTX_JSON_NUMBER)
-		return -1;
-	for (q = c->p; q < c->end && (strchr("+-.eE", *q) || (*q >= '0' && *q <= '9')); q++)
-		;
-	size_t n = (size_t)(q - c->p);
-	if (n >= sizeof buf)
-		return -1;
-	memcpy(buf, c->p, n);
-	buf[n] = '\0';
-	*v = strtod(buf, &endp);
-	if (endp != buf + n)
-		return -1;
+/* Step over a number's text without converting it. */
+static int
+cur_skip_number(struct ctx_json_cur *c, struct ctx_json_str *text)
+{
+	const char *q = c->p;
+
+	while (q < c->end && number_char(*q))
+		q++;
 	text->s = c->p;
-	text->len = n;
+	text->len = (size_t)(q - c->p);
 	text->escaped = false;
 	c->p = q;
 	return 0;
 }
 
 int
+ctx_json_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
+{
+	char buf[64], *endp;
+
+	if (ctx_json_peek(c) != CTX_JSON_NUMBER)
+		return -1;
+	cur_skip_number(c, text);
+	/* Small non-negative integers, the usual timing or count, without strtod. */
+	if (text->len <= 15) {
+		double acc = 0;
+		size_t i = 0;
+		while (i < text->len && text->s[i] >= '0' && text->s[i] <= '9')
+			acc = acc * 10 + (text->s[i++] - '0');
+		if (i == text->len && i > 0) {
+			*v = acc;
+			return 0;
+		}
+	}
+	if (text->len >= sizeof buf)
+		return -1;
+	memcpy(buf, text->s, text->len);
+	buf[text->len] = '\0';
+	*v = strtod(buf, &endp);
+	return endp == buf + text->len ? 0 : -1;
+}
+
+int
 ctx_json_skip(struct ctx_json_cur *c)
 {
 	struct ctx_json_str s;
-	double v;
 	int depth = 0;
 
 	switch (ctx_json_peek(c)) {
 	case CTX_JSON_STRING: return cur_string(c, &s);
-	case CTX_JSON_NUMBER: return ctx_json_number(c, &v, &s);
+	case CTX_JSON_NUMBER: return cur_skip_number(c, &s);
 	case CTX_JSON_TRUE: return (c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0) ? (c->p += 4, 0) : -1;
 	case CTX_JSON_FALSE: return (c->end - c->p >= 5 && memcmp(c->p, "false", 5) == 0) ? (c->p += 5, 0) : -1;
 	case CTX_JSON_NULL: return (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) ? (c->p += 4, 0) : -1;

@@ -27,6 +27,7 @@ python3-pyflakes:/usr/lib/python3/dist-packages/pyflakes/__init__.py
 prometheus:promtool
 clangd:clangd
 universal-ctags:ctags
+time:/usr/bin/time
 npm:npm
 "
 

@@ -17,6 +17,7 @@
 #include "jsonl.h"
 #include "redact.h"
 #include "sha256.h"
+#include "stats.h"
 #include "utf8.h"
 
 static int passed, failed;
@@ -431,19 +432,71 @@ test_jsonl(void)
 	struct ctx_jsonl *r = ctx_jsonl_open(path, 16, &err);
 	check(r != NULL, "jsonl: open", NULL);
 	got = ctx_jsonl_next(r, &line, &len);
-	check(got == 1 && len == 3 && strcmp(line, "one") == 0, "jsonl: CRLF stripped", NULL);
+	check(got == 1 && len == 3 && memcmp(line, "one", 3) == 0, "jsonl: CRLF stripped", NULL);
 	got = ctx_jsonl_next(r, &line, &len);
 	check(got == 1 && len == 0 && ctx_jsonl_lineno(r) == 2, "jsonl: empty line counted", NULL);
 	got = ctx_jsonl_next(r, &line, &len);
-	check(got == 1 && strcmp(line, "two") == 0, "jsonl: plain line", NULL);
+	check(got == 1 && len == 3 && memcmp(line, "two", 3) == 0, "jsonl: plain line", NULL);
 	got = ctx_jsonl_next(r, &line, &len);
 	check(got == -E2BIG && ctx_jsonl_lineno(r) == 4, "jsonl: overlong line reported with its number", NULL);
 	got = ctx_jsonl_next(r, &line, &len);
-	check(got == 1 && strcmp(line, "last") == 0 && ctx_jsonl_lineno(r) == 5, "jsonl: last line without newline", NULL);
+	check(got == 1 && len == 4 && memcmp(line, "last", 4) == 0 && ctx_jsonl_lineno(r) == 5,
+	    "jsonl: last line without newline", NULL);
 	check(ctx_jsonl_next(r, &line, &len) == 0, "jsonl: end", NULL);
 	ctx_jsonl_free(r);
 	unlink(path);
 	check(ctx_jsonl_open("/nonexistent/x", 16, &err) == NULL && err == -ENOENT, "jsonl: missing file", NULL);
+}
+
+static void
+test_stats(void)
+{
+	/* Samples 1..n in a scrambled order: s[k] = k + 1, so p50 = floor(n*0.5) + 1. */
+	static const long want[][4] = {
+		{ 1, 1, 1, 1 }, { 2, 2, 2, 2 }, { 3, 2, 3, 3 }, { 19, 10, 19, 19 }, { 20, 11, 20, 20 },
+		{ 21, 11, 20, 21 }, { 100, 51, 96, 100 }, { 101, 51, 96, 101 },
+	};
+	for (size_t t = 0; t < sizeof want / sizeof *want; t++) {
+		struct ctx_hist h = { 0 };
+		struct ctx_summary s;
+		long n = want[t][0];
+		for (long i = 0; i < n; i++)
+			ctx_hist_add(&h, (double)((i * 7919) % n + 1));
+		ctx_hist_summary(&h, &s);
+		char what[80], detail[120];
+		snprintf(what, sizeof what, "stats: n=%ld p50/p95/max", n);
+		snprintf(detail, sizeof detail, "got %g %g %g", s.p50, s.p95, s.max);
+		check(s.count == n && s.p50 == want[t][1] && s.p95 == want[t][2] && s.max == want[t][3], what, detail);
+		ctx_hist_free(&h);
+	}
+	/* Random data with repeats: p50 <= p95 <= max, and the bins stay few. */
+	struct ctx_hist h = { 0 };
+	struct ctx_summary s;
+	unsigned x = 12345;
+	for (int i = 0; i < 200000; i++) {
+		x = x * 1103515245 + 12345;
+		ctx_hist_add(&h, (double)((x >> 16) % 300));
+	}
+	ctx_hist_summary(&h, &s);
+	check(s.p50 <= s.p95 && s.p95 <= s.max && s.count == 200000 && h.used <= 300,
+	    "stats: ordered percentiles, memory by distinct values", NULL);
+	ctx_hist_free(&h);
+
+	struct ctx_buf out = { 0 };
+	struct ctx_jsonw w;
+	ctx_jsonw_init(&w, &out);
+	ctx_jsonw_open(&w, NULL, '{');
+	ctx_jsonw_fixed(&w, "a", 2.0 / 3, 3);
+	ctx_jsonw_fixed(&w, "b", 1, 3);
+	ctx_jsonw_fixed(&w, "c", 0.00005, 4);
+	ctx_jsonw_number(&w, "d", 4.7);
+	ctx_jsonw_number(&w, "e", 1e20);
+	ctx_jsonw_open(&w, "f", '[');
+	ctx_jsonw_close(&w, ']');
+	ctx_jsonw_close(&w, '}');
+	check_str("jsonw: rounding and layout", out.data,
+	    "{\n  \"a\": 0.667,\n  \"b\": 1.0,\n  \"c\": 0.0001,\n  \"d\": 4.7,\n  \"e\": 1e+20,\n  \"f\": []\n}\n");
+	ctx_buf_free(&out);
 }
 
 int
@@ -454,6 +507,7 @@ main(void)
 	test_jsonl();
 	test_redact_table();
 	test_event();
+	test_stats();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

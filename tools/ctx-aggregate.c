@@ -149,6 +149,15 @@ detail_run(const struct opts *o, char **files, int n)
 	return NULL;
 }
 
+static bool
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
 static int
 read_file(struct ctx_agg *a, const char *path, long *malformed)
 {
@@ -167,7 +176,7 @@ read_file(struct ctx_agg *a, const char *path, long *malformed)
 			ctx_jsonl_free(r);
 			return CTX_EXIT_SYSTEM;
 		}
-		if (got == 1 && strspn(line, " \t") == len)
+		if (got == 1 && blank(line, len))
 			continue;
 		if (got == -E2BIG)
 			ctx_agg_malformed(a);

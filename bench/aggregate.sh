@@ -1,0 +1,60 @@
+#!/bin/sh
+# ctx-aggregate on a generated 1,000,000-event log against jq (group_by) and the original's
+# Python flush, and wc -l as the floor, all in this run. BENCH_EVENTS=N to change the size.
+set -eu
+bin=${CTX_BIN:?}
+here=$(cd "$(dirname "$0")" && pwd)
+n=${BENCH_EVENTS:-1000000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+log=$work/events.jsonl
+
+# 100 runs of 10,000 events, shaped like ctx-emit's normalised lines.
+awk -v n="$n" 'BEGIN {
+	srand(7)
+	split("ast.parse file.read lsp.definition lsp.hover selector.resolve lsp.references lsp.spawn lsp.ready", cmds, " ")
+	split("skeleton excerpt raw", modes, " ")
+	for (i = 0; i < n; i++) {
+		c = cmds[i % 8 + 1]
+		printf "{\"ts\":\"2026-11-25T15:%02d:%02d.%03dZ\",\"run_id\":\"run_17956%05d_%d\",\"segment_id\":\"c23e0882\",\"cmd\":\"%s\",\"args\":{\"file\":\"pkg/sub/module_%d.py\",\"line\":%d,\"col\":%d,\"mode\":\"%s\"},\"result\":{\"status\":\"ok\",\"symbols\":%d,\"bytes\":%d,\"resolved\":%s},\"timing_ms\":%d,\"warnings\":[%s],\"x\":{\"cache\":\"%s\",\"lang\":\"python\",\"bytes\":%d,\"skeleton_bytes\":%d}}\n", \
+			int(i / 60000) % 60, int(i / 1000) % 60, i % 1000, int(i / 10000), 1000 + int(i / 10000), c, i % 997, i % 800, i % 40, modes[i % 3 + 1], i % 50, i % 5000, (i % 4 ? "true" : "false"), int(-log(rand()) * 20), (i % 97 ? "" : "\"slow parse\""), (i % 3 ? "hit" : "miss"), 1234 + i % 999, 300 + i % 200
+	}
+}' >"$log"
+mb=$(awk -v b="$(stat -c %s "$log")" 'BEGIN { printf "%.1f", b / 1048576 }')
+
+now_ms() { date +%s%N | cut -c1-13; }
+measure() { # label command...: prints "ms rss_kb"; the command's stdout goes to out.LABEL
+	label=$1
+	shift
+	out=$work/time.$label
+	t0=$(now_ms)
+	/usr/bin/time -f %M -o "$out" "$@" >"$work/out.$label"
+	t1=$(now_ms)
+	echo "$((t1 - t0)) $(cat "$out")"
+}
+
+set -- $(measure ours "$bin/ctx-aggregate" --no-write --print last_run "$log"); ours_ms=$1 ours_kb=$2
+set -- $(measure wc wc -l "$log"); wc_ms=$1
+set -- $(measure py python3 "$here/original_aggregate.py" "$log"); py_ms=$1 py_kb=$2
+set -- $(measure jq jq -s -c 'map(select(.run_id == "run_1795600099_1099")) | group_by(.cmd) | map({key: .[0].cmd, value: ([.[].timing_ms] | sort | {count: length, p50_ms: .[(length * 0.5 | floor)], p95_ms: .[(length * 0.95 | floor)], max_ms: .[-1]})}) | from_entries' "$log"); jq_ms=$1 jq_kb=$2
+
+# The three latency tables must agree, or the comparison means nothing.
+a=$(jq -S -c .latencies "$work/out.ours")
+b=$(jq -S -c . "$work/out.py")
+c=$(jq -S -c . "$work/out.jq")
+agree=yes
+{ [ -n "$a" ] && [ "$a" != "{}" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ]; } || agree="NO: tables differ"
+
+row() { # label ms kb
+	awk -v l="$1" -v ms="$2" -v kb="$3" -v mb="$mb" 'BEGIN {
+		printf "  %-34s %8.2f s %9.1f MB/s %8.1f MiB RSS\n", l, ms / 1000, (ms > 0 ? mb * 1000 / ms : 0), kb / 1024 }'
+}
+echo "== ctx-aggregate: $n events, $mb MB, this run (latency tables agree: $agree)"
+row "ctx-aggregate" "$ours_ms" "$ours_kb"
+row "jq -s group_by (same table)" "$jq_ms" "$jq_kb"
+row "original Python flush" "$py_ms" "$py_kb"
+row "wc -l (reading floor)" "$wc_ms" 0
+awk -v o="$ours_ms" -v j="$jq_ms" -v p="$py_ms" -v w="$wc_ms" 'BEGIN {
+	printf "  %-34s %8.1fx (target >= 30x)\n", "speed vs jq", j / (o ? o : 1)
+	printf "  %-34s %8.1fx\n", "speed vs the original", p / (o ? o : 1)
+	printf "  %-34s %8.1fx the time of wc -l\n", "distance to wc -l", o / (w ? w : 1) }'

@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# ctx-aggregate: metrics.json, last_run.json, Prometheus text (SPEC.md §5).
+bats_require_minimum_version 1.5.0
+
+setup() {
+	BIN=${CTX_BIN:?set CTX_BIN to the directory of the built tools}
+	DATA=$BATS_TEST_DIRNAME/data
+	ROOT=$BATS_TEST_TMPDIR/ws
+	DIR=$ROOT/_ctx/telemetry
+	mkdir -p "$DIR"
+	unset CTX_ROOT CTX_RUN_ID CTX_NO_TELEMETRY CTX_PII CTX_TELEMETRY_DIR CTX_EVENTS
+}
+
+# N events of one run with timing_ms 1..N in a scrambled order.
+timings() {
+	awk -v n="$1" -v run="${2:-r}" -v cmd="${3:-t.x}" 'BEGIN { for (i = 0; i < n; i++) printf "{\"run_id\":\"%s\",\"cmd\":\"%s\",\"timing_ms\":%d}\n", run, cmd, (i * 7919) % n + 1 }'
+}
+
+@test "--help, --version, usage errors" {
+	run -0 "$BIN/ctx-aggregate" --help
+	[[ $output == usage:\ ctx-aggregate* ]]
+	run -0 "$BIN/ctx-aggregate" --version
+	[[ $output =~ ^ctx-aggregate\ [0-9.]+$ ]]
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --print everything
+	[[ $stderr == *"bad value for --print: 'everything'"* ]]
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --frobnicate
+	[[ $stderr == *usage:* ]]
+}
+
+@test "metrics.json: every derived counter from each legacy shape; derived names win over cmd counts" {
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" "$DATA/agg-shapes.jsonl"
+	diff -u "$DATA/agg-shapes.metrics.expected" "$DIR/metrics.json"
+	[ "$(stat -c %a "$DIR/metrics.json")" = 600 ]
+}
+
+@test "last_run.json: sections, percentiles, rates, drop rate to 4 decimals, top_warnings ties" {
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" "$DATA/agg-run.jsonl"
+	diff -u "$DATA/agg-run.last_run.expected" "$DIR/last_run.json"
+	run -0 jq -r 'keys_unsorted | join(",")' "$DIR/last_run.json"
+	[ "$output" = "run_id,segment_id,ts,ts_first,events,metrics_delta,latencies,ast,lsp,file_read,selector,telemetry_drops,top_warnings" ]
+}
+
+@test "--run picks an older run among interleaved ones" {
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --run old --no-write --print last_run "$DATA/agg-run.jsonl"
+	[ "$(echo "$output" | jq -c '[.run_id, .segment_id, .ts_first, .ts, .events, .latencies."ast.parse", .ast.ast_cache_hit_rate, .top_warnings]')" = \
+	  '["old","aaaaaaaa","2026-02-01T10:00:00.000Z","2026-02-01T10:00:01.400Z",3,{"count":3,"p50_ms":200,"p95_ms":300,"max_ms":300},0.333,["old only"]]' ]
+	[ ! -e "$DIR/last_run.json" ]
+	run -1 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --run nosuch --no-write --print last_run "$DATA/agg-run.jsonl"
+	[[ $stderr == "ctx-aggregate: run nosuch: no event of that run" ]]
+	[ "$(echo "$output" | jq -c '[.run_id, .events, .ast.ast_cache_hit_rate]')" = '["nosuch",0,0]' ]
+}
+
+@test "percentiles at n = 1, 2, 3, 19, 20, 21, 100, 101 against hand-computed values" {
+	for spec in 1:1:1:1 2:2:2:2 3:2:3:3 19:10:19:19 20:11:20:20 21:11:20:21 100:51:96:100 101:51:96:101; do
+		IFS=: read -r n p50 p95 max <<<"$spec"
+		timings "$n" >"$BATS_TEST_TMPDIR/in"
+		got=$("$BIN/ctx-aggregate" --root "$ROOT" --no-write --print last_run "$BATS_TEST_TMPDIR/in" | jq -c '.latencies."t.x"')
+		[ "$got" = "{\"count\":$n,\"p50_ms\":$p50,\"p95_ms\":$p95,\"max_ms\":$max}" ] || { echo "n=$n: $got"; false; }
+	done
+}
+
+@test "latencies agree with an independent computation in jq on random data" {
+	awk 'BEGIN { srand(42); for (i = 0; i < 5000; i++) printf "{\"run_id\":\"r\",\"cmd\":\"c%d\",\"timing_ms\":%d}\n", i % 4, int(-log(rand()) * 40) }' >"$BATS_TEST_TMPDIR/in"
+	ours=$("$BIN/ctx-aggregate" --root "$ROOT" --no-write --print last_run "$BATS_TEST_TMPDIR/in" | jq -S -c .latencies)
+	theirs=$(jq -s -S -c 'group_by(.cmd) | map({key: .[0].cmd, value: ([.[].timing_ms] | sort | {count: length, p50_ms: .[(length * 0.5 | floor)], p95_ms: .[(length * 0.95 | floor)], max_ms: .[-1]})}) | from_entries' "$BATS_TEST_TMPDIR/in")
+	[ "$ours" = "$theirs" ]
+	echo "$ours" | jq -e 'to_entries | all(.value.p50_ms <= .value.p95_ms and .value.p95_ms <= .value.max_ms)'
+}
+
+@test "zero denominators give rates of 0" {
+	echo '{"run_id":"z","cmd":"ctx.sync"}' >"$BATS_TEST_TMPDIR/in"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print last_run "$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq -c '[.ast.ast_cache_hit_rate, .lsp.lsp_ready_rate, .lsp.lsp_timeout_rate, .lsp.lsp_fallback_rate, .selector.selector_resolve_success_rate, .telemetry_drops.drop_rate, .latencies, .top_warnings]')" = '[0,0,0,0,0,0,{},[]]' ]
+}
+
+@test "a log cut in the middle of a line: the torn line is skipped, counted and reported; exit 0" {
+	head -c 700 "$DATA/agg-run.jsonl" >"$DIR/events.jsonl"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --print metrics
+	[[ $stderr == "ctx-aggregate: $DIR/events.jsonl:5: skipped: not a JSON object with a string \"cmd\"" ]]
+	[ "$(echo "$output" | jq -c '[.events_total, .malformed_lines_total]')" = '[4,1]' ]
+	[ "$(jq -r .run_id "$DIR/last_run.json")" = old ]
+}
+
+@test "the first ten malformed lines are reported, the rest counted" {
+	{ for i in $(seq 15); do echo "garbage $i"; echo '{"cmd":"ok"}'; done; echo '[1]'; echo '{"cmd":3}'; } >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print metrics "$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$stderr" | grep -c 'skipped: not a JSON object')" -eq 10 ]
+	[[ $stderr == *"ctx-aggregate: $BATS_TEST_TMPDIR/in:19: skipped"* ]]
+	[[ $stderr == *"17 malformed lines skipped in all"* ]]
+	[ "$(echo "$output" | jq .malformed_lines_total)" -eq 17 ]
+	[ "$(echo "$output" | jq .events_total)" -eq 15 ]
+}
+
+@test "rotated files are read oldest first, then events.jsonl" {
+	echo '{"ts":"2026-01-01T00:00:01.000Z","run_id":"r","cmd":"a"}' >"$DIR/events.2.jsonl"
+	echo '{"ts":"2026-01-01T00:00:02.000Z","run_id":"r","cmd":"b"}' >"$DIR/events.10.jsonl"
+	echo '{"ts":"2026-01-01T00:00:03.000Z","run_id":"r","cmd":"c"}' >"$DIR/events.1.jsonl"
+	echo '{"ts":"2026-01-01T00:00:04.000Z","run_id":"r","cmd":"d"}' >"$DIR/events.jsonl"
+	echo '{"ts":"2026-01-01T00:00:05.000Z","run_id":"x","cmd":"e"}' >"$DIR/events.bak"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT"
+	[ "$(jq -c '[.ts_first, .ts, .events]' "$DIR/last_run.json")" = '["2026-01-01T00:00:02.000Z","2026-01-01T00:00:04.000Z",4]' ]
+	[ "$(jq .runs_total "$DIR/metrics.json")" -eq 1 ]
+}
+
+@test "the Python original's raw lines aggregate unchanged" {
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print metrics "$DATA/legacy.in"
+	[ "$(echo "$output" | jq -c '[.events_total, .runs_total, .ast_cache_hit_count, .ast_cache_miss_count, .lsp_failed_count, .file_read_excerpt_bytes_total, .lsp_fallback_count]')" = '[7,6,1,1,1,2048,1]' ]
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print last_run --run run_1767445200 "$DATA/legacy.in"
+	[ "$(echo "$output" | jq -c '.latencies."ast.parse"')" = '{"count":1,"p50_ms":4.7,"p95_ms":4.7,"max_ms":4.7}' ]
+}
+
+@test "--prom output is accepted by promtool check metrics" {
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/ctx.prom" "$DATA/agg-run.jsonl"
+	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/ctx.prom"
+	grep -qx 'ctx_events_total 20' "$BATS_TEST_TMPDIR/ctx.prom"
+	grep -qx 'ctx_cmd_events_total{cmd="ast.parse"} 6' "$BATS_TEST_TMPDIR/ctx.prom"
+	grep -qx 'ctx_last_run_latency_seconds{cmd="lsp.definition",quantile="0.5"} 0.501' "$BATS_TEST_TMPDIR/ctx.prom"
+	grep -qx 'ctx_last_run_latency_seconds_count{cmd="ast.parse"} 3' "$BATS_TEST_TMPDIR/ctx.prom"
+}
+
+@test "a reader looping on last_run.json while it is rewritten never sees invalid JSON" {
+	for r in $(seq 40); do timings 300 "run$r"; done >"$BATS_TEST_TMPDIR/in"
+	"$BIN/ctx-aggregate" --root "$ROOT" "$BATS_TEST_TMPDIR/in"
+	( for i in $(seq 150); do "$BIN/ctx-aggregate" --root "$ROOT" "$BATS_TEST_TMPDIR/in"; done ) &
+	writer=$!
+	reads=0
+	while kill -0 $writer 2>/dev/null; do
+		jq -e .run_id "$DIR/last_run.json" >/dev/null || { echo "invalid JSON after $reads reads"; kill $writer; false; }
+		jq -e .events_total "$DIR/metrics.json" >/dev/null
+		reads=$((reads + 1))
+	done
+	wait $writer
+	[ "$reads" -gt 10 ]
+	[ -z "$(ls -A "$DIR" | grep '^\.')" ]
+}
+
+@test "--no-write and CTX_NO_TELEMETRY=1 write nothing; --print still prints" {
+	cp "$DATA/agg-run.jsonl" "$DIR/events.jsonl"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print metrics
+	[ "$(echo "$output" | jq .events_total)" -eq 20 ]
+	[ ! -e "$DIR/metrics.json" ]
+	CTX_NO_TELEMETRY=1 run -0 "$BIN/ctx-aggregate" --root "$ROOT" --print last_run --prom "$BATS_TEST_TMPDIR/p"
+	[ "$(echo "$output" | jq -r .run_id)" = new ]
+	[ ! -e "$DIR/last_run.json" ]
+	[ ! -e "$BATS_TEST_TMPDIR/p" ]
+}
+
+@test "no telemetry directory: a message and exit 1; stdin input with -" {
+	rm -rf "$ROOT/_ctx"
+	run -1 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT"
+	[[ $stderr == "ctx-aggregate: $DIR: No such file or directory" ]]
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print last_run - <"$DATA/agg-run.jsonl"
+	[ "$(echo "$output" | jq -c '[.run_id, .events]')" = '["new",17]' ]
+}
+
+@test "the jq one-liners of the original design work on the output" {
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" "$DATA/agg-run.jsonl"
+	[ "$(jq '.ast.ast_cache_hit_rate' "$DIR/last_run.json")" = 0.667 ]
+	[ "$(jq -c '.latencies."lsp.definition"' "$DIR/last_run.json")" = '{"count":2,"p50_ms":501,"p95_ms":501,"max_ms":501}' ]
+	[ "$(jq '.lsp.lsp_fallback_rate' "$DIR/last_run.json")" = 0.333 ]
+}
