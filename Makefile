@@ -5,7 +5,8 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
-CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/cjson
+GRAMMAR_VERSION := $(shell sed -n "s/^grammar_version=//p" mk/deps.sh)
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/cjson -DCTX_GRAMMAR_VERSION=\"$(GRAMMAR_VERSION)\"
 LDLIBS    = -lcjson -lcrypto -lpcre2-8 -ltree-sitter -lpthread -lm
 
 ifeq ($(SAN),1)

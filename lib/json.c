@@ -712,13 +712,20 @@ ctx_jsonw_number(struct ctx_jsonw *w, const char *key, double v)
 }
 
 void
+ctx_json_format_fixed(double v, int decimals, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%.*f", decimals, v);
+
+	while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
+		buf[--n] = '\0';
+}
+
+void
 ctx_jsonw_fixed(struct ctx_jsonw *w, const char *key, double v, int decimals)
 {
 	char buf[64];
-	int n = snprintf(buf, sizeof buf, "%.*f", decimals, v);
 
-	while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
-		n--;
+	ctx_json_format_fixed(v, decimals, buf, sizeof buf);
 	jw_key(w, key);
-	jw_add(w, buf, (size_t)n);
+	jw_add(w, buf, strlen(buf));
 }

@@ -101,6 +101,8 @@ void ctx_jsonw_number(struct ctx_jsonw *w, const char *key, double v);
 /* v rounded as printf("%.*f") rounds, trailing zeros dropped but one: 0.667, 1.0. */
 void ctx_jsonw_fixed(struct ctx_jsonw *w, const char *key, double v, int decimals);
 
+/* v as printf("%.*f") rounds it, trailing zeros dropped but one, into buf. */
+void ctx_json_format_fixed(double v, int decimals, char *buf, size_t size);
 /* The shortest text of v that strtod reads back exactly, into buf (at least 32 bytes). */
 void ctx_json_format_double(double v, char *buf, size_t size);
 

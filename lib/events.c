@@ -1,0 +1,115 @@
+#include "events.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "json.h"
+#include "workspace.h"
+
+struct ctx_events {
+	int fd; /* -1: off */
+	bool own_fd;
+	char *run_id, *segment_id;
+	int failed; /* the negative errno of the write that turned the stream off */
+	pthread_mutex_t lock;
+};
+
+struct ctx_events *
+ctx_events_open(const char *path, const char *run_id, const char *segment_id, int *err)
+{
+	struct ctx_events *ev = calloc(1, sizeof *ev);
+
+	*err = -ENOMEM;
+	if (!ev)
+		return NULL;
+	ev->fd = -1;
+	pthread_mutex_init(&ev->lock, NULL);
+	if (!path || !*path)
+		path = getenv("CTX_EVENTS");
+	if (!(ev->run_id = strdup(run_id)) || !(ev->segment_id = strdup(segment_id))) {
+		ctx_events_close(ev);
+		return NULL;
+	}
+	if (!path || !*path || ctx_workspace_no_telemetry())
+		return ev;
+	if (strcmp(path, "-") == 0) {
+		ev->fd = STDOUT_FILENO;
+		return ev;
+	}
+	ev->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (ev->fd < 0) {
+		*err = -errno;
+		ctx_events_close(ev);
+		return NULL;
+	}
+	ev->own_fd = true;
+	return ev;
+}
+
+bool
+ctx_events_on(const struct ctx_events *ev)
+{
+	return ev && ev->fd >= 0;
+}
+
+void
+ctx_events_emit(struct ctx_events *ev, const char *cmd, const char *args, const char *result,
+    long timing_ms, const char *x)
+{
+	struct ctx_buf b = { 0 };
+	char ts[CTX_TS_LEN];
+	int err;
+
+	if (!ctx_events_on(ev))
+		return;
+	ctx_clock_format_ts(ctx_clock_wall_ms(), ts);
+	err = ctx_buf_addf(&b, "{\"ts\":\"%s\",\"run_id\":", ts);
+	err |= ctx_json_write_string(&b, ev->run_id, strlen(ev->run_id));
+	err |= ctx_buf_addf(&b, ",\"segment_id\":\"%s\",\"cmd\":\"%s\",\"args\":%s,\"result\":%s", ev->segment_id, cmd,
+	    args ? args : "{}", result ? result : "{}");
+	if (timing_ms >= 0)
+		err |= ctx_buf_addf(&b, ",\"timing_ms\":%ld", timing_ms);
+	err |= ctx_buf_addf(&b, ",\"warnings\":[],\"x\":%s}\n", x ? x : "{}");
+	pthread_mutex_lock(&ev->lock);
+	if (!err && ev->fd >= 0) {
+		for (size_t off = 0; off < b.len;) {
+			ssize_t w = write(ev->fd, b.data + off, b.len - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				ev->failed = w < 0 ? -errno : -EIO;
+				if (ev->own_fd)
+					close(ev->fd);
+				ev->fd = -1;
+				break;
+			}
+			off += (size_t)w;
+		}
+	}
+	pthread_mutex_unlock(&ev->lock);
+	ctx_buf_free(&b);
+}
+
+int
+ctx_events_failed(const struct ctx_events *ev)
+{
+	return ev ? ev->failed : 0;
+}
+
+void
+ctx_events_close(struct ctx_events *ev)
+{
+	if (!ev)
+		return;
+	if (ev->own_fd && ev->fd >= 0)
+		close(ev->fd);
+	pthread_mutex_destroy(&ev->lock);
+	free(ev->run_id);
+	free(ev->segment_id);
+	free(ev);
+}

@@ -1,0 +1,314 @@
+#include "index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "clock.h"
+#include "json.h"
+#include "path.h"
+#include "sha256.h"
+#include "skeleton.h"
+
+enum outcome { PENDING, PARSED, SKIPPED, UNREADABLE };
+
+struct slot {
+	struct ctx_buf rec;
+	enum outcome outcome;
+	int err;
+	bool hit;
+	long symbols, bytes, skeleton_bytes;
+};
+
+struct run {
+	const struct ctx_index_opts *o;
+	char *const *paths;
+	size_t n;
+	atomic_size_t next;
+	struct slot *slots;
+	pthread_mutex_t mu;
+	pthread_cond_t done;
+};
+
+/* What one thread keeps between files. */
+struct worker {
+	struct run *run;
+	struct ctx_skeleton *sk;
+	struct ctx_buf content, entry, rel, module;
+};
+
+int
+ctx_index_relpath(const char *root, const char *root_given, const char *path, struct ctx_buf *out)
+{
+	struct ctx_buf abs = { 0 };
+	char cwd[PATH_MAX];
+	const char *rel = NULL;
+	char *real = NULL;
+	int err;
+
+	if (path[0] == '/')
+		err = ctx_buf_adds(&abs, path);
+	else if (getcwd(cwd, sizeof cwd))
+		err = ctx_buf_addf(&abs, "%s/%s", cwd, path);
+	else
+		return ctx_buf_adds(out, path);
+	if (err < 0)
+		return err;
+	ctx_path_normalize(abs.data);
+	rel = ctx_path_under(abs.data, root);
+	if (!rel && root_given)
+		rel = ctx_path_under(abs.data, root_given);
+	if (!rel && (real = ctx_path_resolve_existing(abs.data)) != NULL)
+		rel = ctx_path_under(real, root);
+	err = ctx_buf_adds(out, rel ? rel : path);
+	free(real);
+	ctx_buf_free(&abs);
+	return err;
+}
+
+static int
+read_all(int fd, struct ctx_buf *b, size_t size)
+{
+	ctx_buf_truncate(b, 0);
+	if (ctx_buf_reserve(b, size + 1) < 0)
+		return -ENOMEM;
+	for (;;) {
+		if (b->cap - b->len < 2 && ctx_buf_reserve(b, 65536) < 0)
+			return -ENOMEM;
+		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static void
+skipped_record(struct slot *sl, const char *file, const char *why)
+{
+	int err = ctx_buf_adds(&sl->rec, "{\"file\":");
+	err |= ctx_json_write_string(&sl->rec, file, strlen(file));
+	err |= ctx_buf_addf(&sl->rec, ",\"skipped\":\"%s\"}\n", why);
+	sl->outcome = SKIPPED;
+	(void)err; /* out of memory shows as a missing record */
+}
+
+static void
+parse_event(struct worker *wk, const char *file, const char *lang, const char *status, const char *reason,
+    const struct slot *sl, long timing_ms)
+{
+	struct ctx_events *ev = wk->run->o->events;
+	struct ctx_buf args = { 0 }, result = { 0 }, x = { 0 };
+
+	if (!ctx_events_on(ev))
+		return;
+	ctx_buf_adds(&args, "{\"file\":");
+	ctx_json_write_string(&args, file, strlen(file));
+	ctx_buf_add(&args, "}", 1);
+	if (sl->outcome == PARSED) {
+		char ratio[40];
+		ctx_json_format_fixed(sl->bytes ? (double)sl->skeleton_bytes / (double)sl->bytes : 0, 4, ratio, sizeof ratio);
+		ctx_buf_addf(&result, "{\"status\":\"%s\",\"symbols\":%ld,\"parse_error\":%s}", status, sl->symbols,
+		    reason ? "true" : "false");
+		ctx_buf_addf(&x, "{\"cache\":\"%s\",\"lang\":\"%s\",\"bytes\":%ld,\"skeleton_bytes\":%ld,"
+				 "\"reduction_ratio\":%s}",
+		    sl->hit ? "hit" : "miss", lang, sl->bytes, sl->skeleton_bytes, ratio);
+	} else {
+		ctx_buf_addf(&result, "{\"status\":\"%s\",\"reason\":\"%s\"}", status, reason);
+	}
+	ctx_events_emit(ev, "ast.parse", args.data, result.data, timing_ms, x.data);
+	ctx_buf_free(&args);
+	ctx_buf_free(&result);
+	ctx_buf_free(&x);
+}
+
+/* Make the record of one file. */
+static void
+process(struct worker *wk, const char *path, struct slot *sl)
+{
+	const struct ctx_index_opts *o = wk->run->o;
+	const struct ctx_lang *lang = ctx_lang_for_path(path);
+	struct stat st;
+	int fd, err;
+
+	ctx_buf_truncate(&wk->rel, 0);
+	ctx_buf_truncate(&wk->module, 0);
+	if (ctx_index_relpath(o->root, o->root_given, path, &wk->rel) < 0) {
+		sl->err = -ENOMEM;
+		return;
+	}
+	const char *file = wk->rel.data;
+	if (ctx_skeleton_denylisted(path) || ctx_skeleton_denylisted(file)) {
+		skipped_record(sl, file, "denylisted");
+		parse_event(wk, file, NULL, "skipped", "denylisted", sl, -1);
+		return;
+	}
+	if (!lang) {
+		skipped_record(sl, file, "unsupported");
+		parse_event(wk, file, NULL, "skipped", "unsupported", sl, -1);
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		sl->err = fd < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		if (fd >= 0)
+			close(fd);
+		skipped_record(sl, file, "unreadable");
+		sl->outcome = UNREADABLE;
+		parse_event(wk, file, NULL, "error", "unreadable", sl, -1);
+		return;
+	}
+	if ((size_t)st.st_size > o->max_file_bytes) {
+		close(fd);
+		skipped_record(sl, file, "too_large");
+		parse_event(wk, file, NULL, "skipped", "too_large", sl, -1);
+		return;
+	}
+	err = read_all(fd, &wk->content, (size_t)st.st_size);
+	close(fd);
+	if (err < 0) {
+		sl->err = err;
+		skipped_record(sl, file, "unreadable");
+		sl->outcome = UNREADABLE;
+		parse_event(wk, file, NULL, "error", "unreadable", sl, -1);
+		return;
+	}
+
+	int64_t t0 = ctx_clock_ns();
+	char sha[65], key[65];
+	bool perr = false;
+	ctx_sha256_hex(wk->content.data, wk->content.len, sha);
+	ctx_cache_key(sha, ctx_lang_grammar(lang), key);
+	ctx_skeleton_module(file[0] == '/' ? file + 1 : file, &wk->module);
+	if (o->cache_dir && ctx_cache_get(o->cache_dir, key, &wk->entry) == 1 &&
+	    ctx_skeleton_record(wk->entry.data, wk->entry.len, sha, file, wk->module.data, "hit", &sl->rec,
+		&sl->symbols, &perr, &sl->skeleton_bytes) == 0) {
+		sl->hit = true;
+	} else {
+		/* A miss, or a damaged entry: parse, and (re)write the entry. */
+		ctx_buf_truncate(&sl->rec, 0);
+		ctx_buf_truncate(&wk->entry, 0);
+		if (ctx_skeleton_extract(wk->sk, lang, wk->content.data, wk->content.len, sha, &wk->entry) < 0 ||
+		    ctx_skeleton_record(wk->entry.data, wk->entry.len, sha, file, wk->module.data, "miss", &sl->rec,
+			&sl->symbols, &perr, &sl->skeleton_bytes) < 0) {
+			sl->err = -ENOMEM;
+			return;
+		}
+		if (o->cache_dir)
+			ctx_cache_put(o->cache_dir, key, wk->entry.data, wk->entry.len);
+	}
+	sl->outcome = PARSED;
+	sl->bytes = (long)wk->content.len;
+	parse_event(wk, file, ctx_lang_name(lang), "ok", perr ? "parse_error" : NULL, sl,
+	    (long)((ctx_clock_ns() - t0) / 1000000));
+}
+
+static void *
+work(void *arg)
+{
+	struct worker *wk = arg;
+	struct run *r = wk->run;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&r->next, 1)) < r->n) {
+		process(wk, r->paths[i], &r->slots[i]);
+		pthread_mutex_lock(&r->mu);
+		if (r->slots[i].outcome == PENDING)
+			r->slots[i].outcome = UNREADABLE; /* out of memory: no record, but done */
+		pthread_cond_broadcast(&r->done);
+		pthread_mutex_unlock(&r->mu);
+	}
+	return NULL;
+}
+
+static void
+worker_free(struct worker *wk)
+{
+	ctx_skeleton_free(wk->sk);
+	ctx_buf_free(&wk->content);
+	ctx_buf_free(&wk->entry);
+	ctx_buf_free(&wk->rel);
+	ctx_buf_free(&wk->module);
+}
+
+int
+ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE *out,
+    struct ctx_index_counts *counts)
+{
+	struct run r = { .o = o, .paths = paths, .n = n };
+	int jobs = o->jobs < 1 ? 1 : o->jobs > 256 ? 256 : o->jobs, started = 0, rc = 0;
+	struct worker *wk = calloc((size_t)jobs, sizeof *wk);
+	pthread_t *th = calloc((size_t)jobs, sizeof *th);
+
+	memset(counts, 0, sizeof *counts);
+	r.slots = calloc(n ? n : 1, sizeof *r.slots);
+	if (!wk || !th || !r.slots) {
+		free(wk);
+		free(th);
+		free(r.slots);
+		return -ENOMEM;
+	}
+	atomic_init(&r.next, 0);
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.done, NULL);
+	for (int i = 0; i < jobs; i++) {
+		wk[i].run = &r;
+		if (!(wk[i].sk = ctx_skeleton_new()))
+			break;
+		/* With one job the calling thread does the work itself, after writing nothing. */
+		if (jobs > 1 && pthread_create(&th[i], NULL, work, &wk[i]) != 0)
+			break;
+		started++;
+	}
+	if (jobs == 1 && started == 1)
+		work(&wk[0]);
+	else if (started == 0)
+		rc = -ENOMEM;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct slot *sl = &r.slots[i];
+		pthread_mutex_lock(&r.mu);
+		while (sl->outcome == PENDING)
+			pthread_cond_wait(&r.done, &r.mu);
+		pthread_mutex_unlock(&r.mu);
+		if (sl->rec.len && fwrite(sl->rec.data, 1, sl->rec.len, out) != sl->rec.len)
+			rc = -EIO;
+		if (sl->outcome == UNREADABLE && o->unreadable)
+			o->unreadable(o->arg, paths[i], sl->err ? sl->err : -EIO);
+		counts->parsed += sl->outcome == PARSED;
+		counts->hits += sl->hit;
+		counts->skipped += sl->outcome == SKIPPED;
+		counts->unreadable += sl->outcome == UNREADABLE;
+		counts->symbols += sl->symbols;
+		counts->bytes += sl->bytes;
+		counts->skeleton_bytes += sl->skeleton_bytes;
+		ctx_buf_free(&sl->rec);
+		if (o->progress)
+			o->progress(o->arg, i + 1, n);
+	}
+	if (rc)
+		atomic_store(&r.next, n); /* stop the workers early */
+	for (int i = 0; jobs > 1 && i < started; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < jobs; i++)
+		worker_free(&wk[i]);
+	for (size_t i = 0; i < n; i++)
+		ctx_buf_free(&r.slots[i].rec);
+	pthread_mutex_destroy(&r.mu);
+	pthread_cond_destroy(&r.done);
+	free(r.slots);
+	free(wk);
+	free(th);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* index: skeleton records for a list of files, in input order, with N worker threads, the
+ * content-hash cache and one ast.parse event per file (SPEC.md §6). */
+#ifndef CTX_INDEX_H
+#define CTX_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "events.h"
+
+struct ctx_index_opts {
+	const char *root;       /* real path of the workspace root */
+	const char *root_given; /* the root as given (absolute), or NULL */
+	const char *cache_dir;  /* NULL: no cache */
+	size_t max_file_bytes;
+	int jobs;               /* worker threads, >= 1 */
+	struct ctx_events *events;
+	/* Called on the calling thread, in input order: a file that could not be read (err is
+	 * a negative errno), and progress after each record. Either may be NULL. */
+	void (*unreadable)(void *arg, const char *path, int err);
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *arg;
+};
+
+struct ctx_index_counts {
+	size_t parsed, hits, skipped, unreadable;
+	long symbols, bytes, skeleton_bytes;
+};
+
+/* Write one record per path to out, in the order of paths. Returns 0, or a negative errno
+ * when out could not be written or memory ran out (records may be missing then). */
+int ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE *out,
+    struct ctx_index_counts *counts);
+
+/* The path as the records name it: relative to the root when inside it (lexically, through
+ * the root as given, or after resolving symlinks), else as given. Appended to out. */
+int ctx_index_relpath(const char *root, const char *root_given, const char *path, struct ctx_buf *out);
+
+#endif

@@ -1,0 +1,86 @@
+#include "path.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* Lexically normalise an absolute POSIX path in place: no "//", "/./", "/x/..". */
+void
+ctx_path_normalize(char *p)
+{
+	char *out = p;
+	const char *in = p;
+
+	while (*in) {
+		while (*in == '/')
+			in++;
+		const char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t n = (size_t)(in - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, n);
+		out += n;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+/* The root-relative form of path if it is root or under it ("." for the root itself). */
+const char *
+ctx_path_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strncmp(path, root, n) != 0)
+		return NULL;
+	if (path[n] == '\0')
+		return ".";
+	if (n == 1) /* root is "/" */
+		return path + 1;
+	return path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/* realpath() of the longest existing prefix of path, with the rest appended unresolved.
+ * Returns a new string, or NULL when nothing of it exists or on out of memory. */
+char *
+ctx_path_resolve_existing(const char *path)
+{
+	char *copy = strdup(path);
+	size_t cut = strlen(path); /* copy holds path[0, cut) */
+
+	while (copy) {
+		char *real = realpath(copy, NULL);
+		if (real) {
+			struct ctx_buf b = { 0 };
+			const char *tail = path + cut;
+			if (*tail && strcmp(real, "/") == 0)
+				tail++;
+			int err = ctx_buf_adds(&b, real) | ctx_buf_adds(&b, tail);
+			free(real);
+			free(copy);
+			if (err) {
+				ctx_buf_free(&b);
+				return NULL;
+			}
+			return b.data;
+		}
+		char *slash = strrchr(copy, '/');
+		if (!slash || slash == copy)
+			break;
+		*slash = '\0';
+		cut = (size_t)(slash - copy);
+	}
+	free(copy);
+	return NULL;
+}

@@ -1,0 +1,388 @@
+#include "select.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "clock.h"
+#include "index.h"
+#include "json.h"
+#include "sha256.h"
+#include "skeleton.h"
+#include "utf8.h"
+
+#define MAX_CANDIDATES 5
+
+/* A file loaded and parsed: its bytes, and its record as a tree. */
+struct loaded {
+	struct ctx_buf content, entry, record, rel, module;
+	struct ctx_arena arena;
+	struct ctx_json *rec; /* the record: file, module, symbols (with URIs), ... */
+	bool parse_error;
+};
+
+static void
+loaded_free(struct loaded *l)
+{
+	ctx_buf_free(&l->content);
+	ctx_buf_free(&l->entry);
+	ctx_buf_free(&l->record);
+	ctx_buf_free(&l->rel);
+	ctx_buf_free(&l->module);
+	ctx_arena_free(&l->arena);
+	memset(l, 0, sizeof *l);
+}
+
+/* Load path: 0, -ENOENT / -errno when unreadable, -EINVAL when not a supported language. */
+static int
+load(const struct ctx_select_opts *o, struct ctx_skeleton *sk, const char *path, struct loaded *l)
+{
+	const struct ctx_lang *lang = ctx_lang_for_path(path);
+	char chunk[65536], sha[65];
+	long nsym, skel;
+	size_t bad;
+	int fd, err = 0;
+
+	if (!lang || ctx_skeleton_denylisted(path))
+		return -EINVAL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) != 0;) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || ctx_buf_add(&l->content, chunk, (size_t)n) < 0) {
+			err = n < 0 ? -errno : -ENOMEM;
+			break;
+		}
+	}
+	close(fd);
+	if (err)
+		return err;
+	if (ctx_buf_add(&l->content, "", 0) < 0 || ctx_index_relpath(o->root, o->root_given, path, &l->rel) < 0 ||
+	    ctx_skeleton_module(l->rel.data[0] == '/' ? l->rel.data + 1 : l->rel.data, &l->module) < 0)
+		return -ENOMEM;
+	ctx_sha256_hex(l->content.data, l->content.len, sha);
+	if ((err = ctx_skeleton_extract(sk, lang, l->content.data, l->content.len, sha, &l->entry)) < 0 ||
+	    (err = ctx_skeleton_record(l->entry.data, l->entry.len, sha, l->rel.data, l->module.data, "miss",
+		 &l->record, &nsym, &l->parse_error, &skel)) < 0)
+		return err;
+	l->rec = ctx_json_parse(&l->arena, l->record.data, l->record.len, &bad);
+	return l->rec ? 0 : -ENOMEM;
+}
+
+static int
+answer_error(FILE *out, const char *code, const char *message, const struct ctx_buf *candidates)
+{
+	struct ctx_buf b = { 0 };
+
+	ctx_buf_addf(&b, "{\"status\":\"error\",\"error_code\":\"%s\",\"message\":", code);
+	ctx_utf8_write_json(&b, message, strlen(message));
+	if (candidates)
+		ctx_buf_addf(&b, ",\"candidates\":[%s]", candidates->data ? candidates->data : "");
+	ctx_buf_adds(&b, "}\n");
+	fwrite(b.data, 1, b.len, out);
+	ctx_buf_free(&b);
+	return -1;
+}
+
+static void
+resolve_event(const struct ctx_select_opts *o, const char *query, bool resolved, long matches, int64_t t0)
+{
+	struct ctx_buf args = { 0 }, result = { 0 };
+
+	if (!ctx_events_on(o->events))
+		return;
+	ctx_buf_adds(&args, "{\"query\":");
+	ctx_utf8_write_json(&args, query, strlen(query));
+	ctx_buf_add(&args, "}", 1);
+	ctx_buf_addf(&result, "{\"resolved\":%s,\"matches\":%ld,\"ambiguous\":%s}", resolved ? "true" : "false",
+	    matches, matches > 1 ? "true" : "false");
+	ctx_events_emit(o->events, "selector.resolve", args.data, result.data, (ctx_clock_ns() - t0) / 1000000, NULL);
+	ctx_buf_free(&args);
+	ctx_buf_free(&result);
+}
+
+/* The source lines [first, last] (1-based, inclusive) of text. */
+static void
+lines_of(const struct ctx_buf *text, long first, long last, const char **start, size_t *len)
+{
+	const char *p = text->data, *end = text->data + text->len, *s = p;
+	long line = 1;
+
+	while (line < first && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+		line++;
+	}
+	s = p;
+	while (line <= last && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+		line++;
+	}
+	*start = s;
+	*len = (size_t)(p - s);
+}
+
+static long
+num(const struct ctx_json *obj, const char *key)
+{
+	const struct ctx_json *v = ctx_json_get(obj, key);
+	return v && v->type == CTX_JSON_NUMBER ? atol(v->str) : 0;
+}
+
+/* Answer "ok" for symbol sym of l (NULL: the whole module) under uri, in o->mode. */
+static int
+answer_ok(const struct ctx_select_opts *o, const struct loaded *l, const struct ctx_json *sym, const char *uri,
+    FILE *out)
+{
+	struct ctx_buf b = { 0 }, body = { 0 };
+	const char *mode = o->mode;
+	long bytes;
+
+	ctx_buf_adds(&b, "{\"status\":\"ok\",\"uri\":");
+	ctx_utf8_write_json(&b, uri, strlen(uri));
+	ctx_buf_adds(&b, ",\"file\":");
+	ctx_utf8_write_json(&b, l->rel.data, l->rel.len);
+	ctx_buf_addf(&b, ",\"mode\":\"%s\"", mode);
+	if (strcmp(mode, "skeleton") == 0) {
+		/* The symbol and, for a class, its members; for a module, every symbol. */
+		const struct ctx_json *q = sym ? ctx_json_get(sym, "qualname") : NULL;
+		int n = 0;
+		ctx_buf_add(&body, "[", 1);
+		for (const struct ctx_json *s = ctx_json_get(l->rec, "symbols")->child; s; s = s->next) {
+			const struct ctx_json *sq = ctx_json_get(s, "qualname");
+			bool member = q && sq && sq->len > q->len && strncmp(sq->str, q->str, q->len) == 0 && sq->str[q->len] == '.';
+			if (sym && s != sym && !member)
+				continue;
+			if (n++)
+				ctx_buf_add(&body, ",", 1);
+			ctx_json_write(&body, s);
+		}
+		ctx_buf_add(&body, "]", 1);
+		bytes = (long)body.len;
+		ctx_buf_addf(&b, ",\"bytes\":%ld,\"symbols\":", bytes);
+		ctx_buf_add(&b, body.data, body.len);
+	} else {
+		long first = 1, last = num(l->rec, "lines");
+		if (strcmp(mode, "excerpt") == 0 && sym) {
+			first = num(sym, "start_line") - o->context;
+			last = num(sym, "end_line") + o->context;
+			first = first < 1 ? 1 : first;
+			last = last > num(l->rec, "lines") ? num(l->rec, "lines") : last;
+		}
+		const char *text;
+		size_t len;
+		lines_of(&l->content, first, last, &text, &len);
+		bytes = (long)len;
+		ctx_buf_addf(&b, ",\"bytes\":%ld", bytes);
+		if (strcmp(mode, "excerpt") == 0)
+			ctx_buf_addf(&b, ",\"excerpt_start_line\":%ld,\"excerpt_end_line\":%ld", first, last);
+		ctx_buf_adds(&b, ",\"text\":");
+		ctx_utf8_write_json(&b, text, len);
+	}
+	ctx_buf_adds(&b, "}\n");
+	fwrite(b.data, 1, b.len, out);
+	if (ctx_events_on(o->events)) {
+		struct ctx_buf args = { 0 }, result = { 0 };
+		ctx_buf_adds(&args, "{\"file\":");
+		ctx_utf8_write_json(&args, l->rel.data, l->rel.len);
+		ctx_buf_addf(&args, ",\"mode\":\"%s\"}", mode);
+		ctx_buf_addf(&result, "{\"bytes\":%ld}", bytes);
+		ctx_events_emit(o->events, "file.read", args.data, result.data, -1, NULL);
+		ctx_buf_free(&args);
+		ctx_buf_free(&result);
+	}
+	ctx_buf_free(&b);
+	ctx_buf_free(&body);
+	return 0;
+}
+
+static void
+add_candidate(struct ctx_buf *c, const struct loaded *l, const struct ctx_json *sym)
+{
+	if (c->len)
+		ctx_buf_add(c, ",", 1);
+	ctx_buf_adds(c, "{\"uri\":");
+	ctx_json_write(c, ctx_json_get(sym, "uri"));
+	ctx_buf_adds(c, ",\"file\":");
+	ctx_utf8_write_json(c, l->rel.data, l->rel.len);
+	ctx_buf_adds(c, ",\"kind\":");
+	ctx_json_write(c, ctx_json_get(sym, "kind"));
+	ctx_buf_addf(c, ",\"start_line\":%ld}", num(sym, "start_line"));
+}
+
+/* Find the module's file under the root: a/b.py or a/b/__init__.py. */
+static int
+module_file(const struct ctx_select_opts *o, const char *module, size_t len, struct ctx_buf *path, FILE *out)
+{
+	static const char *const forms[] = { "%s/%.*s.py", "%s/%.*s/__init__.py" };
+	struct ctx_buf found = { 0 }, cand = { 0 };
+	int n = 0;
+
+	for (size_t f = 0; f < 2; f++) {
+		struct stat st;
+		ctx_buf_truncate(&cand, 0);
+		ctx_buf_addf(&cand, forms[f], o->root, (int)len, module);
+		for (size_t i = strlen(o->root) + 1; i < cand.len - (f ? 12 : 3); i++)
+			if (cand.data[i] == '.')
+				cand.data[i] = '/';
+		if (stat(cand.data, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (n++ == 0)
+				ctx_buf_adds(path, cand.data);
+			if (found.len)
+				ctx_buf_add(&found, ",", 1);
+			ctx_buf_adds(&found, "{\"file\":");
+			ctx_utf8_write_json(&found, cand.data + strlen(o->root) + 1, cand.len - strlen(o->root) - 1);
+			ctx_buf_add(&found, "}", 1);
+		}
+	}
+	int rc = 0;
+	if (n == 0)
+		rc = answer_error(out, "FILE_NOT_FOUND", "no file for that module under the root", NULL);
+	else if (n > 1)
+		rc = answer_error(out, "AMBIGUOUS_SYMBOL", "the module is both a file and a package", &found);
+	ctx_buf_free(&found);
+	ctx_buf_free(&cand);
+	return rc;
+}
+
+int
+ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
+{
+	int64_t t0 = ctx_clock_ns();
+	struct ctx_buf path = { 0 };
+	struct loaded l = { 0 };
+	struct ctx_skeleton *sk = NULL;
+	const char *rest, *hash = NULL;
+	bool is_mod;
+	int rc = -1, err;
+	long matches = 0;
+
+	if (strncmp(uri, "sym://python/mod/", 17) == 0) {
+		is_mod = true;
+		rest = uri + 17;
+	} else if (strncmp(uri, "sym://python/type/", 18) == 0) {
+		is_mod = false;
+		rest = uri + 18;
+		hash = strchr(rest, '#');
+	} else {
+		rc = answer_error(out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
+		goto out;
+	}
+	size_t mlen = is_mod ? strlen(rest) : hash ? (size_t)(hash - rest) : 0;
+	if (mlen == 0 || (!is_mod && (!hash || !hash[1])) || strstr(rest, "..") || rest[0] == '.' ||
+	    strchr(rest, '/')) {
+		rc = answer_error(out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
+		goto out;
+	}
+	if (module_file(o, rest, mlen, &path, out) < 0)
+		goto out;
+	if (!(sk = ctx_skeleton_new()) || (err = load(o, sk, path.data, &l)) < 0) {
+		rc = answer_error(out, "FILE_NOT_FOUND", "the module's file cannot be read", NULL);
+		goto out;
+	}
+	if (is_mod) {
+		matches = 1;
+		rc = answer_ok(o, &l, NULL, uri, out);
+		goto out;
+	}
+	const struct ctx_json *found = NULL;
+	struct ctx_buf cands = { 0 };
+	for (const struct ctx_json *s = ctx_json_get(l.rec, "symbols")->child; s; s = s->next) {
+		const struct ctx_json *q = ctx_json_get(s, "qualname");
+		if (!q || strcmp(q->str, hash + 1) != 0)
+			continue;
+		if (matches++ < MAX_CANDIDATES)
+			add_candidate(&cands, &l, s);
+		found = s;
+	}
+	if (matches == 1)
+		rc = answer_ok(o, &l, found, uri, out);
+	else if (matches > 1)
+		rc = answer_error(out, "AMBIGUOUS_SYMBOL", "several definitions have that qualname", &cands);
+	else if (l.parse_error)
+		rc = answer_error(out, "PARSE_ERROR", "no such symbol, and the file has syntax errors", NULL);
+	else
+		rc = answer_error(out, "SYMBOL_NOT_FOUND", "no symbol with that qualname in the module", NULL);
+	ctx_buf_free(&cands);
+out:
+	resolve_event(o, uri, rc == 0, matches, t0);
+	loaded_free(&l);
+	ctx_skeleton_free(sk);
+	ctx_buf_free(&path);
+	return rc;
+}
+
+int
+ctx_select_find(const struct ctx_select_opts *o, const char *name, char *const *files, size_t n, FILE *out)
+{
+	int64_t t0 = ctx_clock_ns();
+	struct ctx_skeleton *sk = ctx_skeleton_new();
+	struct ctx_buf cand[2] = { { 0 } }; /* candidates by qualname, then by bare name */
+	struct loaded l = { 0 }, hit = { 0 };
+	const struct ctx_json *hit_sym = NULL;
+	long count[2] = { 0, 0 };
+	bool dotted = strchr(name, '.') != NULL;
+	int rc;
+
+	for (size_t i = 0; sk && i < n; i++) {
+		if (load(o, sk, files[i], &l) < 0) {
+			loaded_free(&l);
+			continue;
+		}
+		bool keep = false;
+		for (const struct ctx_json *s = ctx_json_get(l.rec, "symbols")->child; s; s = s->next) {
+			const struct ctx_json *q = ctx_json_get(s, "qualname"), *nm = ctx_json_get(s, "name");
+			int kind = q && strcmp(q->str, name) == 0 ? 0 : (!dotted && nm && strcmp(nm->str, name) == 0) ? 1 : -1;
+			if (kind < 0)
+				continue;
+			if (count[kind]++ < MAX_CANDIDATES)
+				add_candidate(&cand[kind], &l, s);
+			if (count[0] + count[1] == 1) {
+				hit_sym = s;
+				keep = true;
+			}
+		}
+		if (keep) {
+			loaded_free(&hit);
+			hit = l; /* the tree's nodes stay where they are: hit_sym is still good */
+			memset(&l, 0, sizeof l);
+		} else {
+			loaded_free(&l);
+		}
+	}
+	long matches = count[0] + count[1];
+	if (matches == 1) {
+		rc = answer_ok(o, &hit, hit_sym, ctx_json_get(hit_sym, "uri")->str, out);
+	} else if (matches > 1) {
+		/* Five at most: qualname matches first. add_candidate separates entries with "," and
+		 * each starts with "{\"uri\"", so the bare-name list can be cut at entry starts. */
+		struct ctx_buf top = { 0 };
+		long room = MAX_CANDIDATES - (count[0] < MAX_CANDIDATES ? count[0] : MAX_CANDIDATES);
+		ctx_buf_add(&top, cand[0].data ? cand[0].data : "", cand[0].len);
+		for (const char *p = cand[1].data; p && room-- > 0;) {
+			const char *next = strstr(p + 1, ",{\"uri\":");
+			if (top.len)
+				ctx_buf_add(&top, ",", 1);
+			ctx_buf_add(&top, p, next ? (size_t)(next - p) : strlen(p));
+			p = next ? next + 1 : NULL;
+		}
+		rc = answer_error(out, "AMBIGUOUS_SYMBOL", "several symbols have that name", &top);
+		ctx_buf_free(&top);
+	} else {
+		rc = answer_error(out, "SYMBOL_NOT_FOUND", "no symbol with that name in the files", NULL);
+	}
+	resolve_event(o, name, rc == 0, matches, t0);
+	loaded_free(&hit);
+	ctx_buf_free(&cand[0]);
+	ctx_buf_free(&cand[1]);
+	ctx_skeleton_free(sk);
+	return rc;
+}

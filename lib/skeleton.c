@@ -1,0 +1,727 @@
+#include "skeleton.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tree_sitter/api.h>
+
+#include "json.h"
+#include "utf8.h"
+
+#define DOC_CHARS 200
+
+/* ---- languages ---- */
+
+/* What a node type means to the walker. */
+enum role {
+	R_NONE,
+	R_FUNCTION,   /* a function definition */
+	R_CLASS,      /* a class definition */
+	R_DECORATED,  /* decorators around a definition (its "definition" field) */
+	R_DECORATOR,
+	R_BLOCK,      /* a body: a list of statements */
+	R_CONTAINER,  /* a compound statement whose blocks hold conditional definitions */
+	R_CLAUSE,     /* a part of a container that holds a block (elif, else, except, case) */
+	R_EXPR_STMT,  /* an expression statement: a docstring or an assignment */
+	R_ASSIGNMENT,
+	R_PATTERNS,   /* several assignment targets */
+	R_IDENT,
+	R_COMMENT,
+	R_STRING,
+	R_STRINGS,    /* implicitly concatenated strings */
+	R_IMPORT,     /* import a, b.c as d */
+	R_IMPORT_FROM,/* from m import a, b */
+	R_ERROR,      /* what did not parse: walked through */
+	R_COUNT
+};
+
+enum field {
+	F_NAME, F_BODY, F_PARAMETERS, F_RETURN_TYPE, F_SUPERCLASSES, F_TYPE_PARAMETERS,
+	F_DEFINITION, F_LEFT, F_RIGHT, F_TYPE, F_MODULE_NAME, F_COUNT
+};
+
+struct node_role {
+	const char *type;
+	enum role role;
+};
+
+struct ctx_lang {
+	const char *name;
+	const char *exts[4];
+	const char *grammar;
+	const TSLanguage *(*language)(void);
+	struct node_role types[40];
+	const char *fields[F_COUNT];
+	const char *async_keyword; /* the anonymous token that makes a function async */
+	/* Resolved once from the names above. */
+	pthread_once_t once;
+	uint8_t *roles; /* by symbol id */
+	uint32_t nsymbols;
+	TSFieldId field_ids[F_COUNT];
+};
+
+const TSLanguage *tree_sitter_python(void);
+
+#ifndef CTX_GRAMMAR_VERSION
+#define CTX_GRAMMAR_VERSION "unknown"
+#endif
+
+static struct ctx_lang python = {
+	.name = "python",
+	.exts = { ".py", ".pyi", NULL },
+	.grammar = "tree-sitter-python " CTX_GRAMMAR_VERSION,
+	.language = tree_sitter_python,
+	.types = {
+		{ "function_definition", R_FUNCTION }, { "class_definition", R_CLASS },
+		{ "decorated_definition", R_DECORATED }, { "decorator", R_DECORATOR }, { "block", R_BLOCK },
+		{ "if_statement", R_CONTAINER }, { "try_statement", R_CONTAINER },
+		{ "with_statement", R_CONTAINER }, { "for_statement", R_CONTAINER },
+		{ "while_statement", R_CONTAINER }, { "match_statement", R_CONTAINER },
+		{ "elif_clause", R_CLAUSE }, { "else_clause", R_CLAUSE }, { "except_clause", R_CLAUSE },
+		{ "except_group_clause", R_CLAUSE }, { "finally_clause", R_CLAUSE }, { "case_clause", R_CLAUSE },
+		{ "expression_statement", R_EXPR_STMT }, { "assignment", R_ASSIGNMENT },
+		{ "pattern_list", R_PATTERNS }, { "tuple_pattern", R_PATTERNS }, { "identifier", R_IDENT },
+		{ "comment", R_COMMENT }, { "string", R_STRING }, { "concatenated_string", R_STRINGS },
+		{ "import_statement", R_IMPORT }, { "import_from_statement", R_IMPORT_FROM },
+		{ "future_import_statement", R_IMPORT_FROM },
+	},
+	.fields = {
+		[F_NAME] = "name", [F_BODY] = "body", [F_PARAMETERS] = "parameters",
+		[F_RETURN_TYPE] = "return_type", [F_SUPERCLASSES] = "superclasses",
+		[F_TYPE_PARAMETERS] = "type_parameters", [F_DEFINITION] = "definition", [F_LEFT] = "left",
+		[F_RIGHT] = "right", [F_TYPE] = "type", [F_MODULE_NAME] = "module_name",
+	},
+	.async_keyword = "async",
+	.once = PTHREAD_ONCE_INIT,
+};
+
+static struct ctx_lang *const languages[] = { &python };
+
+const struct ctx_lang *
+ctx_lang_for_path(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (!dot || strchr(dot, '/'))
+		return NULL;
+	for (size_t i = 0; i < sizeof languages / sizeof *languages; i++)
+		for (const char *const *e = languages[i]->exts; *e; e++)
+			if (strcmp(dot, *e) == 0)
+				return languages[i];
+	return NULL;
+}
+
+const char *
+ctx_lang_name(const struct ctx_lang *l)
+{
+	return l->name;
+}
+
+const char *
+ctx_lang_grammar(const struct ctx_lang *l)
+{
+	return l->grammar;
+}
+
+static struct ctx_lang *resolving;
+
+static void
+resolve(void)
+{
+	struct ctx_lang *l = resolving;
+	const TSLanguage *tl = l->language();
+
+	l->nsymbols = ts_language_symbol_count(tl);
+	l->roles = calloc(l->nsymbols, 1);
+	for (TSSymbol sym = 0; l->roles && sym < l->nsymbols; sym++) {
+		const char *name = ts_language_symbol_name(tl, sym);
+		if (!name || ts_language_symbol_type(tl, sym) != TSSymbolTypeRegular)
+			continue;
+		for (const struct node_role *t = l->types; t->type; t++)
+			if (strcmp(name, t->type) == 0)
+				l->roles[sym] = (uint8_t)t->role;
+	}
+	for (int f = 0; f < F_COUNT; f++)
+		l->field_ids[f] = l->fields[f] ? ts_language_field_id_for_name(tl, l->fields[f], (uint32_t)strlen(l->fields[f])) : 0;
+}
+
+/* Resolve every language's names once (pthread_once takes no argument, hence the loop
+ * under one global once). */
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+static void
+resolve_all(void)
+{
+	for (size_t i = 0; i < sizeof languages / sizeof *languages; i++) {
+		resolving = languages[i];
+		resolve();
+	}
+}
+
+/* ---- the walker ---- */
+
+struct ctx_skeleton {
+	TSParser *parser;
+	struct ctx_buf syms, imports, text;
+};
+
+struct walker {
+	const struct ctx_lang *l;
+	const char *src;
+	struct ctx_skeleton *s;
+	long nsyms, nimports;
+	int err;
+};
+
+struct scope {
+	const char *qualname; /* NULL at module level */
+	bool in_class;
+};
+
+struct ctx_skeleton *
+ctx_skeleton_new(void)
+{
+	struct ctx_skeleton *s = calloc(1, sizeof *s);
+
+	pthread_once(&all_once, resolve_all);
+	if (s && !(s->parser = ts_parser_new())) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+ctx_skeleton_free(struct ctx_skeleton *s)
+{
+	if (!s)
+		return;
+	ts_parser_delete(s->parser);
+	ctx_buf_free(&s->syms);
+	ctx_buf_free(&s->imports);
+	ctx_buf_free(&s->text);
+	free(s);
+}
+
+static enum role
+role_of(const struct walker *w, TSNode n)
+{
+	TSSymbol sym = ts_node_symbol(n);
+
+	if (ts_node_is_null(n) || !ts_node_is_named(n))
+		return R_NONE;
+	if (sym == (TSSymbol)-1) /* ts_builtin_sym_error: outside the language's symbol table */
+		return R_ERROR;
+	return sym < w->l->nsymbols ? (enum role)w->l->roles[sym] : R_NONE;
+}
+
+static TSNode
+field(const struct walker *w, TSNode n, enum field f)
+{
+	return ts_node_child_by_field_id(n, w->l->field_ids[f]);
+}
+
+/* Append s[0, n) as a JSON string: whitespace runs collapsed to one space and trimmed when
+ * `collapse`, bytes that are not UTF-8 replaced by U+FFFD. */
+static void
+put_text(struct walker *w, struct ctx_buf *out, const char *s, size_t n, bool collapse)
+{
+	struct ctx_buf *t = &w->s->text;
+
+	ctx_buf_truncate(t, 0);
+	if (collapse) {
+		bool space = false;
+		for (size_t i = 0; i < n; i++) {
+			if (strchr(" \t\n\r\f\v", s[i]) && s[i]) {
+				space = t->len > 0;
+				continue;
+			}
+			if (space)
+				w->err |= ctx_buf_add(t, " ", 1);
+			space = false;
+			w->err |= ctx_buf_add(t, s + i, 1);
+		}
+		s = t->data ? t->data : "";
+		n = t->len;
+	}
+	w->err |= ctx_utf8_write_json(out, s, n);
+}
+
+static void
+put_node_text(struct walker *w, struct ctx_buf *out, TSNode n, bool collapse)
+{
+	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+
+	put_text(w, out, w->src + a, b - a, collapse);
+}
+
+/* The 0-based row of the last line of n's last statement: comments after a body's last
+ * statement are not part of it (Python's ast gives the same end_lineno). */
+static uint32_t
+last_row(const struct walker *w, TSNode n)
+{
+	for (int depth = 0; depth < 10000; depth++) {
+		enum role r = role_of(w, n);
+		if (r != R_FUNCTION && r != R_CLASS && r != R_DECORATED && r != R_BLOCK && r != R_CONTAINER &&
+		    r != R_CLAUSE)
+			break;
+		TSNode last = { 0 };
+		for (uint32_t i = ts_node_named_child_count(n); i > 0; i--) {
+			TSNode c = ts_node_named_child(n, i - 1);
+			if (role_of(w, c) != R_COMMENT) {
+				last = c;
+				break;
+			}
+		}
+		if (ts_node_is_null(last))
+			break;
+		n = last;
+	}
+	TSPoint end = ts_node_end_point(n);
+	return end.column == 0 && end.row > ts_node_start_point(n).row ? end.row - 1 : end.row;
+}
+
+/* The first line of a docstring: the first statement of the body, if it is a plain string. */
+static void
+put_doc(struct walker *w, struct ctx_buf *out, TSNode body)
+{
+	TSNode first = { 0 }, str;
+
+	for (uint32_t i = 0; i < ts_node_named_child_count(body); i++) {
+		TSNode c = ts_node_named_child(body, i);
+		if (role_of(w, c) != R_COMMENT) {
+			first = c;
+			break;
+		}
+	}
+	if (ts_node_is_null(first) || role_of(w, first) != R_EXPR_STMT || ts_node_named_child_count(first) != 1)
+		goto none;
+	str = ts_node_named_child(first, 0);
+	if (role_of(w, str) == R_STRINGS)
+		str = ts_node_named_child(str, 0);
+	if (role_of(w, str) != R_STRING || ts_node_child_count(str) < 2)
+		goto none;
+	TSNode open = ts_node_child(str, 0), close = ts_node_child(str, ts_node_child_count(str) - 1);
+	uint32_t a = ts_node_start_byte(open), b = ts_node_end_byte(open), e = ts_node_start_byte(close);
+	for (uint32_t i = a; i < b; i++) /* f-strings and bytes are not docstrings */
+		if (strchr("fFbB", w->src[i]))
+			goto none;
+	for (const char *p = w->src + b, *end = w->src + e; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end, *q = p;
+		while (q < stop && strchr(" \t\r\f\v", *q))
+			q++;
+		while (stop > q && strchr(" \t\r\f\v", stop[-1]))
+			stop--;
+		if (stop > q) {
+			put_text(w, out, q, ctx_utf8_cut_chars(q, (size_t)(stop - q), DOC_CHARS), false);
+			return;
+		}
+		p = nl ? nl + 1 : end;
+	}
+none:
+	w->err |= ctx_buf_add(out, "null", 4);
+}
+
+static void
+symbol_head(struct walker *w, const char *kind, const char *name, size_t name_len, const char *qual,
+    size_t qual_len, const struct scope *sc)
+{
+	struct ctx_buf *o = &w->s->syms;
+
+	if (w->nsyms++)
+		w->err |= ctx_buf_add(o, ",", 1);
+	w->err |= ctx_buf_addf(o, "{\"kind\":\"%s\",\"name\":", kind);
+	put_text(w, o, name, name_len, false);
+	w->err |= ctx_buf_adds(o, ",\"qualname\":");
+	put_text(w, o, qual, qual_len, false);
+	w->err |= ctx_buf_adds(o, ",\"parent\":");
+	if (sc->qualname)
+		put_text(w, o, sc->qualname, strlen(sc->qualname), false);
+	else
+		w->err |= ctx_buf_adds(o, "null");
+}
+
+static void walk_block(struct walker *w, TSNode block, const struct scope *sc, bool conditional);
+
+/* A function or class (def), under decorators (deco, or a null node). */
+static void
+definition(struct walker *w, TSNode def, TSNode deco, const struct scope *sc, bool conditional)
+{
+	struct ctx_buf *o = &w->s->syms;
+	bool is_class = role_of(w, def) == R_CLASS;
+	TSNode name = field(w, def, F_NAME), body = field(w, def, F_BODY);
+
+	if (ts_node_is_null(name))
+		return;
+	uint32_t na = ts_node_start_byte(name), nb = ts_node_end_byte(name);
+	char *qual = NULL;
+	size_t qlen = sc->qualname ? strlen(sc->qualname) + 1 + (nb - na) : nb - na;
+	if (!(qual = malloc(qlen + 1))) {
+		w->err = -ENOMEM;
+		return;
+	}
+	if (sc->qualname)
+		snprintf(qual, qlen + 1, "%s.%.*s", sc->qualname, (int)(nb - na), w->src + na);
+	else
+		snprintf(qual, qlen + 1, "%.*s", (int)(nb - na), w->src + na);
+	symbol_head(w, is_class ? "class" : sc->in_class ? "method" : "function", w->src + na, nb - na, qual,
+	    qlen, sc);
+
+	/* From "def"/"async def"/"class" to the end of the return annotation, parameters or bases. */
+	static const enum field fn_end[] = { F_RETURN_TYPE, F_PARAMETERS, F_TYPE_PARAMETERS, F_NAME };
+	static const enum field class_end[] = { F_SUPERCLASSES, F_TYPE_PARAMETERS, F_NAME };
+	const enum field *ends = is_class ? class_end : fn_end;
+	size_t nends = is_class ? 3 : 4;
+	uint32_t sig_end = nb;
+	for (size_t i = 0; i < nends; i++) {
+		TSNode e = field(w, def, ends[i]);
+		if (!ts_node_is_null(e)) {
+			sig_end = ts_node_end_byte(e);
+			break;
+		}
+	}
+	w->err |= ctx_buf_adds(o, ",\"signature\":");
+	put_text(w, o, w->src + ts_node_start_byte(def), sig_end - ts_node_start_byte(def), true);
+
+	w->err |= ctx_buf_adds(o, ",\"decorators\":[");
+	int nd = 0;
+	for (uint32_t i = 0; !ts_node_is_null(deco) && i < ts_node_named_child_count(deco); i++) {
+		TSNode d = ts_node_named_child(deco, i);
+		if (role_of(w, d) != R_DECORATOR)
+			continue;
+		if (nd++)
+			w->err |= ctx_buf_add(o, ",", 1);
+		put_node_text(w, o, d, true);
+	}
+	w->err |= ctx_buf_adds(o, "],\"doc\":");
+	if (ts_node_is_null(body))
+		w->err |= ctx_buf_adds(o, "null");
+	else
+		put_doc(w, o, body);
+	TSNode first = ts_node_child(def, 0);
+	bool async = !ts_node_is_null(first) && !ts_node_is_named(first) &&
+	    strcmp(ts_node_type(first), w->l->async_keyword) == 0;
+	w->err |= ctx_buf_addf(o, ",\"start_line\":%u,\"end_line\":%u,\"async\":%s,\"conditional\":%s}",
+	    ts_node_start_point(def).row + 1, last_row(w, def) + 1, async ? "true" : "false",
+	    conditional ? "true" : "false");
+
+	if (is_class && !ts_node_is_null(body)) {
+		struct scope inner = { qual, true };
+		walk_block(w, body, &inner, false);
+	}
+	free(qual);
+}
+
+/* A module- or class-level variable: NAME or NAME: annotation. */
+static void
+variable(struct walker *w, TSNode stmt, TSNode ident, TSNode type, const struct scope *sc, bool conditional)
+{
+	struct ctx_buf *o = &w->s->syms;
+	uint32_t a = ts_node_start_byte(ident), b = ts_node_end_byte(ident);
+	size_t plen = sc->qualname ? strlen(sc->qualname) + 1 : 0;
+	char *qual = malloc(plen + (b - a) + 1);
+
+	if (!qual) {
+		w->err = -ENOMEM;
+		return;
+	}
+	snprintf(qual, plen + (b - a) + 1, "%s%s%.*s", sc->qualname ? sc->qualname : "", sc->qualname ? "." : "",
+	    (int)(b - a), w->src + a);
+	symbol_head(w, "variable", w->src + a, b - a, qual, plen + (b - a), sc);
+	w->err |= ctx_buf_adds(o, ",\"signature\":");
+	uint32_t end = ts_node_is_null(type) ? b : ts_node_end_byte(type);
+	put_text(w, o, w->src + a, end - a, true);
+	w->err |= ctx_buf_addf(o, ",\"decorators\":[],\"doc\":null,\"start_line\":%u,\"end_line\":%u,"
+				  "\"async\":false,\"conditional\":%s}",
+	    ts_node_start_point(stmt).row + 1, last_row(w, stmt) + 1, conditional ? "true" : "false");
+	free(qual);
+}
+
+/* x = ..., x: T = ..., x: T, a = b = ..., a, b = ... */
+static void
+assignments(struct walker *w, TSNode stmt, const struct scope *sc, bool conditional)
+{
+	TSNode as = ts_node_named_child(stmt, 0);
+
+	while (!ts_node_is_null(as) && role_of(w, as) == R_ASSIGNMENT) {
+		TSNode left = field(w, as, F_LEFT), type = field(w, as, F_TYPE);
+		if (role_of(w, left) == R_IDENT) {
+			variable(w, stmt, left, type, sc, conditional);
+		} else if (role_of(w, left) == R_PATTERNS) {
+			for (uint32_t i = 0; i < ts_node_named_child_count(left); i++) {
+				TSNode t = ts_node_named_child(left, i);
+				if (role_of(w, t) == R_IDENT)
+					variable(w, stmt, t, (TSNode){ 0 }, sc, conditional);
+			}
+		}
+		as = field(w, as, F_RIGHT);
+	}
+}
+
+/* Imports: "import a.b, c as d" gives one entry per module, with no names;
+ * "from m import x, y as z" (or *) one entry with the names. */
+static void
+import(struct walker *w, TSNode stmt, bool from)
+{
+	struct ctx_buf *o = &w->s->imports;
+	unsigned line = ts_node_start_point(stmt).row + 1;
+	TSNode mod = field(w, stmt, F_MODULE_NAME);
+	int names = 0;
+
+	if (from) {
+		if (w->nimports++)
+			w->err |= ctx_buf_add(o, ",", 1);
+		w->err |= ctx_buf_adds(o, "{\"module\":");
+		if (ts_node_is_null(mod)) /* from __future__ import x */
+			w->err |= ctx_buf_adds(o, "\"__future__\"");
+		else
+			put_node_text(w, o, mod, true);
+		w->err |= ctx_buf_adds(o, ",\"names\":[");
+	}
+	/* A cursor, because ts_node_field_name_for_child misses repeated fields in 0.20. */
+	TSTreeCursor cur = ts_tree_cursor_new(stmt);
+	for (bool more = ts_tree_cursor_goto_first_child(&cur); more; more = ts_tree_cursor_goto_next_sibling(&cur)) {
+		TSNode c = ts_tree_cursor_current_node(&cur);
+		bool wildcard = ts_node_is_named(c) && strcmp(ts_node_type(c), "wildcard_import") == 0;
+		if (!wildcard && ts_tree_cursor_current_field_id(&cur) != w->l->field_ids[F_NAME])
+			continue;
+		if (!wildcard && strcmp(ts_node_type(c), "aliased_import") == 0)
+			c = field(w, c, F_NAME);
+		if (from) {
+			if (names++)
+				w->err |= ctx_buf_add(o, ",", 1);
+			if (wildcard)
+				w->err |= ctx_buf_adds(o, "\"*\"");
+			else
+				put_node_text(w, o, c, true);
+			continue;
+		}
+		if (w->nimports++)
+			w->err |= ctx_buf_add(o, ",", 1);
+		w->err |= ctx_buf_adds(o, "{\"module\":");
+		put_node_text(w, o, c, true);
+		w->err |= ctx_buf_addf(o, ",\"names\":[],\"line\":%u}", line);
+	}
+	ts_tree_cursor_delete(&cur);
+	if (from)
+		w->err |= ctx_buf_addf(o, "],\"line\":%u}", line);
+}
+
+static void
+walk_stmt(struct walker *w, TSNode n, const struct scope *sc, bool conditional)
+{
+	switch (role_of(w, n)) {
+	case R_FUNCTION:
+	case R_CLASS:
+		definition(w, n, (TSNode){ 0 }, sc, conditional);
+		break;
+	case R_DECORATED: {
+		TSNode def = field(w, n, F_DEFINITION);
+		if (!ts_node_is_null(def))
+			definition(w, def, n, sc, conditional);
+		break;
+	}
+	case R_CONTAINER:
+	case R_CLAUSE:
+		/* Definitions in any branch are conditional; the branches' own parts (conditions,
+		 * patterns) are not statements and are passed over. */
+		for (uint32_t i = 0; i < ts_node_named_child_count(n); i++) {
+			TSNode c = ts_node_named_child(n, i);
+			enum role r = role_of(w, c);
+			if (r == R_BLOCK)
+				walk_block(w, c, sc, true);
+			else if (r == R_CLAUSE)
+				walk_stmt(w, c, sc, true);
+		}
+		break;
+	case R_EXPR_STMT:
+		assignments(w, n, sc, conditional);
+		break;
+	case R_IMPORT:
+		import(w, n, false);
+		break;
+	case R_IMPORT_FROM:
+		import(w, n, true);
+		break;
+	case R_ERROR:
+	case R_BLOCK:
+		walk_block(w, n, sc, conditional);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+walk_block(struct walker *w, TSNode block, const struct scope *sc, bool conditional)
+{
+	uint32_t n = ts_node_named_child_count(block);
+
+	for (uint32_t i = 0; i < n && !w->err; i++)
+		walk_stmt(w, ts_node_named_child(block, i), sc, conditional);
+}
+
+int
+ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
+    const char *sha256_hex, struct ctx_buf *out)
+{
+	struct walker w = { l, src, s, 0, 0, 0 };
+	struct scope top = { NULL, false };
+	long lines = 0;
+	size_t bom = len >= 3 && memcmp(src, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	for (const char *p = src; (p = memchr(p, '\n', len - (size_t)(p - src))) != NULL; p++)
+		lines++;
+	if (len > 0 && src[len - 1] != '\n')
+		lines++;
+	if (!ts_parser_set_language(s->parser, l->language()))
+		return -EINVAL;
+	/* A byte-order mark is not Python: parse after it (rows do not change). */
+	w.src = src + bom;
+	TSTree *tree = ts_parser_parse_string(s->parser, NULL, w.src, (uint32_t)(len - bom));
+	if (!tree)
+		return -ENOMEM;
+	TSNode root = ts_tree_root_node(tree);
+	ctx_buf_truncate(&s->syms, 0);
+	ctx_buf_truncate(&s->imports, 0);
+	walk_block(&w, root, &top, false);
+	w.err |= ctx_buf_addf(out, "{\"v\":%d,\"lang\":\"%s\",\"sha256\":\"%s\",\"bytes\":%zu,\"lines\":%ld,"
+				   "\"parse_error\":%s,\"imports\":[",
+	    CTX_SKELETON_SCHEMA, l->name, sha256_hex, len, lines, ts_node_has_error(root) ? "true" : "false");
+	w.err |= ctx_buf_add(out, s->imports.data ? s->imports.data : "", s->imports.len);
+	w.err |= ctx_buf_adds(out, "],\"symbols\":[");
+	w.err |= ctx_buf_add(out, s->syms.data ? s->syms.data : "", s->syms.len);
+	w.err |= ctx_buf_adds(out, "]}");
+	ts_tree_delete(tree);
+	return w.err ? -ENOMEM : 0;
+}
+
+/* ---- paths ---- */
+
+bool
+ctx_skeleton_denylisted(const char *path)
+{
+	static const char *const names[] = { ".git", ".env", "node_modules", "__pycache__", ".venv", "venv" };
+
+	for (const char *p = path; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			if (n == strlen(names[i]) && memcmp(p, names[i], n) == 0)
+				return true;
+		if (n > 5 && memcmp(p, ".env.", 5) == 0)
+			return true;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return false;
+}
+
+int
+ctx_skeleton_module(const char *rel, struct ctx_buf *out)
+{
+	const char *dot = strrchr(rel, '.'), *slash = strrchr(rel, '/');
+	size_t n = dot && (!slash || dot > slash) ? (size_t)(dot - rel) : strlen(rel), start = out->len;
+
+	while (n > 0 && rel[0] == '.' && rel[1] == '/') { /* "./a.py" */
+		rel += 2;
+		n -= 2;
+	}
+	if (ctx_buf_add(out, rel, n) < 0)
+		return -ENOMEM;
+	for (size_t i = start; i < out->len; i++)
+		if (out->data[i] == '/')
+			out->data[i] = '.';
+	if (out->len - start >= 9 && strcmp(out->data + out->len - 9, ".__init__") == 0)
+		ctx_buf_truncate(out, out->len - 9);
+	return 0;
+}
+
+/* ---- the output record ---- */
+
+static int
+put_string_member(struct ctx_buf *out, const char *key, const char *s)
+{
+	return ctx_buf_addf(out, ",\"%s\":", key) | ctx_json_write_string(out, s, strlen(s));
+}
+
+int
+ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, const char *file,
+    const char *module, const char *cache, struct ctx_buf *out, long *nsymbols, bool *parse_error,
+    long *skeleton_bytes)
+{
+	struct ctx_arena a = { 0 };
+	size_t bad, start = out->len;
+	struct ctx_json *e = ctx_json_parse(&a, entry, entry_len, &bad);
+	struct ctx_json *v = ctx_json_get(e, "v"), *lang = ctx_json_get(e, "lang"), *sha = ctx_json_get(e, "sha256");
+	struct ctx_json *bytes = ctx_json_get(e, "bytes"), *lines = ctx_json_get(e, "lines");
+	struct ctx_json *perr = ctx_json_get(e, "parse_error"), *imports = ctx_json_get(e, "imports");
+	struct ctx_json *syms = ctx_json_get(e, "symbols");
+	int err = 0;
+
+	if (!v || v->type != CTX_JSON_NUMBER || atoi(v->str) != CTX_SKELETON_SCHEMA || !lang ||
+	    lang->type != CTX_JSON_STRING || !sha || sha->type != CTX_JSON_STRING || sha->len != 64 || !bytes ||
+	    bytes->type != CTX_JSON_NUMBER || !lines || lines->type != CTX_JSON_NUMBER || !perr ||
+	    (perr->type != CTX_JSON_TRUE && perr->type != CTX_JSON_FALSE) || !imports ||
+	    imports->type != CTX_JSON_ARRAY || !syms || syms->type != CTX_JSON_ARRAY ||
+	    (want_sha && strcmp(sha->str, want_sha) != 0)) {
+		ctx_arena_free(&a);
+		return -EINVAL;
+	}
+	err |= ctx_buf_adds(out, "{\"file\":") | ctx_json_write_string(out, file, strlen(file));
+	err |= put_string_member(out, "module", module) | put_string_member(out, "lang", lang->str);
+	err |= put_string_member(out, "sha256", sha->str);
+	err |= ctx_buf_addf(out, ",\"bytes\":%s,\"lines\":%s,\"parse_error\":%s", bytes->str, lines->str,
+	    perr->type == CTX_JSON_TRUE ? "true" : "false");
+	err |= put_string_member(out, "cache", cache);
+	err |= ctx_buf_adds(out, ",\"imports\":") | ctx_json_write(out, imports);
+	err |= ctx_buf_adds(out, ",\"symbols\":");
+	size_t sym_start = out->len;
+	long n = 0;
+	bool damaged = false;
+	err |= ctx_buf_add(out, "[", 1);
+	for (const struct ctx_json *s = syms->child; s; s = s->next, n++) {
+		if (s->type != CTX_JSON_OBJECT) {
+			damaged = true;
+			break;
+		}
+		err |= ctx_buf_adds(out, n ? ",{" : "{");
+		bool first = true;
+		for (const struct ctx_json *m = s->child; m; m = m->next) {
+			err |= ctx_buf_adds(out, first ? "" : ",") | ctx_json_write_string(out, m->key, m->key_len);
+			err |= ctx_buf_add(out, ":", 1) | ctx_json_write(out, m);
+			first = false;
+			if (strcmp(m->key, "parent") != 0)
+				continue;
+			/* The URI names the symbol by module and qualname: it is written here, not cached. */
+			const struct ctx_json *q = ctx_json_get(s, "qualname");
+			err |= ctx_buf_addf(out, ",\"uri\":");
+			struct ctx_buf uri = { 0 };
+			err |= ctx_buf_addf(&uri, "sym://%s/type/%s#%s", lang->str, module, q ? q->str : "");
+			err |= ctx_json_write_string(out, uri.data, uri.len);
+			ctx_buf_free(&uri);
+		}
+		err |= ctx_buf_add(out, "}", 1);
+	}
+	err |= ctx_buf_add(out, "]", 1);
+	long sk = (long)(out->len - sym_start);
+	double size = strtod(bytes->str, NULL);
+	char ratio[40];
+	ctx_json_format_fixed(size > 0 ? (double)sk / size : 0, 4, ratio, sizeof ratio);
+	err |= ctx_buf_addf(out, ",\"skeleton_bytes\":%ld,\"reduction_ratio\":%s}\n", sk, ratio);
+	ctx_arena_free(&a);
+	if (err || damaged) {
+		ctx_buf_truncate(out, start);
+		return damaged ? -EINVAL : -ENOMEM;
+	}
+	*nsymbols = n;
+	*parse_error = perr->type == CTX_JSON_TRUE;
+	*skeleton_bytes = sk;
+	return 0;
+}

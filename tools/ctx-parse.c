@@ -1,0 +1,236 @@
+/* ctx-parse: tree-sitter skeletons with a content-hash cache, and symbol selection
+ * (SPEC.md §6). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "err.h"
+#include "events.h"
+#include "index.h"
+#include "select.h"
+#include "version.h"
+#include "workspace.h"
+
+struct opts {
+	const char *root, *cache, *events, *get, *find, *mode;
+	bool no_cache, nul, progress, no_progress;
+	long jobs, max_bytes, context;
+};
+
+struct progress {
+	bool on;
+	int64_t start_ns;
+	int unreadable;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ctx-parse [--root DIR] [--cache DIR | --no-cache] [-j N] [-0] [--max-file-bytes N]\n"
+		   "                 [--events PATH] [--progress | --no-progress] [FILE ... | -]\n"
+		   "       ctx-parse --get URI [--mode skeleton|excerpt|raw] [--context N] [--root DIR] [--events PATH]\n"
+		   "       ctx-parse --find NAME [--mode skeleton|excerpt|raw] [FILE ... | -]\n");
+}
+
+static void
+bad_value(const char *flag, const char *value)
+{
+	ctx_warnx("bad value for --%s: '%s'", flag, value);
+	usage(stderr);
+	exit(CTX_EXIT_USAGE);
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "no-cache", no_argument, NULL, 'C' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-file-bytes", required_argument, NULL, 'm' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		{ "get", required_argument, NULL, 'g' },
+		{ "find", required_argument, NULL, 'f' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "context", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int c;
+
+	*o = (struct opts){ .jobs = cpus > 0 ? cpus : 1, .max_bytes = 1024 * 1024, .context = 5, .mode = "skeleton" };
+	while ((c = getopt_long(argc, argv, "j:0", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->root = optarg; break;
+		case 'c': o->cache = optarg; break;
+		case 'C': o->no_cache = true; break;
+		case 'j': if (ctx_parse_long(optarg, 1, 256, &o->jobs)) bad_value("jobs", optarg); break;
+		case '0': o->nul = true; break;
+		case 'm': if (ctx_parse_long(optarg, 0, 1L << 40, &o->max_bytes)) bad_value("max-file-bytes", optarg); break;
+		case 'e': o->events = optarg; break;
+		case 'p': o->progress = true; break;
+		case 'P': o->no_progress = true; break;
+		case 'g': o->get = optarg; break;
+		case 'f': o->find = optarg; break;
+		case 'M':
+			if (strcmp(optarg, "skeleton") && strcmp(optarg, "excerpt") && strcmp(optarg, "raw"))
+				bad_value("mode", optarg);
+			o->mode = optarg;
+			break;
+		case 'x': if (ctx_parse_long(optarg, 0, 1000000, &o->context)) bad_value("context", optarg); break;
+		case 'h': usage(stdout); exit(ctx_err_close_stdout(CTX_EXIT_OK));
+		case 'V': printf("ctx-parse %s\n", CTX_VERSION); exit(ctx_err_close_stdout(CTX_EXIT_OK));
+		default: usage(stderr); exit(CTX_EXIT_USAGE);
+		}
+	}
+	if ((o->get && o->find) || (o->cache && o->no_cache)) {
+		ctx_warnx("%s", o->get && o->find ? "--get and --find exclude each other" : "--cache and --no-cache exclude each other");
+		usage(stderr);
+		exit(CTX_EXIT_USAGE);
+	}
+}
+
+/* The files to work on: the arguments, or standard input one path a line (-0: NUL). */
+static char **
+file_list(int argc, char **argv, bool nul, size_t *n)
+{
+	char **list = NULL;
+	size_t cap = 0;
+	bool from_stdin = argc == 0 || (argc == 1 && strcmp(argv[0], "-") == 0);
+
+	*n = 0;
+	if (!from_stdin) {
+		*n = (size_t)argc;
+		return argv;
+	}
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	while ((len = getdelim(&line, &lcap, nul ? '\0' : '\n', stdin)) > 0) {
+		if (line[len - 1] == (nul ? '\0' : '\n'))
+			line[--len] = '\0';
+		if (!nul && len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			char **p = realloc(list, cap * sizeof *p);
+			if (!p)
+				ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+			list = p;
+		}
+		if (!(list[(*n)++] = strdup(line)))
+			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+	}
+	free(line);
+	return list;
+}
+
+static void
+on_unreadable(void *arg, const char *path, int err)
+{
+	struct progress *p = arg;
+
+	if (p->on)
+		fputs("\r\033[K", stderr);
+	ctx_warn_code(err, "%s", path);
+	p->unreadable++;
+}
+
+static void
+on_progress(void *arg, size_t done, size_t total)
+{
+	struct progress *p = arg;
+
+	if (!p->on || (done % 16 != 0 && done != total))
+		return;
+	double secs = (double)(ctx_clock_ns() - p->start_ns) / 1e9;
+	fprintf(stderr, "\r\033[Kctx-parse: %zu/%zu files, %.0f files/s%s", done, total,
+	    secs > 0 ? (double)done / secs : 0.0, done == total ? "\n" : "");
+}
+
+static int
+index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_events *ev, int argc, char **argv)
+{
+	size_t n;
+	char **files = file_list(argc, argv, o->nul, &n);
+	struct ctx_buf cache = { 0 };
+	const char *env_cache = getenv("CTX_CACHE_DIR");
+	struct progress p = { .start_ns = ctx_clock_ns() };
+	struct ctx_index_counts counts;
+
+	if (!o->no_cache) {
+		if (o->cache)
+			ctx_buf_adds(&cache, o->cache);
+		else if (env_cache && *env_cache)
+			ctx_buf_adds(&cache, env_cache);
+		else
+			ctx_buf_addf(&cache, "%s/_ctx/cache/ast", ws->root);
+	}
+	p.on = !o->no_progress && (o->progress || (isatty(STDERR_FILENO) && n > 200));
+	struct ctx_index_opts io = {
+		.root = ws->root, .root_given = ws->root_given, .cache_dir = o->no_cache ? NULL : cache.data,
+		.max_file_bytes = (size_t)o->max_bytes, .jobs = (int)o->jobs, .events = ev,
+		.unreadable = on_unreadable, .progress = on_progress, .arg = &p,
+	};
+	int err = ctx_index_run(&io, files, n, stdout, &counts);
+	if (err < 0)
+		ctx_warn_code(err, "writing records");
+	if (files != argv) {
+		for (size_t i = 0; i < n; i++)
+			free(files[i]);
+		free(files);
+	}
+	ctx_buf_free(&cache);
+	return err < 0 ? CTX_EXIT_SYSTEM : p.unreadable ? CTX_EXIT_FAIL : CTX_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct ctx_workspace ws;
+	const char *what;
+	int err, rc;
+
+	ctx_err_init(argv[0]);
+	parse_opts(argc, argv, &o);
+	if ((err = ctx_workspace_init(&ws, o.root, NULL, &what)) < 0) {
+		ctx_warn_code(err, "root %s", what);
+		return CTX_EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error we report, not a signal */
+	struct ctx_events *ev = ctx_events_open(o.events, ws.run_id, ws.segment_id, &err);
+	if (!ev) {
+		ctx_warn_code(err, "--events %s", o.events ? o.events : getenv("CTX_EVENTS"));
+		return CTX_EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	struct ctx_select_opts so = { ws.root, ws.root_given, o.mode, o.context, ev };
+	if (o.get)
+		rc = ctx_select_get(&so, o.get, stdout) == 0 ? CTX_EXIT_OK : CTX_EXIT_FAIL;
+	else if (o.find) {
+		size_t n;
+		char **files = file_list(argc, argv, o.nul, &n);
+		rc = ctx_select_find(&so, o.find, files, n, stdout) == 0 ? CTX_EXIT_OK : CTX_EXIT_FAIL;
+	} else
+		rc = index_files(&o, &ws, ev, argc, argv);
+	if ((err = ctx_events_failed(ev)) < 0)
+		ctx_warn_code(err, "events: telemetry stream closed early");
+	ctx_events_close(ev);
+	ctx_workspace_free(&ws);
+	return ctx_err_close_stdout(rc);
+}
