@@ -77,10 +77,13 @@ ctx_cache_put(const char *dir, const char *key, const char *data, size_t len)
 	}
 	fd = mkostemp(tmp.data, O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
+		/* The fan-out directory is new. mkostemp spent the template: write it again. */
 		char *slash = strrchr(tmp.data, '/');
 		*slash = '\0';
 		err = ctx_appendlog_mkdirs(tmp.data, 0700);
-		*slash = '/';
+		ctx_buf_truncate(&tmp, 0);
+		if (err == 0 && ctx_buf_addf(&tmp, "%s/%.2s/.%s.XXXXXX", dir, key, key + 2) < 0)
+			err = -ENOMEM;
 		if (err == 0)
 			fd = mkostemp(tmp.data, O_CLOEXEC);
 	}

@@ -1,0 +1,3 @@
+﻿def with_bom():
+    """BOM before me."""
+    return 1

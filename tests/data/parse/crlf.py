@@ -1,0 +1,5 @@
+class Crlf:
+    """Doc with CRLF."""
+
+    def m(self):
+        return 1

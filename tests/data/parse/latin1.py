@@ -1,0 +1,6 @@
+def bad_bytes():
+    """Café ÿ in latin-1."""
+    return "é"
+
+class After:
+    pass

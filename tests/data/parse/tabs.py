@@ -1,0 +1,4 @@
+class Tabs:
+	def m(self,
+			a):
+		return a
