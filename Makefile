@@ -71,9 +71,13 @@ test: deps
 	@$(MAKE) --no-print-directory all unit
 	@CTX_BIN=$(CURDIR)/$(BIN) sh tests/run $(BUILD)/unit
 
+$(BUILD)/bench/parse_only: bench/parse_only.c $(GRAMMAR_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(GRAMMAR_OBJ) -ltree-sitter
+
 bench: deps
-	@$(MAKE) --no-print-directory all
-	@CTX_BIN=$(CURDIR)/$(BIN) sh bench/run
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/parse_only
+	@CTX_BIN=$(CURDIR)/$(BIN) CTX_BENCH_BIN=$(CURDIR)/$(BUILD)/bench sh bench/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

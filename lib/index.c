@@ -22,6 +22,8 @@ enum outcome { PENDING, PARSED, SKIPPED, UNREADABLE };
 
 struct slot {
 	struct ctx_buf rec;
+	struct ctx_buf entry; /* to store in the cache under key, by the writing thread */
+	char key[65];
 	enum outcome outcome;
 	int err;
 	bool hit;
@@ -206,8 +208,13 @@ process(struct worker *wk, const char *path, struct slot *sl)
 			sl->err = -ENOMEM;
 			return;
 		}
-		if (o->cache_dir)
-			ctx_cache_put(o->cache_dir, key, wk->entry.data, wk->entry.len);
+		if (o->cache_dir) {
+			/* The thread that writes the records also stores the entry (write-behind):
+			 * creating a file costs as much as parsing a small one. */
+			sl->entry = wk->entry;
+			wk->entry = (struct ctx_buf){ 0 };
+			memcpy(sl->key, key, sizeof sl->key);
+		}
 	}
 	sl->outcome = PARSED;
 	sl->bytes = (long)wk->content.len;
@@ -263,18 +270,15 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	atomic_init(&r.next, 0);
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.done, NULL);
+	/* The calling thread writes records and cache entries in input order while the
+	 * workers parse; -j counts the workers. */
 	for (int i = 0; i < jobs; i++) {
 		wk[i].run = &r;
-		if (!(wk[i].sk = ctx_skeleton_new()))
-			break;
-		/* With one job the calling thread does the work itself, after writing nothing. */
-		if (jobs > 1 && pthread_create(&th[i], NULL, work, &wk[i]) != 0)
+		if (!(wk[i].sk = ctx_skeleton_new()) || pthread_create(&th[i], NULL, work, &wk[i]) != 0)
 			break;
 		started++;
 	}
-	if (jobs == 1 && started == 1)
-		work(&wk[0]);
-	else if (started == 0)
+	if (started == 0)
 		rc = -ENOMEM;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct slot *sl = &r.slots[i];
@@ -284,6 +288,9 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 		pthread_mutex_unlock(&r.mu);
 		if (sl->rec.len && fwrite(sl->rec.data, 1, sl->rec.len, out) != sl->rec.len)
 			rc = -EIO;
+		if (sl->entry.len && ctx_cache_put(o->cache_dir, sl->key, sl->entry.data, sl->entry.len) < 0)
+			counts->cache_errors++;
+		ctx_buf_free(&sl->entry);
 		if (sl->outcome == UNREADABLE && o->unreadable)
 			o->unreadable(o->arg, paths[i], sl->err ? sl->err : -EIO);
 		counts->parsed += sl->outcome == PARSED;
@@ -299,12 +306,14 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	}
 	if (rc)
 		atomic_store(&r.next, n); /* stop the workers early */
-	for (int i = 0; jobs > 1 && i < started; i++)
+	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	for (int i = 0; i < jobs; i++)
 		worker_free(&wk[i]);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		ctx_buf_free(&r.slots[i].rec);
+		ctx_buf_free(&r.slots[i].entry);
+	}
 	pthread_mutex_destroy(&r.mu);
 	pthread_cond_destroy(&r.done);
 	free(r.slots);

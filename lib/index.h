@@ -14,7 +14,7 @@ struct ctx_index_opts {
 	const char *root_given; /* the root as given (absolute), or NULL */
 	const char *cache_dir;  /* NULL: no cache */
 	size_t max_file_bytes;
-	int jobs;               /* worker threads, >= 1 */
+	int jobs;               /* parsing threads, >= 1; the caller's thread writes */
 	struct ctx_events *events;
 	/* Called on the calling thread, in input order: a file that could not be read (err is
 	 * a negative errno), and progress after each record. Either may be NULL. */
@@ -25,6 +25,7 @@ struct ctx_index_opts {
 
 struct ctx_index_counts {
 	size_t parsed, hits, skipped, unreadable;
+	size_t cache_errors; /* entries that could not be stored (the records are still right) */
 	long symbols, bytes, skeleton_bytes;
 };
 

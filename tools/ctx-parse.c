@@ -188,6 +188,8 @@ index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_eve
 	int err = ctx_index_run(&io, files, n, stdout, &counts);
 	if (err < 0)
 		ctx_warn_code(err, "writing records");
+	if (counts.cache_errors)
+		ctx_warnx("%s: %zu cache entries could not be stored", cache.data, counts.cache_errors);
 	if (files != argv) {
 		for (size_t i = 0; i < n; i++)
 			free(files[i]);
