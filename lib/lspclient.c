@@ -1,0 +1,1304 @@
+#include "lspclient.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include <cJSON.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "json.h"
+#include "jsonrpc.h"
+#include "path.h"
+#include "sha256.h"
+#include "symindex.h"
+#include "utf8.h"
+
+#define MS 1000000LL
+#define STDERR_LINES 8
+#define MAX_REQUEST_LINE (1024 * 1024)
+
+enum state { COLD, WARMING, READY, FAILED, CLOSED };
+static const char *const state_names[] = { "COLD", "WARMING", "READY", "FAILED", "CLOSED" };
+
+/* Phases of the end of a session. */
+enum phase { RUNNING, DRAINING, SHUTDOWN_SENT, EXIT_SENT, TERMINATED, KILLED, REAPED };
+/* How the server ended, for lsp.shutdown. */
+static const char *const endings[] = { "clean", "clean", "clean", "clean", "terminated", "killed", "clean" };
+
+struct req {
+	cJSON *id;           /* the caller's id, echoed */
+	char method[24];     /* ours: definition, hover, ... */
+	char *file;          /* root-relative, or NULL */
+	long line, col;
+	char *query;
+	int64_t arrived, deadline;
+	long server_id;      /* 0 until sent */
+	bool waits_diagnostics;
+	struct req *next;
+};
+
+struct doc {
+	char *file, *uri;
+	int version;
+	struct ctx_buf text;
+	cJSON *diagnostics;  /* the last published, or NULL */
+	struct doc *next;
+};
+
+struct session {
+	const struct ctx_lsp_opts *o;
+	enum state state;
+	enum phase phase;
+	const char *fail_reason;
+	pid_t pid;
+	int to_srv, from_srv, err_srv;
+	int exit_code;
+	const char *ended; /* "clean", "terminated" or "killed" once reaped */
+	struct ctx_jsonrpc_decoder dec;
+	struct ctx_buf outq, inbuf, errbuf;
+	char errlines[STDERR_LINES][200];
+	int nerr;
+	long next_id, init_id, shutdown_id;
+	bool initialized, saw_diagnostics, stdin_eof, utf8;
+	int64_t spawned, phase_deadline;
+	struct req *reqs;
+	struct doc *docs;
+	struct ctx_symindex *index;
+	bool index_failed;
+	long requests, timeouts, fallbacks;
+	int rc;
+	char server_name[64];
+};
+
+/* ---- events ---- */
+
+static void
+event(struct session *s, const char *cmd, const char *args, const char *result, long timing, const char *x)
+{
+	ctx_events_emit(s->o->events, cmd, args, result, timing, x);
+}
+
+static void
+set_state(struct session *s, enum state to, const char *reason)
+{
+	char result[160];
+
+	if (s->state == to)
+		return;
+	snprintf(result, sizeof result, "{\"from\":\"%s\",\"to\":\"%s\",\"reason\":\"%s\"}", state_names[s->state],
+	    state_names[to], reason);
+	s->state = to;
+	if (to == FAILED && !s->fail_reason)
+		s->fail_reason = reason;
+	event(s, "lsp.state_change", NULL, result, -1, NULL);
+}
+
+/* ---- the wire ---- */
+
+static void
+trace(struct session *s, const char *dir, const char *body, size_t len)
+{
+	if (s->o->trace) {
+		fprintf(s->o->trace, "%s %.*s\n", dir, (int)len, body);
+		fflush(s->o->trace);
+	}
+}
+
+static void
+send_msg(struct session *s, cJSON *msg)
+{
+	char *text = cJSON_PrintUnformatted(msg);
+
+	if (text && s->to_srv >= 0) {
+		trace(s, "-->", text, strlen(text));
+		ctx_jsonrpc_frame(&s->outq, text, strlen(text));
+	}
+	free(text);
+	cJSON_Delete(msg);
+}
+
+static cJSON *
+message(void)
+{
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "jsonrpc", "2.0");
+	return m;
+}
+
+static long
+send_request(struct session *s, const char *method, cJSON *params)
+{
+	cJSON *m = message();
+	long id = ++s->next_id;
+
+	cJSON_AddNumberToObject(m, "id", (double)id);
+	cJSON_AddStringToObject(m, "method", method);
+	cJSON_AddItemToObject(m, "params", params ? params : cJSON_CreateObject());
+	send_msg(s, m);
+	return id;
+}
+
+static void
+send_notification(struct session *s, const char *method, cJSON *params)
+{
+	cJSON *m = message();
+
+	cJSON_AddStringToObject(m, "method", method);
+	cJSON_AddItemToObject(m, "params", params ? params : cJSON_CreateObject());
+	send_msg(s, m);
+}
+
+static void
+send_response(struct session *s, const cJSON *id, cJSON *result, int code, const char *error)
+{
+	cJSON *m = message();
+
+	cJSON_AddItemToObject(m, "id", cJSON_Duplicate(id, 1));
+	if (error) {
+		cJSON *e = cJSON_AddObjectToObject(m, "error");
+		cJSON_AddNumberToObject(e, "code", code);
+		cJSON_AddStringToObject(e, "message", error);
+		cJSON_Delete(result);
+	} else {
+		cJSON_AddItemToObject(m, "result", result ? result : cJSON_CreateNull());
+	}
+	send_msg(s, m);
+}
+
+/* Write what is queued for the server, as much as it takes now. */
+static void
+flush_server(struct session *s)
+{
+	while (s->outq.len > 0 && s->to_srv >= 0) {
+		ssize_t w = write(s->to_srv, s->outq.data, s->outq.len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w <= 0) { /* the server closed its input: it is going or gone */
+			close(s->to_srv);
+			s->to_srv = -1;
+			ctx_buf_truncate(&s->outq, 0);
+			return;
+		}
+		memmove(s->outq.data, s->outq.data + w, s->outq.len - (size_t)w);
+		ctx_buf_truncate(&s->outq, s->outq.len - (size_t)w);
+	}
+}
+
+/* ---- files, URIs, positions ---- */
+
+static char *
+uri_of(const struct session *s, const char *file)
+{
+	struct ctx_buf b = { 0 };
+	const char *p;
+
+	ctx_buf_adds(&b, "file://");
+	if (file[0] != '/')
+		for (p = s->o->root; *p; p++)
+			ctx_buf_addf(&b, strchr("/-._~", *p) || ((unsigned)(*p | 32) - 'a' < 26u) || ((unsigned)*p - '0' < 10u)
+				? "%c" : "%%%02X", (unsigned char)*p);
+	if (file[0] != '/')
+		ctx_buf_add(&b, "/", 1);
+	for (p = file; *p; p++)
+		ctx_buf_addf(&b, strchr("/-._~", *p) || ((unsigned)(*p | 32) - 'a' < 26u) || ((unsigned)*p - '0' < 10u)
+			? "%c" : "%%%02X", (unsigned char)*p);
+	return b.data;
+}
+
+/* The root-relative path (or absolute, outside the root) of a file:// URI; malloc'd. */
+static char *
+file_of(const struct session *s, const char *uri)
+{
+	struct ctx_buf b = { 0 };
+
+	if (strncmp(uri, "file://", 7) != 0)
+		return strdup(uri);
+	for (const char *p = uri + 7; *p; p++) {
+		unsigned v;
+		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
+			char c = (char)v;
+			ctx_buf_add(&b, &c, 1);
+			p += 2;
+		} else {
+			ctx_buf_add(&b, p, 1);
+		}
+	}
+	if (!b.data)
+		return strdup("");
+	ctx_path_normalize(b.data);
+	const char *rel = ctx_path_under(b.data, s->o->root);
+	char *r = strdup(rel ? rel : b.data);
+	ctx_buf_free(&b);
+	return r;
+}
+
+static int
+read_file(const struct session *s, const char *file, struct ctx_buf *out)
+{
+	char chunk[65536];
+	struct ctx_buf path = { 0 };
+	int fd;
+
+	ctx_buf_truncate(out, 0);
+	ctx_buf_addf(&path, "%s%s%s", file[0] == '/' ? "" : s->o->root, file[0] == '/' ? "" : "/", file);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	ctx_buf_free(&path);
+	if (fd < 0)
+		return -errno;
+	for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) > 0;)
+		ctx_buf_add(out, chunk, (size_t)n);
+	close(fd);
+	return ctx_buf_add(out, "", 0);
+}
+
+static const char *
+line_start(const struct ctx_buf *text, long line, size_t *len)
+{
+	const char *p = text->data, *end = text->data + text->len;
+
+	for (long i = 0; p && i < line; i++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		p = p ? p + 1 : NULL;
+	}
+	if (!p)
+		return NULL;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	return p;
+}
+
+/* Code points -> the server's units (UTF-16 code units, or bytes for utf-8), 0-based. */
+static long
+to_units(const struct session *s, const struct ctx_buf *text, long line0, long cp)
+{
+	size_t len;
+	const char *l = text ? line_start(text, line0, &len) : NULL;
+	long units = 0;
+
+	if (!l)
+		return cp;
+	for (size_t i = 0; i < len && cp > 0; cp--) {
+		unsigned char c = (unsigned char)l[i];
+		size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+		units += s->utf8 ? (long)n : n == 4 ? 2 : 1;
+		i += n;
+	}
+	return units + cp; /* past the end of the line: as given */
+}
+
+/* The server's units -> code points, 0-based. */
+static long
+from_units(const struct session *s, const struct ctx_buf *text, long line0, long units)
+{
+	size_t len;
+	const char *l = text ? line_start(text, line0, &len) : NULL;
+	long cp = 0;
+
+	if (!l)
+		return units;
+	for (size_t i = 0; i < len && units > 0; cp++) {
+		unsigned char c = (unsigned char)l[i];
+		size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+		units -= s->utf8 ? (long)n : n == 4 ? 2 : 1;
+		i += n;
+	}
+	return cp + (units > 0 ? units : 0);
+}
+
+static struct doc *
+find_doc(struct session *s, const char *file)
+{
+	for (struct doc *d = s->docs; d; d = d->next)
+		if (strcmp(d->file, file) == 0)
+			return d;
+	return NULL;
+}
+
+/* Open the file with the server the first time it is named; send its new text when it
+ * changed on disk. NULL when it cannot be read. */
+static struct doc *
+sync_doc(struct session *s, const char *file)
+{
+	struct doc *d = find_doc(s, file);
+	struct ctx_buf now = { 0 };
+
+	if (read_file(s, file, &now) < 0) {
+		ctx_buf_free(&now);
+		return NULL;
+	}
+	if (d && d->text.len == now.len && memcmp(d->text.data, now.data, now.len) == 0) {
+		ctx_buf_free(&now);
+		return d;
+	}
+	cJSON *params = cJSON_CreateObject(), *td = cJSON_AddObjectToObject(params, "textDocument");
+	if (!d) {
+		d = calloc(1, sizeof *d);
+		d->file = strdup(file);
+		d->uri = uri_of(s, file);
+		d->version = 1;
+		d->next = s->docs;
+		s->docs = d;
+		cJSON_AddStringToObject(td, "uri", d->uri);
+		cJSON_AddStringToObject(td, "languageId", strstr(file, ".py") ? "python" :
+		    (strstr(file, ".c") || strstr(file, ".h")) ? "c" : "plaintext");
+		cJSON_AddNumberToObject(td, "version", d->version);
+		cJSON_AddStringToObject(td, "text", now.data);
+		send_notification(s, "textDocument/didOpen", params);
+	} else {
+		d->version++;
+		cJSON_AddStringToObject(td, "uri", d->uri);
+		cJSON_AddNumberToObject(td, "version", d->version);
+		cJSON *change = cJSON_CreateObject();
+		cJSON_AddStringToObject(change, "text", now.data);
+		cJSON *changes = cJSON_AddArrayToObject(params, "contentChanges");
+		cJSON_AddItemToArray(changes, change);
+		send_notification(s, "textDocument/didChange", params);
+		cJSON_Delete(d->diagnostics); /* they were of the old text */
+		d->diagnostics = NULL;
+	}
+	ctx_buf_free(&d->text);
+	d->text = now;
+	return d;
+}
+
+/* ---- answers ---- */
+
+static void
+remove_req(struct session *s, struct req *r)
+{
+	for (struct req **p = &s->reqs; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	cJSON_Delete(r->id);
+	free(r->file);
+	free(r->query);
+	free(r);
+}
+
+/* Write the answer to r and forget r. result is JSON text (NULL: null). */
+static void
+answer(struct session *s, struct req *r, const char *status, const char *backend, const char *result, long count,
+    const char *error)
+{
+	struct ctx_buf b = { 0 };
+	char *id = r->id ? cJSON_PrintUnformatted(r->id) : NULL;
+	long elapsed = (long)((ctx_clock_ns() - r->arrived) / MS);
+
+	ctx_buf_addf(&b, "{\"id\":%s,\"method\":\"%s\",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\","
+			 "\"elapsed_ms\":%ld,\"result\":%s",
+	    id ? id : "null", r->method, status, backend, state_names[s->state], elapsed, result ? result : "null");
+	if (error) {
+		ctx_buf_adds(&b, ",\"error\":");
+		ctx_utf8_write_json(&b, error, strlen(error));
+	}
+	ctx_buf_adds(&b, "}\n");
+	if (fwrite(b.data, 1, b.len, s->o->out) != b.len || fflush(s->o->out) != 0)
+		s->rc = 3;
+	if (strcmp(status, "error") == 0 && s->rc < 1)
+		s->rc = 1;
+	if (strcmp(r->method, "status") != 0 && ctx_events_on(s->o->events)) {
+		struct ctx_buf args = { 0 }, res = { 0 }, x = { 0 }, cmd = { 0 };
+		ctx_buf_adds(&args, "{\"file\":");
+		ctx_utf8_write_json(&args, r->file ? r->file : "", r->file ? strlen(r->file) : 0);
+		ctx_buf_addf(&args, ",\"line\":%ld,\"col\":%ld}", r->line, r->col);
+		ctx_buf_addf(&res, "{\"status\":\"%s\",\"results\":%ld}", status, count);
+		ctx_buf_addf(&x, "{\"backend\":\"%s\"}", backend);
+		ctx_buf_addf(&cmd, "lsp.%s", r->method);
+		event(s, cmd.data, args.data, res.data, elapsed, x.data);
+		ctx_buf_free(&args);
+		ctx_buf_free(&res);
+		ctx_buf_free(&x);
+		ctx_buf_free(&cmd);
+	}
+	free(id);
+	ctx_buf_free(&b);
+	remove_req(s, r);
+}
+
+static bool
+has_fallback(const char *method)
+{
+	return !strcmp(method, "definition") || !strcmp(method, "hover") || !strcmp(method, "symbols") ||
+	    !strcmp(method, "workspace_symbols");
+}
+
+/* Answer from the skeleton index (definition, hover, symbols, workspace_symbols), or with
+ * an error for what it cannot answer. */
+static void
+fallback(struct session *s, struct req *r, const char *reason)
+{
+	char args[96], result[96], word[256];
+	struct ctx_buf out = { 0 };
+	long n = 0;
+
+	snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
+	snprintf(result, sizeof result, "{\"reason\":\"%s\"}", reason);
+	event(s, "lsp.fallback", args, result, -1, NULL);
+	s->fallbacks++;
+	if (!has_fallback(r->method)) {
+		answer(s, r, "error", "lsp", NULL, 0, reason);
+		return;
+	}
+	if (!s->index && !s->index_failed) {
+		int err;
+		s->index = s->o->index ? ctx_symindex_load(s->o->index, s->o->root, &err) : ctx_symindex_build(s->o->root, &err);
+		s->index_failed = !s->index;
+	}
+	if (!s->index) {
+		answer(s, r, "error", "ast", NULL, 0, "no skeleton index");
+		return;
+	}
+	if (!strcmp(r->method, "workspace_symbols")) {
+		n = ctx_symindex_workspace(s->index, r->query ? r->query : "", &out);
+	} else if (!strcmp(r->method, "symbols")) {
+		n = ctx_symindex_symbols(s->index, r->file, &out);
+	} else if (ctx_symindex_word_at(s->index, r->file, r->line, r->col, word, sizeof word) == 1) {
+		n = !strcmp(r->method, "hover") ? ctx_symindex_hover(s->index, r->file, word, &out)
+						: ctx_symindex_definition(s->index, r->file, word, &out);
+	}
+	answer(s, r, "fallback", "ast", out.data, n, NULL);
+	ctx_buf_free(&out);
+}
+
+/* ---- results from the server, in our shapes ---- */
+
+static const char *const symbol_kinds[] = {
+	"unknown", "file", "module", "namespace", "package", "class", "method", "property", "field", "constructor",
+	"enum", "interface", "function", "variable", "constant", "string", "number", "boolean", "array",
+	"object", "key", "null", "enummember", "struct", "event", "operator", "typeparameter",
+};
+
+static const char *
+str_of(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+	return v ? v : "";
+}
+
+static long
+num_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+}
+
+/* One location {file,line,col,end_line,end_col} from a uri and an LSP range. */
+static void
+add_location(struct session *s, cJSON *list, const char *uri, const cJSON *range, struct ctx_buf *text)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(range, "start"), *b = cJSON_GetObjectItemCaseSensitive(range, "end");
+	char *file = file_of(s, uri);
+	struct doc *d = find_doc(s, file);
+	const struct ctx_buf *t = d ? &d->text : (read_file(s, file, text) == 0 ? text : NULL);
+	long l0 = num_of(a, "line"), l1 = num_of(b, "line");
+	cJSON *loc = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(loc, "file", file);
+	cJSON_AddNumberToObject(loc, "line", (double)(l0 + 1));
+	cJSON_AddNumberToObject(loc, "col", (double)(from_units(s, t, l0, num_of(a, "character")) + 1));
+	cJSON_AddNumberToObject(loc, "end_line", (double)(l1 + 1));
+	cJSON_AddNumberToObject(loc, "end_col", (double)(from_units(s, t, l1, num_of(b, "character")) + 1));
+	cJSON_AddItemToArray(list, loc);
+	free(file);
+}
+
+static void
+flatten_symbols(struct session *s, cJSON *list, const cJSON *syms, const char *parent, struct ctx_buf *text,
+    const char *file)
+{
+	const cJSON *sym;
+
+	cJSON_ArrayForEach(sym, syms) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(sym, "name");
+		const cJSON *range = cJSON_GetObjectItemCaseSensitive(sym, "range");
+		const cJSON *loc = cJSON_GetObjectItemCaseSensitive(sym, "location");
+		const cJSON *container = cJSON_GetObjectItemCaseSensitive(sym, "containerName");
+		long kind = num_of(sym, "kind");
+		if (!range && loc)
+			range = cJSON_GetObjectItemCaseSensitive(loc, "range");
+		if (!cJSON_IsString(name))
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", name->valuestring);
+		cJSON_AddStringToObject(o, "kind", kind >= 1 && kind <= 26 ? symbol_kinds[kind] : "unknown");
+		if (!file && loc) {
+			char *f = file_of(s, str_of(loc, "uri"));
+			cJSON_AddStringToObject(o, "file", f);
+			free(f);
+		}
+		cJSON_AddNumberToObject(o, "line", (double)(num_of(cJSON_GetObjectItemCaseSensitive(range, "start"), "line") + 1));
+		cJSON_AddNumberToObject(o, "end_line", (double)(num_of(cJSON_GetObjectItemCaseSensitive(range, "end"), "line") + 1));
+		const char *p = parent ? parent : cJSON_IsString(container) && *container->valuestring ? container->valuestring : NULL;
+		if (p)
+			cJSON_AddStringToObject(o, "parent", p);
+		else
+			cJSON_AddNullToObject(o, "parent");
+		cJSON_AddItemToArray(list, o);
+		const cJSON *children = cJSON_GetObjectItemCaseSensitive(sym, "children");
+		if (cJSON_IsArray(children))
+			flatten_symbols(s, list, children, name->valuestring, text, file);
+	}
+}
+
+static void
+hover_text(const cJSON *c, struct ctx_buf *out)
+{
+	if (cJSON_IsString(c)) {
+		ctx_buf_adds(out, c->valuestring);
+	} else if (cJSON_IsArray(c)) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, c) {
+			if (out->len)
+				ctx_buf_adds(out, "\n\n");
+			hover_text(e, out);
+		}
+	} else if (cJSON_IsObject(c)) {
+		hover_text(cJSON_GetObjectItemCaseSensitive(c, "value"), out);
+	}
+}
+
+static const char *const severities[] = { "error", "error", "warning", "information", "hint" };
+
+static cJSON *
+diagnostics_list(struct session *s, const cJSON *diags, const struct doc *d)
+{
+	cJSON *list = cJSON_CreateArray();
+	const cJSON *g;
+
+	cJSON_ArrayForEach(g, diags) {
+		const cJSON *range = cJSON_GetObjectItemCaseSensitive(g, "range");
+		const cJSON *start = cJSON_GetObjectItemCaseSensitive(range, "start");
+		long sev = num_of(g, "severity"), l0 = num_of(start, "line");
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "line", (double)(l0 + 1));
+		cJSON_AddNumberToObject(o, "col", (double)(from_units(s, d ? &d->text : NULL, l0, num_of(start, "character")) + 1));
+		cJSON_AddStringToObject(o, "severity", sev >= 1 && sev <= 4 ? severities[sev] : "error");
+		const char *keys[] = { "message", "source", "code" };
+		for (int k = 0; k < 3; k++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(g, keys[k]);
+			cJSON_AddItemToObject(o, keys[k], v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+		}
+		cJSON_AddItemToArray(list, o);
+	}
+	return list;
+}
+
+/* Answer r from the server's result. */
+static void
+answer_result(struct session *s, struct req *r, const cJSON *result)
+{
+	struct ctx_buf text = { 0 };
+	cJSON *list = cJSON_CreateArray(), *out = list;
+	char *json;
+	long n;
+
+	if (!strcmp(r->method, "definition") || !strcmp(r->method, "references")) {
+		const cJSON *arr = cJSON_IsArray(result) ? result : NULL, *e;
+		if (cJSON_IsObject(result))
+			add_location(s, list, str_of(result, "uri"), cJSON_GetObjectItemCaseSensitive(result, "range"), &text);
+		cJSON_ArrayForEach(e, arr) {
+			const cJSON *uri = cJSON_GetObjectItemCaseSensitive(e, "uri");
+			const cJSON *range = cJSON_GetObjectItemCaseSensitive(e, "range");
+			if (!uri) { /* a LocationLink */
+				uri = cJSON_GetObjectItemCaseSensitive(e, "targetUri");
+				range = cJSON_GetObjectItemCaseSensitive(e, "targetSelectionRange");
+			}
+			if (cJSON_IsString(uri))
+				add_location(s, list, uri->valuestring, range, &text);
+		}
+	} else if (!strcmp(r->method, "hover")) {
+		ctx_buf_truncate(&text, 0);
+		hover_text(cJSON_GetObjectItemCaseSensitive(result, "contents"), &text);
+		cJSON_Delete(list);
+		list = NULL;
+		out = text.len ? cJSON_CreateObject() : cJSON_CreateNull();
+		if (text.len)
+			cJSON_AddStringToObject(out, "text", text.data);
+	} else if (!strcmp(r->method, "symbols") || !strcmp(r->method, "workspace_symbols")) {
+		flatten_symbols(s, list, result, NULL, &text, !strcmp(r->method, "symbols") ? r->file : NULL);
+	}
+	n = list ? cJSON_GetArraySize(list) : !cJSON_IsNull(out);
+	json = cJSON_PrintUnformatted(out);
+	answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
+	free(json);
+	cJSON_Delete(out);
+	ctx_buf_free(&text);
+}
+
+/* ---- requests ---- */
+
+static void
+send_req(struct session *s, struct req *r)
+{
+	static const struct { const char *ours, *lsp; } methods[] = {
+		{ "definition", "textDocument/definition" }, { "references", "textDocument/references" },
+		{ "hover", "textDocument/hover" }, { "symbols", "textDocument/documentSymbol" },
+		{ "workspace_symbols", "workspace/symbol" },
+	};
+	cJSON *params = cJSON_CreateObject();
+	struct doc *d = NULL;
+
+	if (r->file && !(d = sync_doc(s, r->file))) {
+		cJSON_Delete(params);
+		answer(s, r, "error", "lsp", NULL, 0, "cannot read the file");
+		return;
+	}
+	if (!strcmp(r->method, "diagnostics")) {
+		cJSON_Delete(params);
+		r->waits_diagnostics = true; /* answered when the server publishes, or at the deadline */
+		if (d->diagnostics) {
+			cJSON *list = diagnostics_list(s, d->diagnostics, d);
+			char *json = cJSON_PrintUnformatted(list);
+			long n = cJSON_GetArraySize(list);
+			answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
+			free(json);
+			cJSON_Delete(list);
+		}
+		return;
+	}
+	if (!strcmp(r->method, "workspace_symbols")) {
+		cJSON_AddStringToObject(params, "query", r->query ? r->query : "");
+	} else {
+		cJSON *td = cJSON_AddObjectToObject(params, "textDocument");
+		cJSON_AddStringToObject(td, "uri", d->uri);
+		if (strcmp(r->method, "symbols") != 0) {
+			cJSON *pos = cJSON_AddObjectToObject(params, "position");
+			cJSON_AddNumberToObject(pos, "line", (double)(r->line - 1));
+			cJSON_AddNumberToObject(pos, "character", (double)to_units(s, &d->text, r->line - 1, r->col - 1));
+		}
+		if (!strcmp(r->method, "references"))
+			cJSON_AddBoolToObject(cJSON_AddObjectToObject(params, "context"), "includeDeclaration", 1);
+	}
+	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+		if (!strcmp(methods[i].ours, r->method))
+			r->server_id = send_request(s, methods[i].lsp, params);
+}
+
+static void
+status_answer(struct session *s, struct req *r)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof buf, "{\"state\":\"%s\",\"server\":\"%s\",\"pid\":%ld,\"uptime_ms\":%ld,\"requests\":%ld,"
+				  "\"timeouts\":%ld,\"fallbacks\":%ld}",
+	    state_names[s->state], s->server_name, (long)s->pid, (long)((ctx_clock_ns() - s->spawned) / MS),
+	    s->requests, s->timeouts, s->fallbacks);
+	answer(s, r, "ok", "lsp", buf, 1, NULL);
+}
+
+/* A request line from the caller. */
+static void
+take_request(struct session *s, const char *line, size_t len)
+{
+	static const char *const known[] = {
+		"definition", "references", "hover", "symbols", "workspace_symbols", "diagnostics", "status",
+	};
+	cJSON *j = cJSON_ParseWithLength(line, len);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "method");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "file");
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
+	struct req *r = calloc(1, sizeof *r);
+	const char *bad = NULL;
+
+	r->arrived = ctx_clock_ns();
+	r->id = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "id"), 1);
+	snprintf(r->method, sizeof r->method, "%s", cJSON_IsString(m) ? m->valuestring : "?");
+	r->line = num_of(j, "line");
+	r->col = num_of(j, "col");
+	r->file = cJSON_IsString(f) ? strdup(f->valuestring) : NULL;
+	r->query = cJSON_IsString(q) ? strdup(q->valuestring) : NULL;
+	r->next = s->reqs;
+	s->reqs = r;
+	bool method_ok = false;
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+		method_ok |= cJSON_IsString(m) && !strcmp(m->valuestring, known[i]);
+	if (!cJSON_IsObject(j))
+		bad = "not a JSON object";
+	else if (!method_ok)
+		bad = "unknown method: want definition, references, hover, symbols, workspace_symbols, diagnostics or status";
+	else if (!r->file && strcmp(r->method, "workspace_symbols") && strcmp(r->method, "status"))
+		bad = "missing \"file\"";
+	else if ((r->line < 1 || r->col < 1) && (!strcmp(r->method, "definition") || !strcmp(r->method, "references") ||
+		 !strcmp(r->method, "hover")))
+		bad = "\"line\" and \"col\" are 1-based numbers";
+	cJSON_Delete(j);
+	if (bad) {
+		answer(s, r, "error", "lsp", NULL, 0, bad);
+		return;
+	}
+	if (!strcmp(r->method, "status")) {
+		status_answer(s, r);
+		return;
+	}
+	if (r->file && r->file[0] == '/') { /* absolute paths inside the root become relative */
+		char *rel = file_of(s, r->file);
+		free(r->file);
+		r->file = rel;
+	}
+	s->requests++;
+	r->deadline = r->arrived + (int64_t)(s->state == READY ? s->o->timeout_ms : s->o->ready_timeout_ms) * MS;
+	if (s->state == FAILED || s->state == CLOSED)
+		fallback(s, r, s->fail_reason ? s->fail_reason : "lsp_not_ready");
+	else if (s->initialized)
+		send_req(s, r);
+	/* else: sent when the initialize response arrives, or answered at its deadline */
+}
+
+/* ---- the server's messages ---- */
+
+static void
+become_ready(struct session *s, const char *via)
+{
+	char result[64];
+
+	if (s->state != WARMING || !s->initialized)
+		return;
+	set_state(s, READY, via);
+	snprintf(result, sizeof result, "{\"ready_via\":\"%s\"}", via);
+	event(s, "lsp.ready", NULL, result, (long)((ctx_clock_ns() - s->spawned) / MS), NULL);
+}
+
+static void
+on_initialized(struct session *s, const cJSON *result)
+{
+	const cJSON *caps = cJSON_GetObjectItemCaseSensitive(result, "capabilities"), *c;
+	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(caps, "positionEncoding");
+	struct ctx_buf names = { 0 };
+
+	s->initialized = true;
+	s->utf8 = cJSON_IsString(enc) && !strcmp(enc->valuestring, "utf-8");
+	ctx_buf_adds(&names, "{\"status\":\"ok\",\"capabilities\":[");
+	int n = 0;
+	cJSON_ArrayForEach(c, caps) {
+		size_t len = strlen(c->string);
+		if (len > 8 && !strcmp(c->string + len - 8, "Provider") && !cJSON_IsFalse(c) && !cJSON_IsNull(c))
+			ctx_buf_addf(&names, "%s\"%s\"", n++ ? "," : "", c->string);
+	}
+	ctx_buf_adds(&names, "]}");
+	event(s, "lsp.initialize", NULL, names.data, (long)((ctx_clock_ns() - s->spawned) / MS), NULL);
+	ctx_buf_free(&names);
+	send_notification(s, "initialized", NULL);
+	cJSON *settings = cJSON_CreateObject();
+	cJSON_AddObjectToObject(settings, "settings");
+	send_notification(s, "workspace/didChangeConfiguration", settings);
+	if (s->saw_diagnostics)
+		become_ready(s, "diagnostics");
+	/* Requests that waited for the handshake, oldest first. */
+	struct req *list[256];
+	int k = 0;
+	for (struct req *r = s->reqs; r && k < 256; r = r->next)
+		if (!r->server_id && !r->waits_diagnostics)
+			list[k++] = r;
+	while (k-- > 0)
+		send_req(s, list[k]);
+}
+
+static void
+on_published(struct session *s, const cJSON *params)
+{
+	const cJSON *uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
+	const cJSON *diags = cJSON_GetObjectItemCaseSensitive(params, "diagnostics"), *g;
+	char *file = file_of(s, cJSON_IsString(uri) ? uri->valuestring : "");
+	struct doc *d = find_doc(s, file);
+	struct ctx_buf msgs = { 0 }, args = { 0 }, res = { 0 };
+	long count = 0, errors = 0, warnings = 0;
+	char hex[65];
+
+	s->saw_diagnostics = true;
+	cJSON_ArrayForEach(g, diags) {
+		long sev = num_of(g, "severity");
+		const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "message"));
+		count++;
+		errors += sev == 1;
+		warnings += sev == 2;
+		ctx_buf_addf(&msgs, "%s\n", m ? m : "");
+	}
+	/* Telemetry carries counts and a hash of the messages, never their text. */
+	ctx_sha256_hex(msgs.data ? msgs.data : "", msgs.len, hex);
+	ctx_buf_adds(&args, "{\"file\":");
+	ctx_utf8_write_json(&args, file, strlen(file));
+	ctx_buf_add(&args, "}", 1);
+	ctx_buf_addf(&res, "{\"count\":%ld,\"errors\":%ld,\"warnings\":%ld}", count, errors, warnings);
+	char x[64];
+	snprintf(x, sizeof x, "{\"hash\":\"sha256:%.12s\"}", hex);
+	event(s, "lsp.published", args.data, res.data, -1, x);
+	if (d) {
+		cJSON_Delete(d->diagnostics);
+		d->diagnostics = cJSON_Duplicate(diags ? diags : cJSON_CreateArray(), 1);
+		for (struct req *r = s->reqs, *next; r; r = next) {
+			next = r->next;
+			if (r->waits_diagnostics && r->file && !strcmp(r->file, file)) {
+				cJSON *list = diagnostics_list(s, d->diagnostics, d);
+				char *json = cJSON_PrintUnformatted(list);
+				long n = cJSON_GetArraySize(list);
+				answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
+				free(json);
+				cJSON_Delete(list);
+			}
+		}
+	}
+	become_ready(s, "diagnostics");
+	ctx_buf_free(&msgs);
+	ctx_buf_free(&args);
+	ctx_buf_free(&res);
+	free(file);
+}
+
+/* A request from the server: answered, or servers hang. */
+static void
+on_server_request(struct session *s, const cJSON *id, const char *method, const cJSON *params)
+{
+	if (!strcmp(method, "workspace/configuration")) {
+		cJSON *nulls = cJSON_CreateArray();
+		int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(params, "items"));
+		for (int i = 0; i < n; i++)
+			cJSON_AddItemToArray(nulls, cJSON_CreateNull());
+		send_response(s, id, nulls, 0, NULL);
+	} else if (!strcmp(method, "window/workDoneProgress/create") || !strcmp(method, "client/registerCapability") ||
+		   !strcmp(method, "client/unregisterCapability") || !strcmp(method, "window/showMessageRequest")) {
+		send_response(s, id, NULL, 0, NULL);
+	} else if (!strcmp(method, "workspace/workspaceFolders")) {
+		cJSON *folders = cJSON_CreateArray(), *f = cJSON_CreateObject();
+		char *uri = uri_of(s, "");
+		uri[strlen(uri) - 1] = uri[strlen(uri) - 1] == '/' ? '\0' : uri[strlen(uri) - 1];
+		cJSON_AddStringToObject(f, "uri", uri);
+		cJSON_AddStringToObject(f, "name", strrchr(s->o->root, '/') ? strrchr(s->o->root, '/') + 1 : s->o->root);
+		cJSON_AddItemToArray(folders, f);
+		send_response(s, id, folders, 0, NULL);
+		free(uri);
+	} else {
+		send_response(s, id, NULL, -32601, "method not found");
+	}
+}
+
+static struct req *
+req_by_server_id(struct session *s, long id)
+{
+	for (struct req *r = s->reqs; r; r = r->next)
+		if (r->server_id == id)
+			return r;
+	return NULL;
+}
+
+static void
+on_message(struct session *s, const char *body, size_t len)
+{
+	cJSON *m = cJSON_ParseWithLength(body, len);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+	const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
+
+	trace(s, "<--", body, len);
+	if (!cJSON_IsObject(m)) {
+		cJSON_Delete(m);
+		return;
+	}
+	if (cJSON_IsString(method) && id) {
+		on_server_request(s, id, method->valuestring, params);
+	} else if (cJSON_IsString(method)) {
+		if (!strcmp(method->valuestring, "textDocument/publishDiagnostics"))
+			on_published(s, params);
+	} else if (cJSON_IsNumber(id)) {
+		long n = (long)id->valuedouble;
+		const cJSON *result = cJSON_GetObjectItemCaseSensitive(m, "result");
+		const cJSON *error = cJSON_GetObjectItemCaseSensitive(m, "error");
+		struct req *r;
+		if (n == s->init_id) {
+			if (error)
+				set_state(s, FAILED, "lsp_error");
+			else
+				on_initialized(s, result);
+		} else if (n == s->shutdown_id) {
+			s->phase_deadline = 0; /* go on to exit now */
+		} else if ((r = req_by_server_id(s, n)) != NULL) {
+			if (error) {
+				fallback(s, r, "lsp_error");
+			} else {
+				if (!strcmp(r->method, "definition"))
+					become_ready(s, "definition");
+				answer_result(s, r, result);
+			}
+		}
+		/* else: the answer to a request already answered at its deadline */
+	}
+	cJSON_Delete(m);
+}
+
+/* ---- the process ---- */
+
+static int
+spawn(struct session *s)
+{
+	wordexp_t we;
+	int in[2], out[2], err[2], ex[2];
+
+	if (wordexp(s->o->server, &we, WRDE_NOCMD) != 0 || we.we_wordc == 0)
+		return -EINVAL;
+	const char *base = strrchr(we.we_wordv[0], '/');
+	snprintf(s->server_name, sizeof s->server_name, "%s", base ? base + 1 : we.we_wordv[0]);
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
+		wordfree(&we);
+		return -errno;
+	}
+	pid_t parent = getpid();
+	s->spawned = ctx_clock_ns();
+	s->pid = fork();
+	if (s->pid == 0) {
+		/* Its own process group, so the whole group can be signalled; dies with us. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		if (chdir(s->o->root) == 0 && dup2(in[0], 0) == 0 && dup2(out[1], 1) == 1 && dup2(err[1], 2) == 2)
+			execvp(we.we_wordv[0], we.we_wordv);
+		int e = errno;
+		(void)!write(ex[1], &e, sizeof e);
+		_exit(127);
+	}
+	int saved = errno;
+	wordfree(&we);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	close(ex[1]);
+	s->to_srv = in[1];
+	s->from_srv = out[0];
+	s->err_srv = err[0];
+	if (s->pid < 0) {
+		close(ex[0]);
+		return -saved;
+	}
+	setpgid(s->pid, s->pid); /* also here: no race with the first kill() */
+	int e = 0;
+	ssize_t got = read(ex[0], &e, sizeof e);
+	close(ex[0]);
+	fcntl(s->to_srv, F_SETFL, O_NONBLOCK);
+	fcntl(s->from_srv, F_SETFL, O_NONBLOCK);
+	fcntl(s->err_srv, F_SETFL, O_NONBLOCK);
+	return got == (ssize_t)sizeof e ? -e : 0;
+}
+
+static void
+send_initialize(struct session *s)
+{
+	const char *caps_json =
+		"{\"general\":{\"positionEncodings\":[\"utf-8\",\"utf-16\"]},"
+		"\"window\":{\"workDoneProgress\":true},"
+		"\"workspace\":{\"configuration\":true,\"workspaceFolders\":true,\"symbol\":{}},"
+		"\"textDocument\":{\"synchronization\":{\"didSave\":false},"
+		"\"publishDiagnostics\":{\"relatedInformation\":false},"
+		"\"definition\":{\"linkSupport\":true},\"references\":{},"
+		"\"hover\":{\"contentFormat\":[\"plaintext\",\"markdown\"]},"
+		"\"documentSymbol\":{\"hierarchicalDocumentSymbolSupport\":true}}}";
+	cJSON *p = cJSON_CreateObject(), *folders = cJSON_CreateArray(), *f = cJSON_CreateObject();
+	char *uri = uri_of(s, "");
+
+	uri[strlen(uri) - 1] = '\0'; /* no trailing slash */
+	cJSON_AddNumberToObject(p, "processId", (double)getpid());
+	cJSON_AddStringToObject(p, "rootUri", uri);
+	cJSON_AddStringToObject(p, "rootPath", s->o->root);
+	cJSON_AddItemToObject(p, "capabilities", cJSON_Parse(caps_json));
+	cJSON_AddStringToObject(f, "uri", uri);
+	cJSON_AddStringToObject(f, "name", strrchr(s->o->root, '/') ? strrchr(s->o->root, '/') + 1 : s->o->root);
+	cJSON_AddItemToArray(folders, f);
+	cJSON_AddItemToObject(p, "workspaceFolders", folders);
+	cJSON *info = cJSON_AddObjectToObject(p, "clientInfo");
+	cJSON_AddStringToObject(info, "name", "ctx-lsp");
+	s->init_id = send_request(s, "initialize", p);
+	free(uri);
+}
+
+/* The server is gone or unusable: every waiting request gets the fallback. */
+static void
+server_failed(struct session *s, const char *reason)
+{
+	if (s->state != FAILED && s->state != CLOSED)
+		set_state(s, FAILED, reason);
+	while (s->reqs)
+		fallback(s, s->reqs, reason);
+	if (s->to_srv >= 0) {
+		close(s->to_srv);
+		s->to_srv = -1;
+	}
+}
+
+static void
+drain_stderr(struct session *s)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	while ((n = read(s->err_srv, chunk, sizeof chunk)) > 0) {
+		ctx_buf_add(&s->errbuf, chunk, (size_t)n);
+		char *nl;
+		while ((nl = memchr(s->errbuf.data, '\n', s->errbuf.len)) != NULL) {
+			size_t len = (size_t)(nl - s->errbuf.data);
+			snprintf(s->errlines[s->nerr++ % STDERR_LINES], sizeof s->errlines[0], "%.*s", (int)len, s->errbuf.data);
+			memmove(s->errbuf.data, nl + 1, s->errbuf.len - len - 1);
+			ctx_buf_truncate(&s->errbuf, s->errbuf.len - len - 1);
+		}
+		if (s->errbuf.len > 4096)
+			ctx_buf_truncate(&s->errbuf, 0);
+	}
+	if (n == 0) {
+		close(s->err_srv);
+		s->err_srv = -1;
+	}
+}
+
+static void
+read_server(struct session *s)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while ((n = read(s->from_srv, chunk, sizeof chunk)) > 0) {
+		const char *body;
+		size_t len;
+		int rc;
+		ctx_jsonrpc_feed(&s->dec, chunk, (size_t)n);
+		while ((rc = ctx_jsonrpc_next(&s->dec, &body, &len)) == CTX_JSONRPC_MESSAGE)
+			on_message(s, body, len);
+		if (rc < 0) {
+			/* Garbage or a lying Content-Length: nothing more from it can be trusted. */
+			close(s->from_srv);
+			s->from_srv = -1;
+			kill(-s->pid, SIGTERM);
+			server_failed(s, "lsp_error");
+			return;
+		}
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		close(s->from_srv);
+		s->from_srv = -1;
+		if (s->phase < SHUTDOWN_SENT) /* else: it is going because we asked */
+			server_failed(s, "server_exited");
+	}
+}
+
+static void
+read_requests(struct session *s)
+{
+	char chunk[65536];
+	ssize_t n = read(s->o->in_fd, chunk, sizeof chunk);
+
+	if (n > 0)
+		ctx_buf_add(&s->inbuf, chunk, (size_t)n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		s->stdin_eof = true;
+	char *nl;
+	while (s->inbuf.len && (nl = memchr(s->inbuf.data, '\n', s->inbuf.len)) != NULL) {
+		size_t len = (size_t)(nl - s->inbuf.data);
+		if (len && strspn(s->inbuf.data, " \t\r") < len)
+			take_request(s, s->inbuf.data, len);
+		memmove(s->inbuf.data, nl + 1, s->inbuf.len - len - 1);
+		ctx_buf_truncate(&s->inbuf, s->inbuf.len - len - 1);
+	}
+	if (s->stdin_eof && s->inbuf.len && strspn(s->inbuf.data, " \t\r\n") < s->inbuf.len) {
+		take_request(s, s->inbuf.data, s->inbuf.len); /* a last line without '\n' */
+		ctx_buf_truncate(&s->inbuf, 0);
+	}
+	if (s->inbuf.len > MAX_REQUEST_LINE)
+		ctx_buf_truncate(&s->inbuf, 0);
+}
+
+/* Requests whose deadline has passed: cancel, tell, fall back. */
+static void
+expire(struct session *s, int64_t now)
+{
+	for (struct req *r = s->reqs, *next; r; r = next) {
+		next = r->next;
+		if (r->deadline > now)
+			continue;
+		if (r->server_id || r->waits_diagnostics) {
+			char args[96], result[64], x[64];
+			if (r->server_id) {
+				cJSON *p = cJSON_CreateObject();
+				cJSON_AddNumberToObject(p, "id", (double)r->server_id);
+				send_notification(s, "$/cancelRequest", p);
+			}
+			s->timeouts++;
+			snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
+			snprintf(result, sizeof result, "{\"timeout_ms\":%ld}", (long)((r->deadline - r->arrived) / MS));
+			snprintf(x, sizeof x, "{\"fallback_to\":\"%s\"}", has_fallback(r->method) ? "ast" : "none");
+			event(s, "lsp.timeout", args, result, -1, x);
+			if (has_fallback(r->method))
+				fallback(s, r, "lsp_request_timeout");
+			else
+				answer(s, r, "timeout", "lsp", NULL, 0, "no answer before the deadline");
+		} else {
+			fallback(s, r, "lsp_not_ready");
+		}
+	}
+}
+
+static int64_t
+next_deadline(const struct session *s)
+{
+	int64_t t = INT64_MAX;
+
+	for (const struct req *r = s->reqs; r; r = r->next)
+		t = r->deadline < t ? r->deadline : t;
+	if (s->phase >= SHUTDOWN_SENT && s->phase < REAPED && s->phase_deadline < t)
+		t = s->phase_deadline;
+	return t;
+}
+
+/* The end: shutdown (1 s), exit, SIGTERM to the group after 500 ms, SIGKILL after 500 ms. */
+static void
+advance_shutdown(struct session *s, int64_t now)
+{
+	int status;
+
+	if (s->pid > 0 && s->phase < REAPED && waitpid(s->pid, &status, WNOHANG) == s->pid) {
+		s->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (s->phase < SHUTDOWN_SENT) /* it died on its own */
+			server_failed(s, "server_exited");
+		s->ended = endings[s->phase];
+		s->phase = REAPED;
+		s->pid = -s->pid; /* reaped: never signal that pid again */
+		return;
+	}
+	if (s->phase == DRAINING && !s->reqs) {
+		if (s->to_srv >= 0 && s->state != FAILED) {
+			s->shutdown_id = send_request(s, "shutdown", cJSON_CreateNull());
+			s->phase = SHUTDOWN_SENT;
+			s->phase_deadline = now + 1000 * MS;
+		} else {
+			s->phase = EXIT_SENT;
+			s->phase_deadline = now;
+		}
+	} else if (s->phase == SHUTDOWN_SENT && now >= s->phase_deadline) {
+		send_notification(s, "exit", NULL);
+		s->phase = EXIT_SENT;
+		s->phase_deadline = now + 500 * MS;
+	} else if (s->phase == EXIT_SENT && now >= s->phase_deadline) {
+		if (s->pid > 0)
+			kill(-s->pid, SIGTERM);
+		s->phase = TERMINATED;
+		s->phase_deadline = now + 500 * MS;
+	} else if (s->phase == TERMINATED && now >= s->phase_deadline) {
+		if (s->pid > 0)
+			kill(-s->pid, SIGKILL);
+		s->phase = KILLED;
+		s->phase_deadline = now + 5000 * MS;
+	}
+}
+
+static void
+free_session(struct session *s)
+{
+	while (s->reqs)
+		remove_req(s, s->reqs);
+	for (struct doc *d = s->docs, *next; d; d = next) {
+		next = d->next;
+		free(d->file);
+		free(d->uri);
+		ctx_buf_free(&d->text);
+		cJSON_Delete(d->diagnostics);
+		free(d);
+	}
+	ctx_symindex_free(s->index);
+	ctx_jsonrpc_free(&s->dec);
+	ctx_buf_free(&s->outq);
+	ctx_buf_free(&s->inbuf);
+	ctx_buf_free(&s->errbuf);
+	if (s->to_srv >= 0)
+		close(s->to_srv);
+	if (s->from_srv >= 0)
+		close(s->from_srv);
+	if (s->err_srv >= 0)
+		close(s->err_srv);
+}
+
+int
+ctx_lsp_run(const struct ctx_lsp_opts *o)
+{
+	struct session s = { .o = o, .to_srv = -1, .from_srv = -1, .err_srv = -1 };
+	char args[128], result[128];
+	int err;
+
+	set_state(&s, WARMING, "spawn");
+	err = spawn(&s);
+	snprintf(args, sizeof args, "{\"server\":\"%s\"}", s.server_name);
+	snprintf(result, sizeof result, "{\"status\":\"%s\",\"pid\":%ld}", err ? "failed" : "ok", (long)(err ? 0 : s.pid));
+	event(&s, "lsp.spawn", args, result, (long)((ctx_clock_ns() - s.spawned) / MS), NULL);
+	if (err) {
+		int st;
+		if (s.pid > 0)
+			waitpid(s.pid, &st, 0);
+		s.pid = 0;
+		set_state(&s, FAILED, err == -ENOENT || err == -EACCES ? "lsp_binary_not_found" : "lsp_spawn_failed");
+		s.phase = REAPED;
+	} else {
+		send_initialize(&s);
+	}
+
+	while (s.phase != REAPED || s.reqs || !s.stdin_eof) {
+		int64_t now = ctx_clock_ns(), due = next_deadline(&s);
+		struct pollfd p[5];
+		int np = 0, i_in = -1, i_out = -1, i_err = -1, i_to = -1, i_stop = -1;
+		if (!s.stdin_eof && s.phase == RUNNING)
+			p[i_in = np++] = (struct pollfd){ o->in_fd, POLLIN, 0 };
+		if (s.from_srv >= 0)
+			p[i_out = np++] = (struct pollfd){ s.from_srv, POLLIN, 0 };
+		if (s.err_srv >= 0)
+			p[i_err = np++] = (struct pollfd){ s.err_srv, POLLIN, 0 };
+		if (s.to_srv >= 0 && s.outq.len)
+			p[i_to = np++] = (struct pollfd){ s.to_srv, POLLOUT, 0 };
+		if (o->stop_fd >= 0 && s.phase == RUNNING)
+			p[i_stop = np++] = (struct pollfd){ o->stop_fd, POLLIN, 0 };
+		/* While the server runs and nothing else is due, look again now and then: its exit
+		 * shows on its pipes, but a reaped pid is found by waitpid. */
+		int64_t wait = due == INT64_MAX ? 100 : (due - now) / MS + 1;
+		if (wait > 100)
+			wait = 100;
+		if (poll(p, (nfds_t)np, (int)(wait < 0 ? 0 : wait)) < 0 && errno != EINTR)
+			break;
+		if (i_out >= 0 && p[i_out].revents)
+			read_server(&s);
+		if (i_err >= 0 && p[i_err].revents)
+			drain_stderr(&s);
+		if (i_to >= 0 && p[i_to].revents)
+			flush_server(&s);
+		if (i_in >= 0 && p[i_in].revents)
+			read_requests(&s);
+		if (i_stop >= 0 && p[i_stop].revents) {
+			s.stdin_eof = true;
+			for (struct req *r = s.reqs; r; r = r->next) /* answer what waits, at once */
+				r->deadline = 0;
+		}
+		flush_server(&s);
+		now = ctx_clock_ns();
+		expire(&s, now);
+		if (s.stdin_eof && s.phase == RUNNING)
+			s.phase = DRAINING;
+		if (s.phase >= DRAINING || s.state == FAILED)
+			advance_shutdown(&s, now);
+	}
+	set_state(&s, CLOSED, "shutdown");
+	snprintf(result, sizeof result, "{\"status\":\"%s\",\"exit_code\":%d}", s.ended ? s.ended : "clean",
+	    s.exit_code);
+	event(&s, "lsp.shutdown", NULL, result, (long)((ctx_clock_ns() - s.spawned) / MS), NULL);
+	if (s.nerr && o->trace)
+		fprintf(o->trace, "server stderr, last line: %s\n", s.errlines[(s.nerr - 1) % STDERR_LINES]);
+	free_session(&s);
+	return s.rc;
+}
