@@ -71,7 +71,8 @@ struct session {
 	char errlines[STDERR_LINES][200];
 	int nerr;
 	long next_id, init_id, shutdown_id;
-	bool initialized, saw_diagnostics, stdin_eof, utf8;
+	bool initialized, saw_diagnostics, stdin_eof;
+	enum { UTF16, UTF8, UTF32 } encoding; /* of Position.character */
 	int64_t spawned, phase_deadline;
 	struct req *reqs;
 	struct doc *docs;
@@ -111,7 +112,7 @@ static void
 trace(struct session *s, const char *dir, const char *body, size_t len)
 {
 	if (s->o->trace) {
-		fprintf(s->o->trace, "%s %.*s\n", dir, (int)len, body);
+		fprintf(s->o->trace, "%.3f %s %.*s\n", (double)(ctx_clock_ns() - s->spawned) / MS, dir, (int)len, body);
 		fflush(s->o->trace);
 	}
 }
@@ -281,7 +282,20 @@ line_start(const struct ctx_buf *text, long line, size_t *len)
 	return p;
 }
 
-/* Code points -> the server's units (UTF-16 code units, or bytes for utf-8), 0-based. */
+static size_t
+seq_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+/* The server's units in one code point of n UTF-8 bytes. */
+static long
+unit_count(const struct session *s, size_t n)
+{
+	return s->encoding == UTF8 ? (long)n : s->encoding == UTF32 ? 1 : n == 4 ? 2 : 1;
+}
+
+/* Code points -> the server's units (UTF-16 code units, bytes, or code points), 0-based. */
 static long
 to_units(const struct session *s, const struct ctx_buf *text, long line0, long cp)
 {
@@ -292,9 +306,8 @@ to_units(const struct session *s, const struct ctx_buf *text, long line0, long c
 	if (!l)
 		return cp;
 	for (size_t i = 0; i < len && cp > 0; cp--) {
-		unsigned char c = (unsigned char)l[i];
-		size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-		units += s->utf8 ? (long)n : n == 4 ? 2 : 1;
+		size_t n = seq_len((unsigned char)l[i]);
+		units += unit_count(s, n);
 		i += n;
 	}
 	return units + cp; /* past the end of the line: as given */
@@ -311,9 +324,8 @@ from_units(const struct session *s, const struct ctx_buf *text, long line0, long
 	if (!l)
 		return units;
 	for (size_t i = 0; i < len && units > 0; cp++) {
-		unsigned char c = (unsigned char)l[i];
-		size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-		units -= s->utf8 ? (long)n : n == 4 ? 2 : 1;
+		size_t n = seq_len((unsigned char)l[i]);
+		units -= unit_count(s, n);
 		i += n;
 	}
 	return cp + (units > 0 ? units : 0);
@@ -542,8 +554,14 @@ flatten_symbols(struct session *s, cJSON *list, const cJSON *syms, const char *p
 			cJSON_AddStringToObject(o, "file", f);
 			free(f);
 		}
-		cJSON_AddNumberToObject(o, "line", (double)(num_of(cJSON_GetObjectItemCaseSensitive(range, "start"), "line") + 1));
-		cJSON_AddNumberToObject(o, "end_line", (double)(num_of(cJSON_GetObjectItemCaseSensitive(range, "end"), "line") + 1));
+		const cJSON *start = cJSON_GetObjectItemCaseSensitive(range, "start");
+		const cJSON *end = cJSON_GetObjectItemCaseSensitive(range, "end");
+		long l0 = num_of(start, "line"), l1 = num_of(end, "line");
+		/* An end is exclusive: at column 0 it closes the line before. */
+		if (l1 > l0 && num_of(end, "character") == 0)
+			l1--;
+		cJSON_AddNumberToObject(o, "line", (double)(l0 + 1));
+		cJSON_AddNumberToObject(o, "end_line", (double)(l1 + 1));
 		const char *p = parent ? parent : cJSON_IsString(container) && *container->valuestring ? container->valuestring : NULL;
 		if (p)
 			cJSON_AddStringToObject(o, "parent", p);
@@ -781,8 +799,19 @@ on_initialized(struct session *s, const cJSON *result)
 	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(caps, "positionEncoding");
 	struct ctx_buf names = { 0 };
 
+	/* Servers known to count code points where the protocol says UTF-16 without saying so
+	 * (python-lsp-server: palantir/python-language-server#770). */
+	static const char *const counts_code_points[] = { "pylsp", "pyls" };
+	const char *name = str_of(cJSON_GetObjectItemCaseSensitive(result, "serverInfo"), "name");
+
 	s->initialized = true;
-	s->utf8 = cJSON_IsString(enc) && !strcmp(enc->valuestring, "utf-8");
+	s->encoding = UTF16;
+	if (cJSON_IsString(enc))
+		s->encoding = !strcmp(enc->valuestring, "utf-8") ? UTF8 : !strcmp(enc->valuestring, "utf-32") ? UTF32 : UTF16;
+	else
+		for (size_t i = 0; i < sizeof counts_code_points / sizeof *counts_code_points; i++)
+			if (!strcmp(name, counts_code_points[i]))
+				s->encoding = UTF32;
 	ctx_buf_adds(&names, "{\"status\":\"ok\",\"capabilities\":[");
 	int n = 0;
 	cJSON_ArrayForEach(c, caps) {
@@ -999,7 +1028,7 @@ static void
 send_initialize(struct session *s)
 {
 	const char *caps_json =
-		"{\"general\":{\"positionEncodings\":[\"utf-8\",\"utf-16\"]},"
+		"{\"general\":{\"positionEncodings\":[\"utf-8\",\"utf-32\",\"utf-16\"]},"
 		"\"window\":{\"workDoneProgress\":true},"
 		"\"workspace\":{\"configuration\":true,\"workspaceFolders\":true,\"symbol\":{}},"
 		"\"textDocument\":{\"synchronization\":{\"didSave\":false},"
@@ -1267,9 +1296,9 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 			p[i_stop = np++] = (struct pollfd){ o->stop_fd, POLLIN, 0 };
 		/* While the server runs and nothing else is due, look again now and then: its exit
 		 * shows on its pipes, but a reaped pid is found by waitpid. */
-		int64_t wait = due == INT64_MAX ? 100 : (due - now) / MS + 1;
-		if (wait > 100)
-			wait = 100;
+		int64_t cap = s.phase >= SHUTDOWN_SENT ? 10 : 100, wait = due == INT64_MAX ? cap : (due - now) / MS + 1;
+		if (wait > cap)
+			wait = cap;
 		if (poll(p, (nfds_t)np, (int)(wait < 0 ? 0 : wait)) < 0 && errno != EINTR)
 			break;
 		if (i_out >= 0 && p[i_out].revents)

@@ -15,6 +15,7 @@ Usage: hostile_lsp.py MODE
   nodiag     a good server that never publishes diagnostics
   stubborn   a good server that ignores shutdown, exit and SIGTERM
   noread     answers initialize, then stops reading its input
+  echo       a good UTF-16 server whose definition is the position it was asked about
 """
 import json
 import signal
@@ -53,6 +54,9 @@ CAPS = {"capabilities": {"definitionProvider": True, "hoverProvider": True, "ref
 def answer(msg):
     """What a good server would say to a request."""
     m = msg["method"]
+    if m == "textDocument/definition" and MODE == "echo":
+        pos = msg["params"]["position"]
+        return [{"uri": msg["params"]["textDocument"]["uri"], "range": {"start": pos, "end": pos}}]
     if m == "textDocument/definition":
         return [{"uri": msg["params"]["textDocument"]["uri"],
                  "range": {"start": {"line": 0, "character": 4}, "end": {"line": 0, "character": 10}}}]

@@ -1,0 +1,6 @@
+#include "util.h"
+
+int main(void)
+{
+	return add(1, 2);
+}
