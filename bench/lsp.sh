@@ -1,0 +1,9 @@
+#!/bin/sh
+# ctx-lsp against a minimal direct LSP client, both on pylsp, in the same run.
+set -eu
+bin=${CTX_BIN:?}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+cp -r "$here/../tests/data/lsp" "$work/ws"
+python3 "$here/lsp_bench.py" "$bin/ctx-lsp" "$work/ws" "${BENCH_LSP_REQUESTS:-500}"
