@@ -28,7 +28,9 @@ GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
 PIPELINES   := $(wildcard pipelines/ctx-*)
 MANPAGES    := $(wildcard man/*.1)
 
-.PHONY: all deps test unit bench clean install uninstall
+ROOT     ?= sample
+
+.PHONY: all deps test unit bench run clean install uninstall
 all: $(TOOLS)
 
 deps:
@@ -66,6 +68,10 @@ $(BUILD)/unit: $(BUILD)/tests/unit.o $(BUILD)/libctx.a
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libctx.a $(LDLIBS)
 
 unit: $(BUILD)/unit
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh pipelines/ctx-run $(ROOT)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit

@@ -1,0 +1,5 @@
+"""A toy shop: products, prices and carts."""
+
+from shop.models import Product
+
+__all__ = ["Product"]
