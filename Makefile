@@ -30,7 +30,14 @@ MANPAGES    := $(wildcard man/*.1)
 
 ROOT     ?= sample
 
-.PHONY: all deps test unit bench run clean install uninstall
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := event jsonl jsonrpc skeleton aggregate
+FUZZ_BUILD   := build/fuzz
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o) $(FUZZ_BUILD)/grammar/parser.o $(FUZZ_BUILD)/grammar/scanner.o
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+.PHONY: all deps test unit bench run fuzz check-static soak clean install uninstall
 all: $(TOOLS)
 
 deps:
@@ -85,6 +92,30 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/parse_only
 	@CTX_BIN=$(CURDIR)/$(BIN) CTX_BENCH_BIN=$(CURDIR)/$(BUILD)/bench sh bench/run
 
+# libFuzzer targets, built with clang; each runs FUZZ_SECONDS from tests/fuzz/seeds and
+# fails on a crash, a leak, a UBSan report or an input slower than 10 s.
+$(FUZZ_BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/grammar/%.o: $(GRAMMAR_SRC)/%.c
+	@mkdir -p $(@D)
+	clang -std=c11 -I$(GRAMMAR_SRC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$t && \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s" && \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_BUILD)/corpus-$$t tests/fuzz/seeds/$$t \
+			2>$(FUZZ_BUILD)/fuzz_$$t.log || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_BUILD)/fuzz_$$t.log; \
+	done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(TOOLS) $(PIPELINES) $(DESTDIR)$(PREFIX)/bin/
@@ -95,7 +126,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MANPAGES)))
 
 clean:
-	rm -rf bin build/out build/san
+	rm -rf bin build/out build/san build/fuzz
 
--include $(wildcard $(BUILD)/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d) $(wildcard $(FUZZ_BUILD)/*/*.d)
 .SECONDARY:

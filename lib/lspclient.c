@@ -1284,7 +1284,8 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 		int64_t now = ctx_clock_ns(), due = next_deadline(&s);
 		struct pollfd p[5];
 		int np = 0, i_in = -1, i_out = -1, i_err = -1, i_to = -1, i_stop = -1;
-		if (!s.stdin_eof && s.phase == RUNNING)
+		/* Requests are read until they end, whatever became of the server. */
+		if (!s.stdin_eof)
 			p[i_in = np++] = (struct pollfd){ o->in_fd, POLLIN, 0 };
 		if (s.from_srv >= 0)
 			p[i_out = np++] = (struct pollfd){ s.from_srv, POLLIN, 0 };
@@ -1292,7 +1293,7 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 			p[i_err = np++] = (struct pollfd){ s.err_srv, POLLIN, 0 };
 		if (s.to_srv >= 0 && s.outq.len)
 			p[i_to = np++] = (struct pollfd){ s.to_srv, POLLOUT, 0 };
-		if (o->stop_fd >= 0 && s.phase == RUNNING)
+		if (o->stop_fd >= 0 && !s.stdin_eof)
 			p[i_stop = np++] = (struct pollfd){ o->stop_fd, POLLIN, 0 };
 		/* While the server runs and nothing else is due, look again now and then: its exit
 		 * shows on its pipes, but a reaped pid is found by waitpid. */
