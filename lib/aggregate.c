@@ -670,7 +670,8 @@ write_latencies(struct ctx_jsonw *w, const struct run *r)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = &r->cmds.entries[i];
-	qsort(sorted, n, sizeof *sorted, by_name);
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(sorted, n, sizeof *sorted, by_name);
 	ctx_jsonw_open(w, "latencies", '{');
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct run_cmd *rc = sorted[i]->value;
@@ -713,7 +714,8 @@ write_top_warnings(struct ctx_jsonw *w, const struct run *r)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = &r->warnings.entries[i];
-	qsort(sorted, n, sizeof *sorted, by_count_then_text);
+	if (n > 1)
+		qsort(sorted, n, sizeof *sorted, by_count_then_text);
 	ctx_jsonw_open(w, "top_warnings", '[');
 	for (size_t i = 0; i < n && i < TOP_WARNINGS; i++)
 		ctx_jsonw_string(w, NULL, sorted[i]->key);

@@ -1,10 +1,12 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int
 ctx_buf_reserve(struct ctx_buf *b, size_t n)
@@ -68,6 +70,48 @@ ctx_buf_truncate(struct ctx_buf *b, size_t n)
 		b->len = n;
 		b->data[n] = '\0';
 	}
+}
+
+int
+ctx_buf_read_file(struct ctx_buf *b, const char *path)
+{
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	ctx_buf_truncate(b, 0);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		if (ctx_buf_add(b, chunk, (size_t)n) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	close(fd);
+	return err ? err : ctx_buf_add(b, "", 0);
+}
+
+const char *
+ctx_buf_line(const struct ctx_buf *b, long line, size_t *len)
+{
+	const char *p = b->data, *end = b->data + b->len;
+
+	for (long i = 1; p && i < line; i++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		p = p ? p + 1 : NULL;
+	}
+	if (!p || line < 1)
+		return NULL;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	return p;
 }
 
 void

@@ -36,33 +36,15 @@ int
 ctx_cache_get(const char *dir, const char *key, struct ctx_buf *out)
 {
 	struct ctx_buf path = { 0 };
-	char chunk[16384];
-	int fd, rc = 1;
+	int err;
 
-	ctx_buf_truncate(out, 0);
 	if (entry_path(dir, key, &path) < 0)
 		return -ENOMEM;
-	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	err = ctx_buf_read_file(out, path.data);
 	ctx_buf_free(&path);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (ctx_buf_add(out, chunk, (size_t)n) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
-	}
-	close(fd);
-	return rc;
+	if (err == -ENOENT)
+		return 0;
+	return err < 0 ? err : 1;
 }
 
 int

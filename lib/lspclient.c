@@ -250,36 +250,14 @@ file_of(const struct session *s, const char *uri)
 static int
 read_file(const struct session *s, const char *file, struct ctx_buf *out)
 {
-	char chunk[65536];
 	struct ctx_buf path = { 0 };
-	int fd;
+	int err;
 
-	ctx_buf_truncate(out, 0);
-	ctx_buf_addf(&path, "%s%s%s", file[0] == '/' ? "" : s->o->root, file[0] == '/' ? "" : "/", file);
-	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	if (ctx_buf_addf(&path, "%s%s%s", file[0] == '/' ? "" : s->o->root, file[0] == '/' ? "" : "/", file) < 0)
+		return -ENOMEM;
+	err = ctx_buf_read_file(out, path.data);
 	ctx_buf_free(&path);
-	if (fd < 0)
-		return -errno;
-	for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) > 0;)
-		ctx_buf_add(out, chunk, (size_t)n);
-	close(fd);
-	return ctx_buf_add(out, "", 0);
-}
-
-static const char *
-line_start(const struct ctx_buf *text, long line, size_t *len)
-{
-	const char *p = text->data, *end = text->data + text->len;
-
-	for (long i = 0; p && i < line; i++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		p = p ? p + 1 : NULL;
-	}
-	if (!p)
-		return NULL;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	*len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-	return p;
+	return err;
 }
 
 static size_t
@@ -300,7 +278,7 @@ static long
 to_units(const struct session *s, const struct ctx_buf *text, long line0, long cp)
 {
 	size_t len;
-	const char *l = text ? line_start(text, line0, &len) : NULL;
+	const char *l = text ? ctx_buf_line(text, line0 + 1, &len) : NULL;
 	long units = 0;
 
 	if (!l)
@@ -318,7 +296,7 @@ static long
 from_units(const struct session *s, const struct ctx_buf *text, long line0, long units)
 {
 	size_t len;
-	const char *l = text ? line_start(text, line0, &len) : NULL;
+	const char *l = text ? ctx_buf_line(text, line0 + 1, &len) : NULL;
 	long cp = 0;
 
 	if (!l)

@@ -44,27 +44,16 @@ static int
 load(const struct ctx_select_opts *o, struct ctx_skeleton *sk, const char *path, struct loaded *l)
 {
 	const struct ctx_lang *lang = ctx_lang_for_path(path);
-	char chunk[65536], sha[65];
+	char sha[65];
 	long nsym, skel;
 	size_t bad;
-	int fd, err = 0;
+	int err;
 
 	if (!lang || ctx_skeleton_denylisted(path))
 		return -EINVAL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) != 0;) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || ctx_buf_add(&l->content, chunk, (size_t)n) < 0) {
-			err = n < 0 ? -errno : -ENOMEM;
-			break;
-		}
-	}
-	close(fd);
-	if (err)
+	if ((err = ctx_buf_read_file(&l->content, path)) < 0)
 		return err;
-	if (ctx_buf_add(&l->content, "", 0) < 0 || ctx_index_relpath(o->root, o->root_given, path, &l->rel) < 0 ||
+	if (ctx_index_relpath(o->root, o->root_given, path, &l->rel) < 0 ||
 	    ctx_skeleton_module(l->rel.data[0] == '/' ? l->rel.data + 1 : l->rel.data, &l->module) < 0)
 		return -ENOMEM;
 	ctx_sha256_hex(l->content.data, l->content.len, sha);

@@ -744,13 +744,14 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 	char ratio[40];
 	ctx_json_format_fixed(size > 0 ? (double)sk / size : 0, 4, ratio, sizeof ratio);
 	err |= ctx_buf_addf(out, ",\"skeleton_bytes\":%ld,\"reduction_ratio\":%s}\n", sk, ratio);
+	bool had_errors = perr->type == CTX_JSON_TRUE; /* read before the tree is freed */
 	ctx_arena_free(&a);
 	if (err || damaged) {
 		ctx_buf_truncate(out, start);
 		return damaged ? -EINVAL : -ENOMEM;
 	}
 	*nsymbols = n;
-	*parse_error = perr->type == CTX_JSON_TRUE;
+	*parse_error = had_errors;
 	*skeleton_bytes = sk;
 	return 0;
 }

@@ -199,42 +199,20 @@ find_module(struct ctx_symindex *x, const char *module)
 static const struct ctx_buf *
 text_of(struct ctx_symindex *x, const char *file)
 {
-	char chunk[65536];
+	struct ctx_buf path = { 0 };
 
 	if (x->text_of && strcmp(x->text_of, file) == 0)
 		return &x->text;
 	free(x->text_of);
 	x->text_of = NULL;
-	ctx_buf_truncate(&x->text, 0);
-	struct ctx_buf path = { 0 };
-	ctx_buf_addf(&path, "%s/%s", x->root, file);
-	int fd = path.data ? open(file[0] == '/' ? file : path.data, O_RDONLY | O_CLOEXEC) : -1;
-	ctx_buf_free(&path);
-	if (fd < 0)
+	if (ctx_buf_addf(&path, "%s/%s", x->root, file) < 0 ||
+	    ctx_buf_read_file(&x->text, file[0] == '/' ? file : path.data) < 0) {
+		ctx_buf_free(&path);
 		return NULL;
-	for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) > 0;)
-		ctx_buf_add(&x->text, chunk, (size_t)n);
-	close(fd);
-	ctx_buf_add(&x->text, "", 0);
+	}
+	ctx_buf_free(&path);
 	x->text_of = strdup(file);
 	return &x->text;
-}
-
-/* The start and length in bytes of 1-based line `line` of text. */
-static const char *
-line_of(const struct ctx_buf *text, long line, size_t *len)
-{
-	const char *p = text->data, *end = text->data + text->len;
-
-	for (long i = 1; i < line && p; i++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		p = p ? p + 1 : NULL;
-	}
-	if (!p)
-		return NULL;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	*len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-	return p;
 }
 
 int
@@ -243,7 +221,7 @@ ctx_symindex_word_at(struct ctx_symindex *x, const char *file, long line, long c
 	const struct ctx_buf *t = text_of(x, file);
 	const struct ctx_lang *lang = ctx_lang_for_path(file);
 	size_t len;
-	const char *l = t && lang ? line_of(t, line, &len) : NULL;
+	const char *l = t && lang ? ctx_buf_line(t, line, &len) : NULL;
 
 	if (!l || col < 1)
 		return 0;
@@ -273,7 +251,7 @@ location(struct ctx_symindex *x, const struct file *f, const struct ctx_json *s,
 	long line = num(s, "start_line"), col = 1;
 	const struct ctx_buf *t = text_of(x, f->name);
 	size_t len;
-	const char *l = t ? line_of(t, line, &len) : NULL;
+	const char *l = t ? ctx_buf_line(t, line, &len) : NULL;
 
 	if (l && name) {
 		/* The first occurrence of the name as a whole word on its line. */

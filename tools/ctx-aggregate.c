@@ -107,7 +107,8 @@ log_files(const char *dir, char ***out)
 		n++;
 	}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof *names, by_rotation);
+	if (n > 1) /* names is NULL when there is none */
+		qsort(names, (size_t)n, sizeof *names, by_rotation);
 	if (live) {
 		char **p = realloc(names, (size_t)(n + 1) * sizeof *p);
 		if (!p || !(p[n++] = strdup("events.jsonl")))
