@@ -228,6 +228,7 @@ main(int argc, char **argv)
 		n = argc - optind;
 	} else if ((n = log_files(ws.dir, &files)) < 0) {
 		ctx_warn_code(n, "%s", ws.dir);
+		ctx_workspace_free(&ws);
 		return CTX_EXIT_FAIL;
 	}
 

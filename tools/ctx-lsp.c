@@ -84,13 +84,14 @@ main(int argc, char **argv)
 		return CTX_EXIT_USAGE;
 	}
 	struct ctx_events *ev = ctx_events_open(events, ws.run_id, ws.segment_id, &err);
-	if (!ev) {
-		ctx_warn_code(err, "--events %s", events ? events : getenv("CTX_EVENTS"));
-		return CTX_EXIT_USAGE;
-	}
-	FILE *tf = trace ? fopen(trace, "w") : NULL;
-	if (trace && !tf) {
-		ctx_warn("--trace %s", trace);
+	FILE *tf = ev && trace ? fopen(trace, "w") : NULL;
+	if (!ev || (trace && !tf)) {
+		if (!ev)
+			ctx_warn_code(err, "--events %s", events ? events : getenv("CTX_EVENTS"));
+		else
+			ctx_warn("--trace %s", trace);
+		ctx_events_close(ev);
+		ctx_workspace_free(&ws);
 		return CTX_EXIT_USAGE;
 	}
 	/* SIGINT and SIGTERM end the session the orderly way: the loop sees the pipe. */

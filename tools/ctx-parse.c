@@ -217,6 +217,7 @@ main(int argc, char **argv)
 	struct ctx_events *ev = ctx_events_open(o.events, ws.run_id, ws.segment_id, &err);
 	if (!ev) {
 		ctx_warn_code(err, "--events %s", o.events ? o.events : getenv("CTX_EVENTS"));
+		ctx_workspace_free(&ws);
 		return CTX_EXIT_USAGE;
 	}
 	argc -= optind;
