@@ -1,5 +1,4 @@
 /* libFuzzer target: the JSON Lines reader, over a file holding the input. */
-#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
