@@ -78,7 +78,7 @@ unit: $(BUILD)/unit
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@sh pipelines/ctx-run $(ROOT)
+	@PATH="$(CURDIR)/$(BIN):$$PATH" sh pipelines/ctx-run $(ROOT)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit

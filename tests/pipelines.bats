@@ -83,6 +83,8 @@ setup() {
 	# The grammar is fetched and checked by make deps; reuse this checkout's to spare the network.
 	mkdir -p "$clone/build" && cp -r "$REPO/build/tree-sitter-python" "$clone/build/"
 	cd "$clone"
+	# A newcomer's make, not this suite's (make test SAN=1 passes SAN=1 down in MAKEFLAGS).
+	unset MAKEFLAGS MAKELEVEL MFLAGS
 	run -0 --separate-stderr make run
 	[[ $output == *"ctx report: run run_"* ]]
 	[ "$(jq .lsp.lsp_ready_count sample/_ctx/telemetry/last_run.json)" -ge 1 ]
