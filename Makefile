@@ -12,8 +12,8 @@ LDLIBS    = -lcjson -lcrypto -lpcre2-8 -ltree-sitter -lpthread -lm
 ifeq ($(SAN),1)
 BUILD    := build/san
 BIN      := $(BUILD)/bin
-CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS  += -fsanitize=address,undefined
+CFLAGS   += -O1 -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined,float-cast-overflow
 else
 BUILD    := build/out
 BIN      := bin
@@ -31,7 +31,7 @@ MANPAGES    := $(wildcard man/*.1)
 ROOT     ?= sample
 
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := event jsonl jsonrpc skeleton aggregate
+FUZZ_TARGETS := event jsonl jsonrpc lsp skeleton aggregate
 FUZZ_BUILD   := build/fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o) $(FUZZ_BUILD)/grammar/parser.o $(FUZZ_BUILD)/grammar/scanner.o
@@ -76,13 +76,23 @@ $(BUILD)/unit: $(BUILD)/tests/unit.o $(BUILD)/libctx.a
 
 unit: $(BUILD)/unit
 
+# The fuzz targets built with $(CC) and a replaying main, for the ordinary suite: every
+# seed and every input a fuzzer once failed on (tests/fuzz/regressions/) runs in `make
+# test`, and under the sanitizers with SAN=1. fuzz_lsp includes lib/lspclient.c, so the
+# archive's copy is never pulled in.
+REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/replay/fuzz_%)
+
+$(BUILD)/replay/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/tests/fuzz/replay.o $(BUILD)/libctx.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/tests/fuzz/replay.o $(BUILD)/libctx.a $(LDLIBS)
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@PATH="$(CURDIR)/$(BIN):$$PATH" sh pipelines/ctx-run $(ROOT)
 
 test: deps
-	@$(MAKE) --no-print-directory all unit
-	@CTX_BIN=$(CURDIR)/$(BIN) sh tests/run $(BUILD)/unit
+	@$(MAKE) --no-print-directory all unit $(REPLAY_BINS)
+	@CTX_BIN=$(CURDIR)/$(BIN) CTX_REPLAY=$(CURDIR)/$(BUILD)/replay sh tests/run $(BUILD)/unit
 
 $(BUILD)/bench/parse_only: bench/parse_only.c $(GRAMMAR_OBJ)
 	@mkdir -p $(@D)
@@ -102,8 +112,10 @@ $(FUZZ_BUILD)/grammar/%.o: $(GRAMMAR_SRC)/%.c
 	@mkdir -p $(@D)
 	clang -std=c11 -I$(GRAMMAR_SRC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -c -o $@ $<
 
+# fuzz_lsp compiles lib/lspclient.c into itself to reach its static functions.
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
-	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+		$(filter-out $(FUZZ_BUILD)/lib/lspclient.o,$(FUZZ_LIB_OBJ)) $(LDLIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
@@ -111,7 +123,7 @@ fuzz: deps
 		mkdir -p $(FUZZ_BUILD)/corpus-$$t && \
 		echo "fuzz_$$t: $(FUZZ_SECONDS) s" && \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_BUILD)/corpus-$$t tests/fuzz/seeds/$$t \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-$$t tests/fuzz/seeds/$$t \
 			2>$(FUZZ_BUILD)/fuzz_$$t.log || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_BUILD)/fuzz_$$t.log; \
 	done
@@ -128,5 +140,5 @@ uninstall:
 clean:
 	rm -rf bin build/out build/san build/fuzz
 
--include $(wildcard $(BUILD)/*/*.d) $(wildcard $(FUZZ_BUILD)/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(FUZZ_BUILD)/*.d $(FUZZ_BUILD)/*/*.d)
 .SECONDARY:

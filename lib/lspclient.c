@@ -39,7 +39,7 @@ static const char *const endings[] = { "clean", "clean", "clean", "clean", "term
 
 struct req {
 	cJSON *id;           /* the caller's id, echoed */
-	char method[24];     /* ours: definition, hover, ... */
+	char *method;        /* as the caller wrote it ("" when not a string) */
 	char *file;          /* root-relative, or NULL */
 	long line, col;
 	char *query;
@@ -376,9 +376,24 @@ remove_req(struct session *s, struct req *r)
 			break;
 		}
 	cJSON_Delete(r->id);
+	free(r->method);
 	free(r->file);
 	free(r->query);
 	free(r);
+}
+
+/* The methods a caller may ask. */
+static const char *const methods_known[] = {
+	"definition", "references", "hover", "symbols", "workspace_symbols", "diagnostics", "status",
+};
+
+static bool
+known_method(const char *m)
+{
+	for (size_t i = 0; i < sizeof methods_known / sizeof *methods_known; i++)
+		if (!strcmp(m, methods_known[i]))
+			return true;
+	return false;
 }
 
 /* Write the answer to r and forget r. result is JSON text (NULL: null). */
@@ -390,9 +405,10 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 	char *id = r->id ? cJSON_PrintUnformatted(r->id) : NULL;
 	long elapsed = (long)((ctx_clock_ns() - r->arrived) / MS);
 
-	ctx_buf_addf(&b, "{\"id\":%s,\"method\":\"%s\",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\","
-			 "\"elapsed_ms\":%ld,\"result\":%s",
-	    id ? id : "null", r->method, status, backend, state_names[s->state], elapsed, result ? result : "null");
+	ctx_buf_addf(&b, "{\"id\":%s,\"method\":", id ? id : "null");
+	ctx_utf8_write_json(&b, r->method, strlen(r->method));
+	ctx_buf_addf(&b, ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"result\":%s", status,
+	    backend, state_names[s->state], elapsed, result ? result : "null");
 	if (error) {
 		ctx_buf_adds(&b, ",\"error\":");
 		ctx_utf8_write_json(&b, error, strlen(error));
@@ -402,7 +418,8 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 		s->rc = 3;
 	if (strcmp(status, "error") == 0 && s->rc < 1)
 		s->rc = 1;
-	if (strcmp(r->method, "status") != 0 && ctx_events_on(s->o->events)) {
+	/* An event per request of a known method (not status); a malformed one is only answered. */
+	if (strcmp(r->method, "status") != 0 && known_method(r->method) && ctx_events_on(s->o->events)) {
 		struct ctx_buf args = { 0 }, res = { 0 }, x = { 0 }, cmd = { 0 };
 		ctx_buf_adds(&args, "{\"file\":");
 		ctx_utf8_write_json(&args, r->file ? r->file : "", r->file ? strlen(r->file) : 0);
@@ -481,11 +498,19 @@ str_of(const cJSON *o, const char *key)
 	return v ? v : "";
 }
 
+/* A JSON number as a long: lines, columns and ids beyond 32 bits are nonsense, and a cast
+ * of a double out of range is undefined. */
+static long
+to_long(double v)
+{
+	return v != v ? 0 : v >= 2147483647.0 ? 2147483647L : v <= -2147483648.0 ? -2147483648L : (long)v;
+}
+
 static long
 num_of(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	return cJSON_IsNumber(v) ? to_long(v->valuedouble) : 0;
 }
 
 /* One location {file,line,col,end_line,end_col} from a uri and an LSP range. */
@@ -702,9 +727,6 @@ status_answer(struct session *s, struct req *r)
 static void
 take_request(struct session *s, const char *line, size_t len)
 {
-	static const char *const known[] = {
-		"definition", "references", "hover", "symbols", "workspace_symbols", "diagnostics", "status",
-	};
 	cJSON *j = cJSON_ParseWithLength(line, len);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "method");
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "file");
@@ -714,19 +736,16 @@ take_request(struct session *s, const char *line, size_t len)
 
 	r->arrived = ctx_clock_ns();
 	r->id = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "id"), 1);
-	snprintf(r->method, sizeof r->method, "%s", cJSON_IsString(m) ? m->valuestring : "?");
+	r->method = strdup(cJSON_IsString(m) ? m->valuestring : "");
 	r->line = num_of(j, "line");
 	r->col = num_of(j, "col");
 	r->file = cJSON_IsString(f) ? strdup(f->valuestring) : NULL;
 	r->query = cJSON_IsString(q) ? strdup(q->valuestring) : NULL;
 	r->next = s->reqs;
 	s->reqs = r;
-	bool method_ok = false;
-	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
-		method_ok |= cJSON_IsString(m) && !strcmp(m->valuestring, known[i]);
 	if (!cJSON_IsObject(j))
 		bad = "not a JSON object";
-	else if (!method_ok)
+	else if (!known_method(r->method))
 		bad = "unknown method: want definition, references, hover, symbols, workspace_symbols, diagnostics or status";
 	else if (!r->file && strcmp(r->method, "workspace_symbols") && strcmp(r->method, "status"))
 		bad = "missing \"file\"";
@@ -792,10 +811,13 @@ on_initialized(struct session *s, const cJSON *result)
 				s->encoding = UTF32;
 	ctx_buf_adds(&names, "{\"status\":\"ok\",\"capabilities\":[");
 	int n = 0;
-	cJSON_ArrayForEach(c, caps) {
+	const cJSON *providers = cJSON_IsObject(caps) ? caps : NULL; /* an array has no names */
+	cJSON_ArrayForEach(c, providers) {
 		size_t len = strlen(c->string);
-		if (len > 8 && !strcmp(c->string + len - 8, "Provider") && !cJSON_IsFalse(c) && !cJSON_IsNull(c))
-			ctx_buf_addf(&names, "%s\"%s\"", n++ ? "," : "", c->string);
+		if (len > 8 && !strcmp(c->string + len - 8, "Provider") && !cJSON_IsFalse(c) && !cJSON_IsNull(c)) {
+			ctx_buf_adds(&names, n++ ? "," : "");
+			ctx_utf8_write_json(&names, c->string, len);
+		}
 	}
 	ctx_buf_adds(&names, "]}");
 	event(s, "lsp.initialize", NULL, names.data, (long)((ctx_clock_ns() - s->spawned) / MS), NULL);
@@ -847,7 +869,7 @@ on_published(struct session *s, const cJSON *params)
 	event(s, "lsp.published", args.data, res.data, -1, x);
 	if (d) {
 		cJSON_Delete(d->diagnostics);
-		d->diagnostics = cJSON_Duplicate(diags ? diags : cJSON_CreateArray(), 1);
+		d->diagnostics = diags ? cJSON_Duplicate(diags, 1) : cJSON_CreateArray();
 		for (struct req *r = s->reqs, *next; r; r = next) {
 			next = r->next;
 			if (r->waits_diagnostics && r->file && !strcmp(r->file, file)) {
@@ -922,7 +944,7 @@ on_message(struct session *s, const char *body, size_t len)
 		if (!strcmp(method->valuestring, "textDocument/publishDiagnostics"))
 			on_published(s, params);
 	} else if (cJSON_IsNumber(id)) {
-		long n = (long)id->valuedouble;
+		long n = to_long(id->valuedouble);
 		const cJSON *result = cJSON_GetObjectItemCaseSensitive(m, "result");
 		const cJSON *error = cJSON_GetObjectItemCaseSensitive(m, "error");
 		struct req *r;

@@ -219,10 +219,22 @@ no_leftovers() {
 }
 
 @test "malformed requests get an error answer with their id; the session goes on; exit 1" {
-	run -1 "$BIN/ctx-lsp" --server /nonexistent/lsp <<<'not json
+	run -1 "$BIN/ctx-lsp" --server /nonexistent/lsp --events "$BATS_TEST_TMPDIR/ev" <<<'not json
 {"id":"a","method":"teleport","file":"x"}
 {"id":"b","method":"definition"}
 {"id":"c","method":"definition","file":"pkg/b.py","line":0,"col":1}
-{"id":"d","method":"symbols","file":"pkg/a.py"}'
-	[ "$(echo "$output" | jq -r '[.id, .status] | @tsv' | tr '\t\n' ': ')" = ":error a:error b:error c:error d:fallback " ]
+{"id":"d","method":"symbols","file":"pkg/a.py"}
+{"id":"e","method":"de\"f\u00e9"}
+{"id":"f"}
+{"id":"g","method":"hover","file":"pkg/a.py","line":1e300,"col":-1e300}'
+	[ "$(echo "$output" | jq -r '[.id, .status] | @tsv' | tr '\t\n' ': ')" = ":error a:error b:error c:error d:fallback e:error f:error g:error " ]
+	# The caller's method comes back as it was written (found by fuzz_lsp: it was not escaped).
+	[ "$(echo "$output" | jq -r 'select(.id == "e") | .method')" = 'de"fé' ]
+	# Only requests of a known method are events (fuzz_lsp: "lsp.?" was one), and ctx-emit
+	# takes every event ctx-lsp writes.
+	[ "$(jq -r 'select(.cmd | test("^lsp\\.(definition|hover|symbols)$")) | .cmd' "$BATS_TEST_TMPDIR/ev" | sort | uniq -c |
+		awk '{printf "%s:%s ", $2, $1}')" = "lsp.definition:2 lsp.hover:1 lsp.symbols:1 " ]
+	! grep -q '"lsp\.[^a-z]' "$BATS_TEST_TMPDIR/ev"
+	run -0 "$BIN/ctx-emit" --dir "$BATS_TEST_TMPDIR/log" "$BATS_TEST_TMPDIR/ev"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/log/events.jsonl")" -eq "$(wc -l <"$BATS_TEST_TMPDIR/ev")" ]
 }
