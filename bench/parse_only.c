@@ -24,8 +24,13 @@ main(void)
 			continue;
 		size_t n = 0, got;
 		do {
-			if (cap - n < 65536 && !(buf = realloc(buf, cap = cap * 2 + 65536)))
-				return 3;
+			if (cap - n < 65536) {
+				char *more = realloc(buf, cap * 2 + 65536);
+				if (!more)
+					return 3;
+				buf = more;
+				cap = cap * 2 + 65536;
+			}
 			got = fread(buf + n, 1, cap - n, f);
 			n += got;
 		} while (got > 0);

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +36,14 @@ struct run {
 	struct counters c;
 	char segment_id[TS_MAX], ts_first[TS_MAX], ts_last[TS_MAX];
 	struct ctx_strmap cmds;     /* cmd -> struct run_cmd */
-	struct ctx_strmap warnings; /* warning -> count (in the pointer) */
+	struct ctx_strmap warnings; /* warning -> count */
 	bool detail;
 };
 
 struct ctx_agg {
 	struct counters total;
 	long malformed;
-	struct ctx_strmap cmds; /* cmd -> count (in the pointer) */
+	struct ctx_strmap cmds; /* cmd -> count */
 	struct ctx_strmap runs; /* run id -> struct run */
 	char *detail_run;
 	size_t last;            /* 1 + index in runs of the last event's run, 0 for none */
@@ -53,31 +52,27 @@ struct ctx_agg {
 
 /* ---- reading one line ---- */
 
-/* What is read of an event: slices of the line. */
+/* What is read of an event: slices of the line, then numbers, then which were there (in
+ * that order, so the struct has no holes). */
 struct ev {
 	struct ctx_json_str cmd, run, seg, ts;
-	bool has_run, has_seg, has_ts, has_timing;
-	double timing;
 	struct ctx_json_str mode[3];     /* args.mode, x.mode, x.disclosure_mode */
-	bool has_mode[3];
-	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
-	bool has_bytes[3];
 	struct ctx_json_str to[3];       /* result.to, result.to_state, x.lsp_state */
-	bool has_to[3];
 	struct ctx_json_str status;      /* result.status */
-	bool has_status;
-	int resolved;                    /* result.resolved: -1 absent, 0, 1 */
-	double dropped;                  /* result.dropped */
-	bool has_dropped;
 	struct ctx_json_str cache, cache_status;
-	bool has_cache, has_cache_status;
-	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
 	struct ctx_json_str warnings[MAX_WARNINGS_READ];
+	double timing;
+	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
+	double dropped;                  /* result.dropped */
+	int resolved;                    /* result.resolved: -1 absent, 0, 1 */
+	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
 	int nwarnings;
+	bool has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
+	bool has_status, has_dropped, has_cache, has_cache_status;
 };
 
 /* Whether key k is name (a literal: sizeof gives its length without strlen). */
-#define key_is(k, name) key_eq((k), name, sizeof name - 1)
+#define key_is(k, name) key_eq((k), (name), sizeof(name) - 1)
 
 static inline bool
 key_eq(const struct ctx_json_str *k, const char *name, size_t n)
@@ -437,7 +432,7 @@ account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct c
 			continue;
 		if (!(en = ctx_strmap_get(&r->warnings, p, n, &created)))
 			return -ENOMEM;
-		en->value = (void *)((uintptr_t)en->value + 1);
+		en->count++;
 	}
 	return 0;
 }
@@ -464,7 +459,7 @@ ctx_agg_line(struct ctx_agg *a, const char *line, size_t len)
 	struct ctx_strmap_entry *en = ctx_strmap_get(&a->cmds, p, n, &created);
 	if (!en)
 		return -ENOMEM;
-	en->value = (void *)((uintptr_t)en->value + 1);
+	en->count++;
 	if (!e.has_run)
 		return 0;
 	struct run *r = get_run(a, &e.run);
@@ -550,7 +545,7 @@ cmd_key(const char *cmd, char *out, size_t size)
 	size_t i = 0;
 
 	for (; cmd[i] && i + 7 < size; i++)
-		out[i] = (islower((unsigned char)cmd[i]) || isdigit((unsigned char)cmd[i])) ? cmd[i] : '_';
+		out[i] = (char)((islower((unsigned char)cmd[i]) || isdigit((unsigned char)cmd[i])) ? cmd[i] : '_');
 	memcpy(out + i, "_count", 7);
 }
 
@@ -576,18 +571,18 @@ counter_pairs(const struct counters *c, const struct ctx_strmap *cmds, bool per_
 
 	for (size_t i = 0; i < cmds->n; i++) {
 		const struct ctx_strmap_entry *ce = &cmds->entries[i];
-		long count = per_run ? ((const struct run_cmd *)ce->value)->count : (long)(uintptr_t)ce->value;
+		long count = per_run ? ((const struct run_cmd *)ce->value)->count : ce->count;
 		cmd_key(ce->key, name, sizeof name);
 		struct ctx_strmap_entry *en = ctx_strmap_get(keys, name, strlen(name), &created);
 		if (!en)
 			return -ENOMEM;
-		en->value = (void *)((uintptr_t)en->value + (uintptr_t)count);
+		en->count += count;
 	}
 	for (size_t i = 0; i < sizeof derived / sizeof *derived; i++) {
 		struct ctx_strmap_entry *en = ctx_strmap_get(keys, derived_names[i], strlen(derived_names[i]), &created);
 		if (!en)
 			return -ENOMEM;
-		en->value = (void *)(uintptr_t)derived[i];
+		en->count = derived[i];
 	}
 	struct { const char *k; long v; } fixed[] = {
 		{ "events_total", c->events }, { "malformed_lines_total", malformed }, { "runs_total", runs },
@@ -596,13 +591,13 @@ counter_pairs(const struct counters *c, const struct ctx_strmap *cmds, bool per_
 		struct ctx_strmap_entry *en = ctx_strmap_get(keys, fixed[i].k, strlen(fixed[i].k), &created);
 		if (!en)
 			return -ENOMEM;
-		en->value = (void *)(uintptr_t)fixed[i].v;
+		en->count = fixed[i].v;
 	}
 	*out = malloc(keys->n * sizeof **out);
 	if (!*out)
 		return -ENOMEM;
 	for (size_t i = 0; i < keys->n; i++)
-		(*out)[i] = (struct kv){ keys->entries[i].key, (long)(uintptr_t)keys->entries[i].value };
+		(*out)[i] = (struct kv){ keys->entries[i].key, keys->entries[i].count };
 	qsort(*out, keys->n, sizeof **out, by_key);
 	*nout = keys->n;
 	return 0;
@@ -666,12 +661,12 @@ write_latencies(struct ctx_jsonw *w, const struct run *r)
 	size_t n = r ? r->cmds.n : 0;
 	int err = 0;
 
-	if (n && !(sorted = malloc(n * sizeof *sorted)))
+	if (n && !(sorted = malloc(n * sizeof(const struct ctx_strmap_entry *))))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = &r->cmds.entries[i];
 	if (n > 1) /* qsort(NULL, 0, ...) is undefined */
-		qsort(sorted, n, sizeof *sorted, by_name);
+		qsort(sorted, n, sizeof(const struct ctx_strmap_entry *), by_name);
 	ctx_jsonw_open(w, "latencies", '{');
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct run_cmd *rc = sorted[i]->value;
@@ -697,10 +692,9 @@ by_count_then_text(const void *x, const void *y)
 {
 	const struct ctx_strmap_entry *a = *(const struct ctx_strmap_entry *const *)x;
 	const struct ctx_strmap_entry *b = *(const struct ctx_strmap_entry *const *)y;
-	uintptr_t ca = (uintptr_t)a->value, cb = (uintptr_t)b->value;
 
-	if (ca != cb)
-		return ca > cb ? -1 : 1;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
 	return strcmp(a->key, b->key);
 }
 
@@ -708,14 +702,14 @@ static int
 write_top_warnings(struct ctx_jsonw *w, const struct run *r)
 {
 	size_t n = r ? r->warnings.n : 0;
-	const struct ctx_strmap_entry **sorted = n ? malloc(n * sizeof *sorted) : NULL;
+	const struct ctx_strmap_entry **sorted = n ? malloc(n * sizeof(const struct ctx_strmap_entry *)) : NULL;
 
 	if (n && !sorted)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = &r->warnings.entries[i];
 	if (n > 1)
-		qsort(sorted, n, sizeof *sorted, by_count_then_text);
+		qsort(sorted, n, sizeof(const struct ctx_strmap_entry *), by_count_then_text);
 	ctx_jsonw_open(w, "top_warnings", '[');
 	for (size_t i = 0; i < n && i < TOP_WARNINGS; i++)
 		ctx_jsonw_string(w, NULL, sorted[i]->key);
@@ -865,7 +859,7 @@ ctx_agg_prom(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
 	for (size_t i = 0; i < a->cmds.n && !err; i++) {
 		ctx_buf_adds(out, "ctx_cmd_events_total{cmd=\"");
 		prom_label(out, a->cmds.entries[i].key);
-		err = ctx_buf_addf(out, "\"} %ld\n", (long)(uintptr_t)a->cmds.entries[i].value);
+		err = ctx_buf_addf(out, "\"} %ld\n", a->cmds.entries[i].count);
 	}
 
 	const struct run *r = find_run(a, &id);

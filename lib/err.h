@@ -21,7 +21,7 @@ void ctx_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: <fmt>: <strerror(-err)>" for a negative error code returned by lib/. */
 void ctx_warn_code(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ctx_warnx, then exit(code). */
-_Noreturn void ctx_diex(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ctx_diex(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 /* Flush and close stdout; on failure report it and return CTX_EXIT_SYSTEM, else rc. */
 int ctx_err_close_stdout(int rc);

@@ -9,9 +9,23 @@
 
 struct parser {
 	struct ctx_arena *a;
-	const char *start, *p, *end;
+	const char *p, *end;
 	int depth;
 };
+
+long
+ctx_json_clamp_long(double d)
+{
+	return d != d ? 0 : d >= 2147483647.0 ? 2147483647L : d <= -2147483648.0 ? -2147483648L : (long)d;
+}
+
+long
+ctx_json_long(const struct ctx_json *obj, const char *key)
+{
+	const struct ctx_json *v = ctx_json_get(obj, key);
+
+	return v && v->type == CTX_JSON_NUMBER ? ctx_json_clamp_long(strtod(v->str, NULL)) : 0;
+}
 
 struct ctx_json *
 ctx_json_new(struct ctx_arena *a, enum ctx_json_type t, const char *s, size_t len)
@@ -135,10 +149,11 @@ string(struct parser *ps, const char **out, size_t *outlen)
 		case 'r': *o++ = '\r'; break;
 		case 't': *o++ = '\t'; break;
 		case 'u': {
-			int hi = close - q >= 6 ? hex4(q + 2) : -1, lo;
+			int hi = close - q >= 6 ? hex4(q + 2) : -1;
 			if (hi < 0 || (hi >= 0xDC00 && hi <= 0xDFFF))
 				return -1;
 			if (hi >= 0xD800 && hi <= 0xDBFF) {
+				int lo;
 				if (close - q < 12 || q[6] != '\\' || q[7] != 'u' || (lo = hex4(q + 8)) < 0xDC00 ||
 				    lo > 0xDFFF)
 					return -1;
@@ -292,7 +307,7 @@ value(struct parser *ps)
 struct ctx_json *
 ctx_json_parse(struct ctx_arena *a, const char *s, size_t len, size_t *err_off)
 {
-	struct parser ps = { a, s, s, s + len, 0 };
+	struct parser ps = { a, s, s + len, 0 };
 	struct ctx_json *v;
 
 	skip_ws(&ps);
@@ -572,7 +587,7 @@ ctx_json_str_decode(const struct ctx_json_str *s, struct ctx_buf *out)
 		return ctx_buf_add(out, s->s, s->len);
 	/* Decode through the tree parser's string reader: one code path for escapes. */
 	struct ctx_arena a = { 0 };
-	struct parser ps = { &a, s->s - 1, s->s - 1, s->s + s->len + 1, 0 };
+	struct parser ps = { &a, s->s - 1, s->s + s->len + 1, 0 };
 	const char *d;
 	size_t n;
 	int rc = string(&ps, &d, &n) < 0 ? -1 : ctx_buf_add(out, d, n);

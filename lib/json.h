@@ -36,6 +36,14 @@ struct ctx_json *ctx_json_parse(struct ctx_arena *a, const char *s, size_t len, 
 /* The member named key of an object (the first one), or NULL. */
 struct ctx_json *ctx_json_get(const struct ctx_json *obj, const char *key);
 
+/* A JSON number as a long, truncated toward zero and clamped to 32 bits: line numbers,
+ * columns, ids and counts beyond are nonsense, and a cast of a double out of range is
+ * undefined. NaN gives 0. */
+long ctx_json_clamp_long(double d);
+/* The number member key of obj as ctx_json_clamp_long gives it; 0 when absent or not a
+ * number. */
+long ctx_json_long(const struct ctx_json *obj, const char *key);
+
 /* New nodes in the arena; NULL on out of memory. The string is not copied. */
 struct ctx_json *ctx_json_new(struct ctx_arena *a, enum ctx_json_type t, const char *s, size_t len);
 

@@ -201,22 +201,26 @@ flush_server(struct session *s)
 
 /* ---- files, URIs, positions ---- */
 
+/* Append a path to a URI, each byte but [A-Za-z0-9/._~-] percent-encoded. */
+static void
+add_encoded(struct ctx_buf *b, const char *p)
+{
+	for (; *p; p++)
+		ctx_buf_addf(b, strchr("/-._~", *p) || ((unsigned)(*p | 32) - 'a' < 26u) || ((unsigned)*p - '0' < 10u)
+			? "%c" : "%%%02X", (unsigned char)*p);
+}
+
 static char *
 uri_of(const struct session *s, const char *file)
 {
 	struct ctx_buf b = { 0 };
-	const char *p;
 
 	ctx_buf_adds(&b, "file://");
-	if (file[0] != '/')
-		for (p = s->o->root; *p; p++)
-			ctx_buf_addf(&b, strchr("/-._~", *p) || ((unsigned)(*p | 32) - 'a' < 26u) || ((unsigned)*p - '0' < 10u)
-				? "%c" : "%%%02X", (unsigned char)*p);
-	if (file[0] != '/')
+	if (file[0] != '/') {
+		add_encoded(&b, s->o->root);
 		ctx_buf_add(&b, "/", 1);
-	for (p = file; *p; p++)
-		ctx_buf_addf(&b, strchr("/-._~", *p) || ((unsigned)(*p | 32) - 'a' < 26u) || ((unsigned)*p - '0' < 10u)
-			? "%c" : "%%%02X", (unsigned char)*p);
+	}
+	add_encoded(&b, file);
 	return b.data;
 }
 
@@ -228,16 +232,7 @@ file_of(const struct session *s, const char *uri)
 
 	if (strncmp(uri, "file://", 7) != 0)
 		return strdup(uri);
-	for (const char *p = uri + 7; *p; p++) {
-		unsigned v;
-		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
-			char c = (char)v;
-			ctx_buf_add(&b, &c, 1);
-			p += 2;
-		} else {
-			ctx_buf_add(&b, p, 1);
-		}
-	}
+	ctx_path_percent_decode(&b, uri + 7, strlen(uri + 7));
 	if (!b.data)
 		return strdup("");
 	ctx_path_normalize(b.data);
@@ -498,19 +493,11 @@ str_of(const cJSON *o, const char *key)
 	return v ? v : "";
 }
 
-/* A JSON number as a long: lines, columns and ids beyond 32 bits are nonsense, and a cast
- * of a double out of range is undefined. */
-static long
-to_long(double v)
-{
-	return v != v ? 0 : v >= 2147483647.0 ? 2147483647L : v <= -2147483648.0 ? -2147483648L : (long)v;
-}
-
 static long
 num_of(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? to_long(v->valuedouble) : 0;
+	return cJSON_IsNumber(v) ? ctx_json_clamp_long(v->valuedouble) : 0;
 }
 
 /* One location {file,line,col,end_line,end_col} from a uri and an LSP range. */
@@ -670,12 +657,17 @@ send_req(struct session *s, struct req *r)
 	static const struct { const char *ours, *lsp; } methods[] = {
 		{ "definition", "textDocument/definition" }, { "references", "textDocument/references" },
 		{ "hover", "textDocument/hover" }, { "symbols", "textDocument/documentSymbol" },
-		{ "workspace_symbols", "workspace/symbol" },
 	};
 	cJSON *params = cJSON_CreateObject();
-	struct doc *d = NULL;
+	struct doc *d;
 
-	if (r->file && !(d = sync_doc(s, r->file))) {
+	if (!strcmp(r->method, "workspace_symbols")) {
+		cJSON_AddStringToObject(params, "query", r->query ? r->query : "");
+		r->server_id = send_request(s, "workspace/symbol", params);
+		return;
+	}
+	/* Every other method names a file (take_request saw to it). */
+	if (!r->file || !(d = sync_doc(s, r->file))) {
 		cJSON_Delete(params);
 		answer(s, r, "error", "lsp", NULL, 0, "cannot read the file");
 		return;
@@ -693,19 +685,15 @@ send_req(struct session *s, struct req *r)
 		}
 		return;
 	}
-	if (!strcmp(r->method, "workspace_symbols")) {
-		cJSON_AddStringToObject(params, "query", r->query ? r->query : "");
-	} else {
-		cJSON *td = cJSON_AddObjectToObject(params, "textDocument");
-		cJSON_AddStringToObject(td, "uri", d->uri);
-		if (strcmp(r->method, "symbols") != 0) {
-			cJSON *pos = cJSON_AddObjectToObject(params, "position");
-			cJSON_AddNumberToObject(pos, "line", (double)(r->line - 1));
-			cJSON_AddNumberToObject(pos, "character", (double)to_units(s, &d->text, r->line - 1, r->col - 1));
-		}
-		if (!strcmp(r->method, "references"))
-			cJSON_AddBoolToObject(cJSON_AddObjectToObject(params, "context"), "includeDeclaration", 1);
+	cJSON *td = cJSON_AddObjectToObject(params, "textDocument");
+	cJSON_AddStringToObject(td, "uri", d->uri);
+	if (strcmp(r->method, "symbols") != 0) {
+		cJSON *pos = cJSON_AddObjectToObject(params, "position");
+		cJSON_AddNumberToObject(pos, "line", (double)(r->line - 1));
+		cJSON_AddNumberToObject(pos, "character", (double)to_units(s, &d->text, r->line - 1, r->col - 1));
 	}
+	if (!strcmp(r->method, "references"))
+		cJSON_AddBoolToObject(cJSON_AddObjectToObject(params, "context"), "includeDeclaration", 1);
 	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
 		if (!strcmp(methods[i].ours, r->method))
 			r->server_id = send_request(s, methods[i].lsp, params);
@@ -747,7 +735,7 @@ take_request(struct session *s, const char *line, size_t len)
 		bad = "not a JSON object";
 	else if (!known_method(r->method))
 		bad = "unknown method: want definition, references, hover, symbols, workspace_symbols, diagnostics or status";
-	else if (!r->file && strcmp(r->method, "workspace_symbols") && strcmp(r->method, "status"))
+	else if (!r->file && strcmp(r->method, "workspace_symbols") != 0 && strcmp(r->method, "status") != 0)
 		bad = "missing \"file\"";
 	else if ((r->line < 1 || r->col < 1) && (!strcmp(r->method, "definition") || !strcmp(r->method, "references") ||
 		 !strcmp(r->method, "hover")))
@@ -905,7 +893,9 @@ on_server_request(struct session *s, const cJSON *id, const char *method, const 
 	} else if (!strcmp(method, "workspace/workspaceFolders")) {
 		cJSON *folders = cJSON_CreateArray(), *f = cJSON_CreateObject();
 		char *uri = uri_of(s, "");
-		uri[strlen(uri) - 1] = uri[strlen(uri) - 1] == '/' ? '\0' : uri[strlen(uri) - 1];
+		size_t n = strlen(uri);
+		if (n && uri[n - 1] == '/')
+			uri[n - 1] = '\0';
 		cJSON_AddStringToObject(f, "uri", uri);
 		cJSON_AddStringToObject(f, "name", strrchr(s->o->root, '/') ? strrchr(s->o->root, '/') + 1 : s->o->root);
 		cJSON_AddItemToArray(folders, f);
@@ -943,8 +933,8 @@ on_message(struct session *s, const char *body, size_t len)
 	} else if (cJSON_IsString(method)) {
 		if (!strcmp(method->valuestring, "textDocument/publishDiagnostics"))
 			on_published(s, params);
-	} else if (cJSON_IsNumber(id)) {
-		long n = to_long(id->valuedouble);
+	} else if (id && cJSON_IsNumber(id)) {
+		long n = ctx_json_clamp_long(id->valuedouble);
 		const cJSON *result = cJSON_GetObjectItemCaseSensitive(m, "result");
 		const cJSON *error = cJSON_GetObjectItemCaseSensitive(m, "error");
 		struct req *r;
@@ -1114,7 +1104,7 @@ read_server(struct session *s)
 			return;
 		}
 	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 		close(s->from_srv);
 		s->from_srv = -1;
 		if (s->phase < SHUTDOWN_SENT) /* else: it is going because we asked */

@@ -6,13 +6,16 @@
 
 #include "buf.h"
 
-/* Lexically normalise an absolute POSIX path in place: no "//", "/./", "/x/..". */
+/* Lexically normalise an absolute POSIX path in place: no "//", "/./", "/x/..". The output
+ * is never longer than the input because it starts with the input's '/'. */
 void
 ctx_path_normalize(char *p)
 {
 	char *out = p;
 	const char *in = p;
 
+	if (p[0] != '/') /* would grow by the '/' written first (found by fuzz_lsp) */
+		return;
 	while (*in) {
 		while (*in == '/')
 			in++;
@@ -49,6 +52,30 @@ ctx_path_under(const char *path, const char *root)
 	if (n == 1) /* root is "/" */
 		return path + 1;
 	return path[n] == '/' ? path + n + 1 : NULL;
+}
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1;
+}
+
+int
+ctx_path_percent_decode(struct ctx_buf *out, const char *s, size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+			char c = (char)(hi * 16 + lo);
+			err = c ? ctx_buf_add(out, &c, 1) : 0;
+			i += 2;
+		} else {
+			err = ctx_buf_add(out, s + i, 1);
+		}
+	}
+	return err;
 }
 
 /* realpath() of the longest existing prefix of path, with the rest appended unresolved.

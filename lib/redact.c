@@ -332,12 +332,6 @@ rewrite_memo(struct ctx_redact *r, const char *abs)
 	return result;
 }
 
-static int
-hexval(char c)
-{
-	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower(c) - 'a' + 10) : -1;
-}
-
 /* Length of the path-like token that starts at s[i] (one of the forms of rule 3), or 0. */
 static size_t
 path_token(const char *s, size_t len, size_t i, size_t *skip)
@@ -348,13 +342,9 @@ path_token(const char *s, size_t len, size_t i, size_t *skip)
 	*skip = 0;
 	if (rest >= 8 && strncasecmp(p, "file:///", 8) == 0)
 		*skip = 7;
-	else if (rest >= 3 && p[0] == '~' && p[1] == '/')
-		*skip = 0;
-	else if (rest >= 4 && isalpha((unsigned char)p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/'))
-		*skip = 0;
-	else if (rest >= 2 && p[0] == '/' && p[1] != '/' && !is_path_end(p[1]))
-		*skip = 0;
-	else
+	else if (!((rest >= 3 && p[0] == '~' && p[1] == '/') ||
+		     (rest >= 4 && isalpha((unsigned char)p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/')) ||
+		     (rest >= 2 && p[0] == '/' && p[1] != '/' && !is_path_end(p[1]))))
 		return 0;
 	n = *skip ? *skip + 1 : (isalpha((unsigned char)p[0]) && p[1] == ':') ? 3 : 1;
 	while (n < rest && !is_path_end(p[n]))
@@ -385,20 +375,12 @@ add_rewritten(struct ctx_redact *r, const char *s, size_t n, size_t skip, struct
 	}
 	if (s[0] == '~')
 		err = ctx_buf_adds(&abs, r->home ? r->home : "/home/~") | ctx_buf_add(&abs, s + 1, n - 1);
-	else if (skip) /* file:// URI: percent-decoded */
-		for (size_t i = skip; i < n && !err; i++) {
-			int hi, lo;
-			if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
-				char c = (char)(hi * 16 + lo);
-				err = c ? ctx_buf_add(&abs, &c, 1) : 0;
-				i += 2;
-			} else {
-				err = ctx_buf_add(&abs, s + i, 1);
-			}
-		}
+	else if (skip) /* file:// URI */
+		err = ctx_path_percent_decode(&abs, s + skip, n - skip);
 	else
 		err = ctx_buf_add(&abs, s, n);
-	const char *res = err ? NULL : rewrite_memo(r, abs.data);
+	/* Each form above appends at least one byte ('/', the home, the '/' after file://). */
+	const char *res = err || !abs.data ? NULL : rewrite_memo(r, abs.data);
 	ctx_buf_free(&abs);
 	return res ? ctx_buf_adds(out, res) : -ENOMEM;
 }

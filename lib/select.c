@@ -101,7 +101,7 @@ resolve_event(const struct ctx_select_opts *o, const char *query, bool resolved,
 static void
 lines_of(const struct ctx_buf *text, long first, long last, const char **start, size_t *len)
 {
-	const char *p = text->data, *end = text->data + text->len, *s = p;
+	const char *p = text->data, *end = text->data + text->len, *s;
 	long line = 1;
 
 	while (line < first && p < end) {
@@ -117,13 +117,6 @@ lines_of(const struct ctx_buf *text, long first, long last, const char **start, 
 	}
 	*start = s;
 	*len = (size_t)(p - s);
-}
-
-static long
-num(const struct ctx_json *obj, const char *key)
-{
-	const struct ctx_json *v = ctx_json_get(obj, key);
-	return v && v->type == CTX_JSON_NUMBER ? atol(v->str) : 0;
 }
 
 /* Answer "ok" for symbol sym of l (NULL: the whole module) under uri, in o->mode. */
@@ -159,12 +152,12 @@ answer_ok(const struct ctx_select_opts *o, const struct loaded *l, const struct 
 		ctx_buf_addf(&b, ",\"bytes\":%ld,\"symbols\":", bytes);
 		ctx_buf_add(&b, body.data, body.len);
 	} else {
-		long first = 1, last = num(l->rec, "lines");
+		long first = 1, last = ctx_json_long(l->rec, "lines");
 		if (strcmp(mode, "excerpt") == 0 && sym) {
-			first = num(sym, "start_line") - o->context;
-			last = num(sym, "end_line") + o->context;
+			first = ctx_json_long(sym, "start_line") - o->context;
+			last = ctx_json_long(sym, "end_line") + o->context;
 			first = first < 1 ? 1 : first;
-			last = last > num(l->rec, "lines") ? num(l->rec, "lines") : last;
+			last = last > ctx_json_long(l->rec, "lines") ? ctx_json_long(l->rec, "lines") : last;
 		}
 		const char *text;
 		size_t len;
@@ -204,7 +197,7 @@ add_candidate(struct ctx_buf *c, const struct loaded *l, const struct ctx_json *
 	ctx_utf8_write_json(c, l->rel.data, l->rel.len);
 	ctx_buf_adds(c, ",\"kind\":");
 	ctx_json_write(c, ctx_json_get(sym, "kind"));
-	ctx_buf_addf(c, ",\"start_line\":%ld}", num(sym, "start_line"));
+	ctx_buf_addf(c, ",\"start_line\":%ld}", ctx_json_long(sym, "start_line"));
 }
 
 /* Find the module's file under the root: a/b.py or a/b/__init__.py. */
@@ -251,7 +244,7 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 	struct ctx_skeleton *sk = NULL;
 	const char *rest, *hash = NULL;
 	bool is_mod;
-	int rc = -1, err;
+	int rc = -1;
 	long matches = 0;
 
 	if (strncmp(uri, "sym://python/mod/", 17) == 0) {
@@ -273,7 +266,7 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 	}
 	if (module_file(o, rest, mlen, &path, out) < 0)
 		goto out;
-	if (!(sk = ctx_skeleton_new()) || (err = load(o, sk, path.data, &l)) < 0) {
+	if (!(sk = ctx_skeleton_new()) || load(o, sk, path.data, &l) < 0) {
 		rc = answer_error(out, "FILE_NOT_FOUND", "the module's file cannot be read", NULL);
 		goto out;
 	}

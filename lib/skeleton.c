@@ -108,7 +108,7 @@ ctx_lang_for_path(const char *path)
 
 	if (!dot || strchr(dot, '/'))
 		return NULL;
-	for (size_t i = 0; i < sizeof languages / sizeof *languages; i++)
+	for (size_t i = 0; i < sizeof languages / sizeof(struct ctx_lang *); i++)
 		for (const char *const *e = languages[i]->exts; *e; e++)
 			if (strcmp(dot, *e) == 0)
 				return languages[i];
@@ -156,7 +156,7 @@ static pthread_once_t all_once = PTHREAD_ONCE_INIT;
 static void
 resolve_all(void)
 {
-	for (size_t i = 0; i < sizeof languages / sizeof *languages; i++) {
+	for (size_t i = 0; i < sizeof languages / sizeof(struct ctx_lang *); i++) {
 		resolving = languages[i];
 		resolve();
 	}
@@ -694,7 +694,7 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 	struct ctx_json *syms = ctx_json_get(e, "symbols");
 	int err = 0;
 
-	if (!v || v->type != CTX_JSON_NUMBER || atoi(v->str) != CTX_SKELETON_SCHEMA || !lang ||
+	if (!v || v->type != CTX_JSON_NUMBER || ctx_json_long(e, "v") != CTX_SKELETON_SCHEMA || !lang ||
 	    lang->type != CTX_JSON_STRING || !sha || sha->type != CTX_JSON_STRING || sha->len != 64 || !bytes ||
 	    bytes->type != CTX_JSON_NUMBER || !lines || lines->type != CTX_JSON_NUMBER || !perr ||
 	    (perr->type != CTX_JSON_TRUE && perr->type != CTX_JSON_FALSE) || !imports ||

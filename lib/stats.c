@@ -89,8 +89,8 @@ ctx_hist_summary(const struct ctx_hist *h, struct ctx_summary *out)
 			sorted[k++] = h->bins[i];
 	qsort(sorted, k, sizeof *sorted, by_value);
 	out->count = h->n;
-	out->p50 = at(sorted, k, (long)floor(h->n * 0.5));
-	out->p95 = at(sorted, k, (long)floor(h->n * 0.95));
+	out->p50 = at(sorted, k, (long)floor((double)h->n * 0.5));
+	out->p95 = at(sorted, k, (long)floor((double)h->n * 0.95));
 	out->max = sorted[k - 1].value;
 	out->sum = h->sum;
 	free(sorted);

@@ -76,9 +76,11 @@ ctx_strmap_get(struct ctx_strmap *m, const char *key, size_t len, int *created)
 		return NULL;
 	memcpy(k, key, len);
 	k[len] = '\0';
-	m->entries[m->n] = (struct ctx_strmap_entry){ k, len, NULL };
+	m->entries[m->n] = (struct ctx_strmap_entry){ k, len, NULL, 0 };
 	m->slots[slot] = ++m->n;
 	*created = 1;
+	/* k is owned by the entry, freed by ctx_strmap_free. */
+	/* cppcheck-suppress memleak */
 	return &m->entries[m->n - 1];
 }
 

@@ -1,6 +1,5 @@
 #include "symindex.h"
 
-#define _XOPEN_SOURCE_EXTENDED 1
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -229,13 +228,6 @@ ctx_symindex_word_at(struct ctx_symindex *x, const char *file, long line, long c
 	return ctx_skeleton_identifier_at(x->sk, lang, t->data, t->len, line, (long)byte + 1, out, size) == 1;
 }
 
-static long
-num(const struct ctx_json *o, const char *key)
-{
-	const struct ctx_json *v = ctx_json_get(o, key);
-	return v && v->type == CTX_JSON_NUMBER ? atol(v->str) : 0;
-}
-
 static const char *
 str(const struct ctx_json *o, const char *key)
 {
@@ -248,7 +240,7 @@ static void
 location(struct ctx_symindex *x, const struct file *f, const struct ctx_json *s, bool first, struct ctx_buf *out)
 {
 	const char *name = str(s, "name");
-	long line = num(s, "start_line"), col = 1;
+	long line = ctx_json_long(s, "start_line"), col = 1;
 	const struct ctx_buf *t = text_of(x, f->name);
 	size_t len;
 	const char *l = t ? ctx_buf_line(t, line, &len) : NULL;
@@ -369,7 +361,8 @@ ctx_symindex_hover(struct ctx_symindex *x, const char *file, const char *name, s
 	const struct ctx_json *hit = NULL;
 
 	for (const struct ctx_json *s = f ? ctx_json_get(f->rec, "symbols")->child : NULL; s && !hit; s = s->next)
-		if (num(s, "start_line") == num(l->child, "line") && str(s, "name") && strcmp(str(s, "name"), name) == 0)
+		if (ctx_json_long(s, "start_line") == ctx_json_long(l->child, "line") && str(s, "name") &&
+		    strcmp(str(s, "name"), name) == 0)
 			hit = s;
 	if (hit) {
 		struct ctx_buf text = { 0 };
@@ -402,7 +395,8 @@ ctx_symindex_symbols(struct ctx_symindex *x, const char *file, struct ctx_buf *o
 		ctx_json_write(out, ctx_json_get(s, "name"));
 		ctx_buf_adds(out, ",\"kind\":");
 		ctx_json_write(out, ctx_json_get(s, "kind"));
-		ctx_buf_addf(out, ",\"line\":%ld,\"end_line\":%ld,\"parent\":", num(s, "start_line"), num(s, "end_line"));
+		ctx_buf_addf(out, ",\"line\":%ld,\"end_line\":%ld,\"parent\":", ctx_json_long(s, "start_line"),
+		    ctx_json_long(s, "end_line"));
 		ctx_json_write(out, ctx_json_get(s, "parent"));
 		ctx_buf_add(out, "}", 1);
 	}
@@ -428,7 +422,7 @@ ctx_symindex_workspace(struct ctx_symindex *x, const char *query, struct ctx_buf
 			ctx_json_write(out, ctx_json_get(s, "kind"));
 			ctx_buf_adds(out, ",\"file\":");
 			ctx_utf8_write_json(out, x->files[i].name, strlen(x->files[i].name));
-			ctx_buf_addf(out, ",\"line\":%ld,\"parent\":", num(s, "start_line"));
+			ctx_buf_addf(out, ",\"line\":%ld,\"parent\":", ctx_json_long(s, "start_line"));
 			ctx_json_write(out, ctx_json_get(s, "parent"));
 			ctx_buf_add(out, "}", 1);
 		}

@@ -9,7 +9,7 @@ build=${1:-build}
 grammar_version=0.23.6
 grammar_sha256=aab5b860d93dbf84b37fed532f7dacc0468ede5387d0c74911d68f964287662a
 
-# Package, then a file or command that proves it is there (dpkg -s is not enough for a
+# Package, then a file (a glob: any version) or command that proves it is there (dpkg -s is not enough for a
 # package that was removed but whose files remain, or installed outside dpkg).
 packages="
 gcc:gcc
@@ -29,6 +29,10 @@ clangd:clangd
 universal-ctags:ctags
 time:/usr/bin/time
 npm:npm
+cppcheck:cppcheck
+clang-tidy:clang-tidy
+clang:clang
+libclang-rt-dev:/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a
 "
 
 sudo=
@@ -42,7 +46,11 @@ for entry in $packages; do
 	pkg=${entry%%:*}
 	probe=${entry#*:}
 	case $probe in
-	/*) [ -e "$probe" ] && continue ;;
+	/*)
+		# shellcheck disable=SC2086 # a glob: any version will do
+		set -- $probe
+		[ -e "$1" ] && continue
+		;;
 	*) command -v "$probe" >/dev/null 2>&1 && continue ;;
 	esac
 	missing="$missing $pkg"

@@ -15,6 +15,7 @@
 #include "event.h"
 #include "json.h"
 #include "jsonl.h"
+#include "path.h"
 #include "redact.h"
 #include "sha256.h"
 #include "stats.h"
@@ -179,7 +180,7 @@ test_redact_table(void)
 	snprintf(other_link, sizeof other_link, "%s/other", root);
 	symlink(buf, link_root);
 	symlink(buf, other_link);
-	strcat(root, "/ws");
+	snprintf(root + strlen(root), sizeof root - strlen(root), "/ws");
 	snprintf(buf, sizeof buf, "%s/src", root);
 	mkdir(buf, 0700);
 
@@ -452,14 +453,14 @@ static void
 test_stats(void)
 {
 	/* Samples 1..n in a scrambled order: s[k] = k + 1, so p50 = floor(n*0.5) + 1. */
-	static const long want[][4] = {
+	static const double want[][4] = {
 		{ 1, 1, 1, 1 }, { 2, 2, 2, 2 }, { 3, 2, 3, 3 }, { 19, 10, 19, 19 }, { 20, 11, 20, 20 },
 		{ 21, 11, 20, 21 }, { 100, 51, 96, 100 }, { 101, 51, 96, 101 },
 	};
 	for (size_t t = 0; t < sizeof want / sizeof *want; t++) {
 		struct ctx_hist h = { 0 };
 		struct ctx_summary s;
-		long n = want[t][0];
+		long n = (long)want[t][0];
 		for (long i = 0; i < n; i++)
 			ctx_hist_add(&h, (double)((i * 7919) % n + 1));
 		ctx_hist_summary(&h, &s);
@@ -499,6 +500,26 @@ test_stats(void)
 	ctx_buf_free(&out);
 }
 
+/* ---- lexical paths ---- */
+
+static void
+test_path(void)
+{
+	static const char *const cases[][2] = {
+		{ "/a//b/./c/../d/", "/a/b/d" }, { "/..", "/" }, { "/", "/" }, { "//", "/" },
+		/* Relative input is left alone: it used to gain a '/' and write a byte past the
+		 * string (fuzz_lsp, a file:// URI with a host). */
+		{ "a", "a" }, { "host/x/../y", "host/x/../y" }, { "", "" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *p = strdup(cases[i][0]), what[96];
+		ctx_path_normalize(p);
+		snprintf(what, sizeof what, "path: normalise \"%s\"", cases[i][0]);
+		check_str(what, p, cases[i][1]);
+		free(p);
+	}
+}
+
 int
 main(void)
 {
@@ -508,6 +529,7 @@ main(void)
 	test_redact_table();
 	test_event();
 	test_stats();
+	test_path();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

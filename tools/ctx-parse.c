@@ -84,7 +84,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'g': o->get = optarg; break;
 		case 'f': o->find = optarg; break;
 		case 'M':
-			if (strcmp(optarg, "skeleton") && strcmp(optarg, "excerpt") && strcmp(optarg, "raw"))
+			if (strcmp(optarg, "skeleton") != 0 && strcmp(optarg, "excerpt") != 0 && strcmp(optarg, "raw") != 0)
 				bad_value("mode", optarg);
 			o->mode = optarg;
 			break;

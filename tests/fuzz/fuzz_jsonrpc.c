@@ -13,10 +13,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctx_jsonrpc_decoder d = { 0 };
 	const char *body;
 	size_t len, half = size ? data[0] % (size + 1) : 0;
-	int rc;
 
 	ctx_jsonrpc_feed(&d, (const char *)data, half);
 	for (int piece = 0; piece < 2; piece++) {
+		int rc;
 		while ((rc = ctx_jsonrpc_next(&d, &body, &len)) == CTX_JSONRPC_MESSAGE)
 			cJSON_Delete(cJSON_ParseWithLength(body, len));
 		if (rc < 0 || piece == 1)
