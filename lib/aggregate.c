@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -473,26 +471,17 @@ ctx_agg_malformed(struct ctx_agg *a)
 }
 
 int
-ctx_agg_tail_run(const char *path, size_t window, struct ctx_buf *out)
+ctx_agg_tail_run(int fd, off_t size, size_t window, struct ctx_buf *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	struct stat st;
-	char *buf = NULL;
+	off_t from = size > (off_t)window ? size - (off_t)window : 0;
+	size_t n = (size_t)(size - from);
+	char *buf;
+	int rc = 0;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	off_t from = st.st_size > (off_t)window ? st.st_size - (off_t)window : 0;
-	size_t n = (size_t)(st.st_size - from);
 	if (n == 0)
-		goto out;
-	if (!(buf = malloc(n))) {
-		rc = -ENOMEM;
-		goto out;
-	}
+		return 0;
+	if (!(buf = malloc(n)))
+		return -ENOMEM;
 	if (pread(fd, buf, n, from) != (ssize_t)n) {
 		rc = -EIO;
 		goto out;
@@ -515,7 +504,6 @@ ctx_agg_tail_run(const char *path, size_t window, struct ctx_buf *out)
 	}
 out:
 	free(buf);
-	close(fd);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "buf.h"
 
@@ -24,10 +25,11 @@ int ctx_agg_line(struct ctx_agg *a, const char *line, size_t len);
 /* Count a line that could not even be read (longer than the reader's limit) as malformed. */
 void ctx_agg_malformed(struct ctx_agg *a);
 
-/* The run of the last well-formed event with a run id in the regular file at path, found
- * by reading its last `window` bytes only; in out. Returns 1 when found, 0 when the file
- * is empty or its tail holds no such event, a negative errno when it cannot be read. */
-int ctx_agg_tail_run(const char *path, size_t window, struct ctx_buf *out);
+/* The run of the last well-formed event with a run id in the first `size` bytes of the
+ * regular file open on fd, found by reading their last `window` bytes only (pread: the
+ * file offset stays); in out. Returns 1 when found, 0 when there is none in that tail, a
+ * negative errno when it cannot be read. */
+int ctx_agg_tail_run(int fd, off_t size, size_t window, struct ctx_buf *out);
 
 /* The run of the last well-formed event with a run id, or NULL. Owned by the aggregate. */
 const char *ctx_agg_last_run(const struct ctx_agg *a);

@@ -1,5 +1,6 @@
 #include "appendlog.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -112,15 +113,16 @@ on_alarm(int sig)
 	(void)sig; /* only there to interrupt flock() */
 }
 
-int
-ctx_appendlog_lock(struct ctx_appendlog *l, int timeout_ms)
+/* flock(fd, op) (LOCK_EX or LOCK_SH) within timeout_ms; see ctx_appendlog_lock. */
+static int
+lock_within(int fd, int op, int timeout_ms)
 {
 	struct sigaction sa = { .sa_handler = on_alarm }, old_sa;
 	struct itimerval tick = { { 0, 20000 }, { 0, 20000 } }, old_tick;
 	int64_t deadline = ctx_clock_ms() + timeout_ms;
 	int rc = -ETIMEDOUT;
 
-	if (flock(l->lockfd, LOCK_EX | LOCK_NB) == 0)
+	if (flock(fd, op | LOCK_NB) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
 		return -errno;
@@ -133,7 +135,7 @@ ctx_appendlog_lock(struct ctx_appendlog *l, int timeout_ms)
 	sigaction(SIGALRM, &sa, &old_sa);
 	setitimer(ITIMER_REAL, &tick, &old_tick);
 	for (;;) {
-		if (flock(l->lockfd, LOCK_EX) == 0) {
+		if (flock(fd, op) == 0) {
 			rc = 0;
 			break;
 		}
@@ -147,6 +149,12 @@ ctx_appendlog_lock(struct ctx_appendlog *l, int timeout_ms)
 	setitimer(ITIMER_REAL, &old_tick, NULL);
 	sigaction(SIGALRM, &old_sa, NULL);
 	return rc;
+}
+
+int
+ctx_appendlog_lock(struct ctx_appendlog *l, int timeout_ms)
+{
+	return lock_within(l->lockfd, LOCK_EX, timeout_ms);
 }
 
 void
@@ -294,4 +302,101 @@ ctx_appendlog_append(struct ctx_appendlog *l, const char *buf, size_t len, size_
 		*done = pos;
 	}
 	return 0;
+}
+
+/* ---- readers ---- */
+
+/* The number K of a name events.K.jsonl, or -1 for any other name. */
+static long
+rotation_of(const char *name)
+{
+	size_t len = strlen(name), digits = len > 13 ? strspn(name + 7, "0123456789") : 0;
+
+	if (strncmp(name, "events.", 7) != 0 || digits == 0 || digits != len - 13 || strcmp(name + len - 6, ".jsonl") != 0)
+		return -1;
+	return strtol(name + 7, NULL, 10);
+}
+
+static int
+by_age(const void *a, const void *b)
+{
+	long x = rotation_of(strrchr(((const struct ctx_logfile *)a)->path, '/') + 1);
+	long y = rotation_of(strrchr(((const struct ctx_logfile *)b)->path, '/') + 1);
+
+	return (x < y) - (x > y); /* oldest (highest number) first; events.jsonl (-1) last */
+}
+
+/* The paths of the log's files in dir, oldest first; *n of them. 0 or a negative errno. */
+static int
+list_files(const char *dir, struct ctx_logfile **out, int *n)
+{
+	DIR *d = opendir(dir);
+	const struct dirent *de;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return -errno;
+	while (!err && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, "events.jsonl") != 0 && rotation_of(de->d_name) < 0)
+			continue;
+		struct ctx_logfile *p = realloc(*out, (size_t)(*n + 1) * sizeof *p);
+		struct ctx_buf path = { 0 };
+		if (!p || ctx_buf_addf(&path, "%s/%s", dir, de->d_name) < 0) {
+			free(p ? p : *out);
+			*out = NULL;
+			*n = 0;
+			err = -ENOMEM;
+			break;
+		}
+		*out = p;
+		p[(*n)++] = (struct ctx_logfile){ path.data, -1, 0 };
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(*out, (size_t)*n, sizeof **out, by_age);
+	return err;
+}
+
+int
+ctx_appendlog_snapshot(const char *dir, int timeout_ms, struct ctx_logfile **files, bool *locked)
+{
+	struct ctx_buf lock_path = { 0 };
+	int lockfd = -1, n, err;
+
+	if (ctx_buf_addf(&lock_path, "%s/events.lock", dir) < 0)
+		return -ENOMEM;
+	lockfd = open(lock_path.data, O_RDONLY | O_CLOEXEC);
+	ctx_buf_free(&lock_path);
+	*locked = lockfd < 0 || lock_within(lockfd, LOCK_SH, timeout_ms) == 0; /* no lock file: no writer */
+	/* Listed under the lock too: a rotation between listing and opening would hide a file. */
+	err = list_files(dir, files, &n);
+	for (int i = 0; i < n && !err; i++) {
+		struct stat st;
+		struct ctx_logfile *f = &(*files)[i];
+		if ((f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(f->fd, &st) == 0)
+			f->size = st.st_size;
+		else if (!(errno == ENOENT && !*locked)) /* without the lock, rotation may remove one */
+			err = -errno;
+	}
+	if (lockfd >= 0)
+		close(lockfd); /* and the lock with it */
+	if (err) {
+		ctx_appendlog_snapshot_free(*files, n);
+		*files = NULL;
+		return err;
+	}
+	return n;
+}
+
+void
+ctx_appendlog_snapshot_free(struct ctx_logfile *files, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (files[i].fd >= 0)
+			close(files[i].fd);
+		free(files[i].path);
+	}
+	free(files);
 }

@@ -8,6 +8,7 @@
 #ifndef CTX_APPENDLOG_H
 #define CTX_APPENDLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,6 +34,27 @@ int ctx_appendlog_append(struct ctx_appendlog *l, const char *buf, size_t len, s
 
 /* Close the files. NULL is fine. */
 void ctx_appendlog_free(struct ctx_appendlog *l);
+
+/* One file of the log as a reader took it: its path, an open descriptor, and how many
+ * bytes of it to read. */
+struct ctx_logfile {
+	char *path;
+	int fd;
+	off_t size;
+};
+
+/* The log in dir as it was at one moment, for a reader: the rotated files, oldest first,
+ * then events.jsonl, each opened and its length taken under a shared lock on events.lock
+ * (writers append and rotate under it exclusively). Reading each file's first `size`
+ * bytes afterwards gives exactly the batches written before that moment, whatever writers
+ * and rotation do meanwhile. The lock is waited for at most timeout_ms (*locked false
+ * after: the files are then taken without it); a log without a lock file (no writer ever
+ * opened it) is taken as it is. Returns the number of files (in *files, to be freed with
+ * ctx_appendlog_snapshot_free; 0 for none), or a negative errno when dir or a file
+ * cannot be read (without the lock, a file removed by rotation meanwhile is left with fd
+ * -1 and size 0). Uses SIGALRM like ctx_appendlog_lock. */
+int ctx_appendlog_snapshot(const char *dir, int timeout_ms, struct ctx_logfile **files, bool *locked);
+void ctx_appendlog_snapshot_free(struct ctx_logfile *files, int n);
 
 /* mkdir -p with the given mode for the directories it creates. Returns 0 or -errno. */
 int ctx_appendlog_mkdirs(const char *dir, mode_t mode);

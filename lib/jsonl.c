@@ -15,30 +15,43 @@ struct ctx_jsonl {
 	char *buf;
 	size_t cap, start, end, scan; /* unread bytes are buf[start, end); no '\n' in [start, scan) */
 	size_t max_line;
+	long long left; /* bytes still to read from fd, or -1: until its end */
 	long lineno;
 	bool eof, skipping;
 };
 
 struct ctx_jsonl *
-ctx_jsonl_open(const char *path, size_t max_line, int *err)
+ctx_jsonl_open_fd(int fd, const char *name, long long limit, size_t max_line, int *err)
 {
 	struct ctx_jsonl *r = calloc(1, sizeof *r);
-	bool is_stdin = strcmp(path, "-") == 0;
 
-	if (!r || !(r->name = strdup(is_stdin ? "<stdin>" : path)) || !(r->buf = malloc(CHUNK + 1))) {
+	if (!r || !(r->name = strdup(name)) || !(r->buf = malloc(CHUNK + 1))) {
+		if (r)
+			r->fd = fd;
+		else if (fd > STDIN_FILENO)
+			close(fd);
 		ctx_jsonl_free(r);
 		*err = -ENOMEM;
 		return NULL;
 	}
+	r->fd = fd;
 	r->cap = CHUNK;
 	r->max_line = max_line;
-	r->fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
+	r->left = limit < 0 ? -1 : limit;
+	return r;
+}
+
+struct ctx_jsonl *
+ctx_jsonl_open(const char *path, size_t max_line, int *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
 		*err = -errno;
-		ctx_jsonl_free(r);
 		return NULL;
 	}
-	return r;
+	return ctx_jsonl_open_fd(fd, is_stdin ? "<stdin>" : path, -1, max_line, err);
 }
 
 void
@@ -91,10 +104,14 @@ fill(struct ctx_jsonl *r)
 	int err = make_room(r);
 	if (err < 0)
 		return err;
+	size_t want = r->cap - r->end;
+	if (r->left >= 0 && (unsigned long long)r->left < want)
+		want = (size_t)r->left;
 	for (;;) {
-		ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		ssize_t n = want ? read(r->fd, r->buf + r->end, want) : 0;
 		if (n > 0) {
 			r->end += (size_t)n;
+			r->left -= r->left >= 0 ? n : 0;
 			return 0;
 		}
 		if (n == 0) {

@@ -13,6 +13,10 @@ struct ctx_jsonl;
  * reader the caller frees with ctx_jsonl_free, or NULL with *err set to a negative errno. */
 struct ctx_jsonl *ctx_jsonl_open(const char *path, size_t max_line, int *err);
 
+/* A reader of the first `limit` bytes of fd (all of it when limit < 0), which it owns from
+ * now on (even on failure); name is for messages. NULL with *err set on out of memory. */
+struct ctx_jsonl *ctx_jsonl_open_fd(int fd, const char *name, long long limit, size_t max_line, int *err);
+
 /* Read the next line. Returns 1 and sets *line and *len (the line is the reader's, valid
  * until the next call, and line[len] is '\0'); 0 at end of input;
  * -E2BIG for a line longer than max_line (skipped; its number is current); another

@@ -102,6 +102,29 @@ timings() {
 	[ "$(jq .runs_total "$DIR/metrics.json")" -eq 1 ]
 }
 
+@test "the log is taken under the writers' lock: a batch being written is waited for, then counted" {
+	echo '{"run_id":"r","cmd":"a"}' >"$DIR/events.jsonl"
+	# A writer holds events.lock (as ctx-emit does for a batch and a rotation), rotates and
+	# appends, then lets go. Without the lock, the aggregate would read in the middle.
+	(
+		flock -x 9
+		touch "$BATS_TEST_TMPDIR/held"
+		sleep 0.5
+		mv "$DIR/events.jsonl" "$DIR/events.1.jsonl"
+		echo '{"run_id":"r","cmd":"b"}' >"$DIR/events.jsonl"
+	) 9>"$DIR/events.lock" &
+	while [ ! -e "$BATS_TEST_TMPDIR/held" ]; do sleep 0.01; done
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print metrics
+	wait
+	[ "$(echo "$output" | jq -c '[.events_total, .a_count, .b_count]')" = '[2,1,1]' ]
+}
+
+@test "while writers append and rotate, every aggregate sees whole batches and never goes back (a short soak)" {
+	run -0 env CTX_BIN="$BIN" SOAK_SECONDS=4 SOAK_PRODUCERS=4 SOAK_MAX_BYTES=65536 sh "$BATS_TEST_DIRNAME/soak.sh"
+	[ "${lines[-1]}" = "soak: ok" ]
+	[[ $output == *" rotated files + events.jsonl; every event once, in order, no torn line"* ]]
+}
+
 @test "the Python original's raw lines aggregate unchanged" {
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --print metrics "$DATA/legacy.in"
 	[ "$(echo "$output" | jq -c '[.events_total, .runs_total, .ast_cache_hit_count, .ast_cache_miss_count, .lsp_failed_count, .file_read_excerpt_bytes_total, .lsp_fallback_count]')" = '[7,6,1,1,1,2048,1]' ]

@@ -1,11 +1,12 @@
 /* ctx-aggregate: metrics.json and last_run.json from the event log (SPEC.md §5). */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "aggregate.h"
 #include "appendlog.h"
@@ -18,6 +19,7 @@
 #define MAX_LINE (16 * 1024 * 1024)
 #define TAIL_WINDOW (1024 * 1024)
 #define REPORTED_MALFORMED 10
+#define LOCK_TIMEOUT_MS 5000 /* ctx-emit's default: writers never hold it longer */
 
 struct opts {
 	const char *root, *dir, *run, *print, *prom;
@@ -70,67 +72,37 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 }
 
+/* The FILEs given, opened now, to be read to their end; one that cannot be opened is
+ * reported (exit status 1) and left out. Returns how many are open, in *out. */
 static int
-by_rotation(const void *a, const void *b)
+open_args(char **paths, int n, struct ctx_logfile **out, int *rc)
 {
-	long x = strtol(*(char *const *)a + 7, NULL, 10), y = strtol(*(char *const *)b + 7, NULL, 10);
-	return (x < y) - (x > y); /* oldest (highest number) first */
-}
+	struct ctx_logfile *f = calloc((size_t)n + 1, sizeof *f);
+	int k = 0;
 
-/* The telemetry directory's logs, oldest first: events.K.jsonl ... events.1.jsonl,
- * events.jsonl. Returns the count (paths in *out, malloc'd), or -errno. */
-static int
-log_files(const char *dir, char ***out)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	int n = 0;
-	bool live = false;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) != NULL) {
-		const char *s = de->d_name;
-		size_t len = strlen(s);
-		if (strcmp(s, "events.jsonl") == 0) {
-			live = true;
+	if (!f)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		bool is_stdin = strcmp(paths[i], "-") == 0;
+		int fd = is_stdin ? STDIN_FILENO : open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			ctx_warn_code(-errno, "%s", paths[i]);
+			*rc = CTX_EXIT_FAIL;
 			continue;
 		}
-		if (strncmp(s, "events.", 7) != 0 || len < 14 || strcmp(s + len - 6, ".jsonl") != 0 ||
-		    strspn(s + 7, "0123456789") != len - 13)
-			continue;
-		char **p = realloc(names, (size_t)(n + 2) * sizeof *p);
-		if (!p || !(p[n] = strdup(s)))
+		if (!(f[k].path = strdup(is_stdin ? "<stdin>" : paths[i])))
 			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-		names = p;
-		n++;
+		f[k].fd = fd;
+		f[k++].size = -1;
 	}
-	closedir(d);
-	if (n > 1) /* names is NULL when there is none */
-		qsort(names, (size_t)n, sizeof *names, by_rotation);
-	if (live) {
-		char **p = realloc(names, (size_t)(n + 1) * sizeof *p);
-		if (!p || !(p[n++] = strdup("events.jsonl")))
-			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-		names = p;
-	}
-	for (int i = 0; i < n; i++) {
-		char *full = malloc(strlen(dir) + strlen(names[i]) + 2);
-		if (!full)
-			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-		sprintf(full, "%s/%s", dir, names[i]);
-		free(names[i]);
-		names[i] = full;
-	}
-	*out = names;
-	return n;
+	*out = f;
+	return k;
 }
 
 /* The run whose latencies will be asked for, when it can be known before reading: --run,
  * or the run of the last event of the last non-empty regular file. NULL: keep every run's. */
 static char *
-detail_run(const struct opts *o, char **files, int n)
+detail_run(const struct opts *o, const struct ctx_logfile *files, int n)
 {
 	struct ctx_buf run = { 0 };
 
@@ -138,12 +110,15 @@ detail_run(const struct opts *o, char **files, int n)
 		return strdup(o->run);
 	for (int i = n - 1; i >= 0; i--) {
 		struct stat st;
-		/* The analyzer takes log_files' -errno for >= 0, so files NULL with n > 0. */
-		if (strcmp(files[i], "-") == 0 || /* NOLINT(clang-analyzer-core.NullDereference) */ stat(files[i], &st) < 0 || !S_ISREG(st.st_mode))
+		off_t size = files[i].size;
+		if (files[i].fd < 0)
+			continue; /* removed by a rotation while the log was taken without its lock */
+		if (size < 0 && (fstat(files[i].fd, &st) < 0 || !S_ISREG(st.st_mode)))
 			break;
-		if (st.st_size == 0)
+		size = size < 0 ? st.st_size : size;
+		if (size == 0)
 			continue;
-		if (ctx_agg_tail_run(files[i], TAIL_WINDOW, &run) == 1)
+		if (ctx_agg_tail_run(files[i].fd, size, TAIL_WINDOW, &run) == 1)
 			return run.data;
 		break;
 	}
@@ -160,18 +135,19 @@ blank(const char *s, size_t n)
 	return true;
 }
 
+/* Account the lines of f (its first f->size bytes, or all when size < 0); the reader
+ * takes f's descriptor. */
 static int
-read_file(struct ctx_agg *a, const char *path, long *malformed)
+read_file(struct ctx_agg *a, struct ctx_logfile *f, long *malformed)
 {
 	const char *line;
 	size_t len;
 	int err, got;
-	struct ctx_jsonl *r = ctx_jsonl_open(path, MAX_LINE, &err);
+	struct ctx_jsonl *r = ctx_jsonl_open_fd(f->fd, f->path, f->size, MAX_LINE, &err);
 
-	if (!r) {
-		ctx_warn_code(err, "%s", path);
-		return CTX_EXIT_FAIL;
-	}
+	f->fd = -1;
+	if (!r)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 	while ((got = ctx_jsonl_next(r, &line, &len)) != 0) {
 		if (got < 0 && got != -E2BIG) {
 			ctx_warn_code(got, "%s:%ld", ctx_jsonl_name(r), ctx_jsonl_lineno(r));
@@ -212,7 +188,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct ctx_workspace ws;
 	struct ctx_buf metrics = { 0 }, last = { 0 }, prom = { 0 };
-	char **files = NULL;
+	struct ctx_logfile *files = NULL;
 	const char *what;
 	long malformed = 0;
 	int n, err, rc = CTX_EXIT_OK;
@@ -224,21 +200,23 @@ main(int argc, char **argv)
 		return CTX_EXIT_USAGE;
 	}
 	bool write = !o.no_write && !ctx_workspace_no_telemetry();
+	bool locked = true;
 	if (optind < argc) {
-		files = argv + optind;
-		n = argc - optind;
-	} else if ((n = log_files(ws.dir, &files)) < 0) {
+		n = open_args(argv + optind, argc - optind, &files, &rc);
+	} else if ((n = ctx_appendlog_snapshot(ws.dir, LOCK_TIMEOUT_MS, &files, &locked)) < 0) {
 		ctx_warn_code(n, "%s", ws.dir);
 		ctx_workspace_free(&ws);
 		return CTX_EXIT_FAIL;
 	}
+	if (!locked)
+		ctx_warnx("%s: writers held the log's lock for %d ms: read without it", ws.dir, LOCK_TIMEOUT_MS);
 
 	char *detail = detail_run(&o, files, n);
 	struct ctx_agg *a = ctx_agg_new(detail);
 	if (!a)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 	for (int i = 0; i < n; i++) {
-		int r = read_file(a, files[i], &malformed); /* NOLINT(clang-analyzer-core.NullDereference): see detail_run */
+		int r = files[i].fd >= 0 ? read_file(a, &files[i], &malformed) : CTX_EXIT_OK;
 		rc = r > rc ? r : rc;
 	}
 	if (malformed > REPORTED_MALFORMED)
@@ -269,11 +247,7 @@ main(int argc, char **argv)
 		const struct ctx_buf *b = strcmp(o.print, "metrics") == 0 ? &metrics : &last;
 		fwrite(b->data, 1, b->len, stdout);
 	}
-	if (optind >= argc) {
-		for (int i = 0; i < n; i++)
-			free(files[i]);
-		free(files);
-	}
+	ctx_appendlog_snapshot_free(files, n);
 	free(detail);
 	ctx_agg_free(a);
 	ctx_buf_free(&metrics);
