@@ -711,10 +711,12 @@ status_answer(struct session *s, struct req *r)
 	answer(s, r, "ok", "lsp", buf, 1, NULL);
 }
 
-/* A request line from the caller. */
+/* A request line from the caller (blank lines are ignored). */
 static void
 take_request(struct session *s, const char *line, size_t len)
 {
+	if (strspn(line, " \t\r") >= len) /* stops at the '\n' after the line, or its NUL */
+		return;
 	cJSON *j = cJSON_ParseWithLength(line, len);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "method");
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "file");
@@ -1058,6 +1060,30 @@ server_failed(struct session *s, const char *reason)
 	}
 }
 
+/* Hand each whole line at the front of b to take(s, line, len), and keep the rest. */
+static void
+cut_lines(struct session *s, struct ctx_buf *b, void (*take)(struct session *, const char *, size_t))
+{
+	size_t at = 0;
+	const char *nl;
+
+	if (!b->len)
+		return;
+	while (at < b->len && (nl = memchr(b->data + at, '\n', b->len - at)) != NULL) {
+		take(s, b->data + at, (size_t)(nl - (b->data + at)));
+		at = (size_t)(nl - b->data) + 1;
+	}
+	memmove(b->data, b->data + at, b->len - at);
+	ctx_buf_truncate(b, b->len - at);
+}
+
+/* The last lines of the server's stderr are kept for the trace. */
+static void
+keep_stderr_line(struct session *s, const char *line, size_t len)
+{
+	snprintf(s->errlines[s->nerr++ % STDERR_LINES], sizeof s->errlines[0], "%.*s", (int)len, line);
+}
+
 static void
 drain_stderr(struct session *s)
 {
@@ -1066,13 +1092,7 @@ drain_stderr(struct session *s)
 
 	while ((n = read(s->err_srv, chunk, sizeof chunk)) > 0) {
 		ctx_buf_add(&s->errbuf, chunk, (size_t)n);
-		char *nl;
-		while ((nl = memchr(s->errbuf.data, '\n', s->errbuf.len)) != NULL) {
-			size_t len = (size_t)(nl - s->errbuf.data);
-			snprintf(s->errlines[s->nerr++ % STDERR_LINES], sizeof s->errlines[0], "%.*s", (int)len, s->errbuf.data);
-			memmove(s->errbuf.data, nl + 1, s->errbuf.len - len - 1);
-			ctx_buf_truncate(&s->errbuf, s->errbuf.len - len - 1);
-		}
+		cut_lines(s, &s->errbuf, keep_stderr_line);
 		if (s->errbuf.len > 4096)
 			ctx_buf_truncate(&s->errbuf, 0);
 	}
@@ -1122,15 +1142,8 @@ read_requests(struct session *s)
 		ctx_buf_add(&s->inbuf, chunk, (size_t)n);
 	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 		s->stdin_eof = true;
-	char *nl;
-	while (s->inbuf.len && (nl = memchr(s->inbuf.data, '\n', s->inbuf.len)) != NULL) {
-		size_t len = (size_t)(nl - s->inbuf.data);
-		if (len && strspn(s->inbuf.data, " \t\r") < len)
-			take_request(s, s->inbuf.data, len);
-		memmove(s->inbuf.data, nl + 1, s->inbuf.len - len - 1);
-		ctx_buf_truncate(&s->inbuf, s->inbuf.len - len - 1);
-	}
-	if (s->stdin_eof && s->inbuf.len && strspn(s->inbuf.data, " \t\r\n") < s->inbuf.len) {
+	cut_lines(s, &s->inbuf, take_request);
+	if (s->stdin_eof && s->inbuf.len) {
 		take_request(s, s->inbuf.data, s->inbuf.len); /* a last line without '\n' */
 		ctx_buf_truncate(&s->inbuf, 0);
 	}

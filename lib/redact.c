@@ -279,7 +279,7 @@ add_external(struct ctx_buf *out, const char *full, const char *base)
 	ctx_sha256_hex(full, strlen(full), hex);
 	if (ctx_buf_add(out, "external/", 9) < 0 || ctx_buf_add(out, hex, 8) < 0)
 		return -ENOMEM;
-	return *base ? ctx_buf_addf(out, "-%s", base) : 0;
+	return *base ? ctx_buf_add(out, "-", 1) | ctx_utf8_add_valid(out, base, strlen(base)) : 0;
 }
 
 /* Rewrite one absolute POSIX path (NUL-terminated, ~ already expanded). */
@@ -299,7 +299,9 @@ rewrite_posix(struct ctx_redact *r, const char *abs)
 		rel = ctx_path_under(norm, r->root_given);
 	if (!rel && (real = ctx_path_resolve_existing(norm)) != NULL)
 		rel = ctx_path_under(real, r->root_real);
-	int err = rel ? ctx_buf_adds(&out, rel) : add_external(&out, norm, strrchr(norm, '/') + 1);
+	/* A file:// URI's %XX can make bytes that are not UTF-8 (found by fuzz_event): the
+	 * rewritten path keeps the event valid, with U+FFFD for them. */
+	int err = rel ? ctx_utf8_add_valid(&out, rel, strlen(rel)) : add_external(&out, norm, strrchr(norm, '/') + 1);
 	free(real);
 	free(norm);
 	if (err < 0 || !out.data) {

@@ -87,20 +87,27 @@ ctx_utf8_cut_chars(const char *s, size_t len, size_t max_chars)
 }
 
 int
-ctx_utf8_write_json(struct ctx_buf *out, const char *s, size_t len)
+ctx_utf8_add_valid(struct ctx_buf *out, const char *s, size_t len)
 {
 	size_t bad;
-
-	if (ctx_utf8_valid(s, len, &bad))
-		return ctx_json_write_string(out, s, len);
-	struct ctx_buf fixed = { 0 };
 	int err = 0;
+
 	while (!err && !ctx_utf8_valid(s, len, &bad)) {
-		err = ctx_buf_add(&fixed, s, bad) | ctx_buf_add(&fixed, "\xef\xbf\xbd", 3);
+		err = ctx_buf_add(out, s, bad) | ctx_buf_add(out, "\xef\xbf\xbd", 3);
 		s += bad + 1;
 		len -= bad + 1;
 	}
-	err = err ? err : ctx_buf_add(&fixed, s, len);
+	err = err ? err : ctx_buf_add(out, s, len);
+	return err ? -ENOMEM : 0;
+}
+
+int
+ctx_utf8_write_json(struct ctx_buf *out, const char *s, size_t len)
+{
+	if (ctx_utf8_valid(s, len, NULL))
+		return ctx_json_write_string(out, s, len);
+	struct ctx_buf fixed = { 0 };
+	int err = ctx_utf8_add_valid(&fixed, s, len);
 	err = err ? err : ctx_json_write_string(out, fixed.data, fixed.len);
 	ctx_buf_free(&fixed);
 	return err ? -ENOMEM : 0;

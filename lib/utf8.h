@@ -13,9 +13,12 @@ size_t ctx_utf8_cut_bytes(const char *s, size_t len, size_t max_bytes);
 /* The byte length of the first max_chars code points of s[0, len) (len if fewer). */
 size_t ctx_utf8_cut_chars(const char *s, size_t len, size_t max_chars);
 
+/* Append s[0, len) with each byte that is not part of well-formed UTF-8 replaced by
+ * U+FFFD. 0 or -ENOMEM. */
+struct ctx_buf;
+int ctx_utf8_add_valid(struct ctx_buf *out, const char *s, size_t len);
 /* Append s[0, len) as a quoted JSON string, each byte that is not part of well-formed
  * UTF-8 replaced by U+FFFD (so the output is always valid JSON). 0 or -ENOMEM. */
-struct ctx_buf;
 int ctx_utf8_write_json(struct ctx_buf *out, const char *s, size_t len);
 
 #endif

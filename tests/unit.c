@@ -134,6 +134,9 @@ static const struct redact_case redact_cases[] = {
 	{ "file uri inside the root", "{\"uri\":\"file://$ROOT/src/a.py\"}", "{\"uri\":\"src/a.py\"}", 0 },
 	{ "file uri outside", "{\"uri\":\"file:///etc/hosts\"}", "{\"uri\":\"external/4a666ea3-hosts\"}", 0 },
 	{ "percent-encoded file uri", "{\"uri\":\"file:///opt/data/big%20file.txt\"}", "{\"uri\":\"external/eb0ee327-big file.txt\"}", 0 },
+	/* %XX that make no UTF-8 become U+FFFD, inside the root and out (found by fuzz_event). */
+	{ "percent-encoded bytes that are not utf-8", "{\"a\":\"file://$ROOT/caf%E9.py\",\"b\":\"file:///x/%FF%FE\"}",
+	    "{\"a\":\"caf\xef\xbf\xbd.py\",\"b\":\"external/2f8f0e42-\xef\xbf\xbd\xef\xbf\xbd\"}", 0 },
 	{ "urls and relative paths are kept", "{\"a\":\"see https://example.com/docs/x\",\"b\":\"src/a.py\",\"c\":\"3/4 and/or\"}",
 	  "{\"a\":\"see https://example.com/docs/x\",\"b\":\"src/a.py\",\"c\":\"3/4 and/or\"}", 0 },
 	{ "dot-dot inside the root", "{\"f\":\"$ROOT/src/../lib/b.py\"}", "{\"f\":\"lib/b.py\"}", 0 },

@@ -1,16 +1,32 @@
-/* libFuzzer target: the aggregate of arbitrary lines, and its three documents. */
+/* libFuzzer target: the aggregate of arbitrary lines, and its three documents. Checked:
+ * metrics.json and last_run.json are JSON objects whatever the lines held. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aggregate.h"
+#include "arena.h"
 #include "buf.h"
+#include "json.h"
+
+static void
+check_object(struct ctx_arena *a, const struct ctx_buf *doc)
+{
+	size_t off;
+	const struct ctx_json *v = ctx_json_parse(a, doc->data ? doc->data : "", doc->len, &off);
+
+	if (!v || v->type != CTX_JSON_OBJECT)
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct ctx_arena arena;
 	struct ctx_agg *a = ctx_agg_new(NULL);
-	struct ctx_buf out = { 0 };
+	struct ctx_buf metrics = { 0 }, last = { 0 }, prom = { 0 };
 	const char *p = (const char *)data, *end = p + size;
 
 	while (a && p < end) {
@@ -19,12 +35,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctx_agg_line(a, p, n);
 		p += n + 1;
 	}
-	if (a) {
-		ctx_agg_metrics(a, &out);
-		ctx_agg_last_run_doc(a, NULL, &out);
-		ctx_agg_prom(a, NULL, &out);
+	if (a && ctx_agg_metrics(a, &metrics) == 0 && ctx_agg_last_run_doc(a, NULL, &last) != -ENOMEM) {
+		check_object(&arena, &metrics);
+		check_object(&arena, &last);
+		ctx_agg_prom(a, NULL, &prom);
 	}
 	ctx_agg_free(a);
-	ctx_buf_free(&out);
+	ctx_buf_free(&metrics);
+	ctx_buf_free(&last);
+	ctx_buf_free(&prom);
 	return 0;
 }
