@@ -312,7 +312,8 @@ rotation_of(const char *name)
 {
 	size_t len = strlen(name), digits = len > 13 ? strspn(name + 7, "0123456789") : 0;
 
-	if (strncmp(name, "events.", 7) != 0 || digits == 0 || digits != len - 13 || strcmp(name + len - 6, ".jsonl") != 0)
+	if (strncmp(name, "events.", 7) != 0 || digits == 0 || digits != len - 13 ||
+	    strcmp(name + len - 6, ".jsonl") != 0)
 		return -1;
 	return strtol(name + 7, NULL, 10);
 }
