@@ -46,22 +46,24 @@ producer() {
 	echo "$seq $batches" >"$ws/produced.$p"
 }
 
-# The aggregate in a loop while the producers run; writes "runs last_total max_ms".
+# The aggregate in a loop while the producers run; writes "runs last_total max_ms unlocked"
+# (unlocked: runs that waited 5 s for the lock in vain and read without it).
 aggregator() {
-	runs=0 last=0 max_ms=0
+	runs=0 last=0 max_ms=0 unlocked=0
 	while [ ! -e "$ws/producers.done" ]; do
 		t0=$(now_ms)
 		"$bin/ctx-aggregate" --root "$ws" --no-write --print metrics >"$ws/agg.json" 2>"$ws/agg.err" ||
 			fail "ctx-aggregate exited $? during the soak: $(cat "$ws/agg.err")"
 		ms=$(($(now_ms) - t0))
 		[ "$ms" -gt "$max_ms" ] && max_ms=$ms
+		grep -q "read without it" "$ws/agg.err" && unlocked=$((unlocked + 1))
 		set -- $(jq -r '"\(.events_total) \(.malformed_lines_total)"' "$ws/agg.json")
 		[ "$2" -eq 0 ] || fail "an aggregate during the soak saw $2 malformed lines: $(cat "$ws/agg.err")"
 		[ "$1" -ge "$last" ] || fail "events_total went back from $last to $1"
 		last=$1
 		runs=$((runs + 1))
 	done
-	echo "$runs $last $max_ms" >"$ws/agg.result"
+	echo "$runs $last $max_ms $unlocked" >"$ws/agg.result"
 }
 
 mkdir -p "$dir"
@@ -89,7 +91,7 @@ for p in $(seq 1 "$producers"); do
 	produced=$((produced + n))
 	batches=$((batches + b))
 done
-read -r agg_runs agg_last agg_max_ms <"$ws/agg.result"
+read -r agg_runs agg_last agg_max_ms agg_unlocked <"$ws/agg.result"
 
 # The log, oldest first: events.K.jsonl ... events.1.jsonl, events.jsonl.
 files=$(ls "$dir" | sed -n 's/^events\.\([0-9][0-9]*\)\.jsonl$/\1/p' | sort -rn | sed 's/.*/events.&.jsonl/')
@@ -128,6 +130,6 @@ set -- $(jq -r '"\(.events_total) \(.soak_event_count) \(.malformed_lines_total)
 
 echo "soak: $produced events in $batches batches ($((produced / (elapsed > 0 ? elapsed : 1))) events/s) over ${elapsed} s"
 echo "soak: log $bytes bytes in $rotated rotated files + events.jsonl; every event once, in order, no torn line"
-echo "soak: $agg_runs aggregates during the soak (slowest ${agg_max_ms} ms, none saw a torn line or went back;" \
-	"last saw $agg_last events); final aggregate $1 events in ${final_ms} ms"
+echo "soak: $agg_runs aggregates during the soak (slowest ${agg_max_ms} ms, $agg_unlocked without the lock;" \
+	"none saw a torn line or went back; last saw $agg_last events); final aggregate $1 events in ${final_ms} ms"
 echo "soak: ok"

@@ -19,6 +19,7 @@ check_object(struct ctx_arena *a, const struct ctx_buf *doc)
 
 	if (!v || v->type != CTX_JSON_OBJECT)
 		abort();
+	ctx_arena_reset(a);
 }
 
 int
