@@ -152,12 +152,12 @@ answer_ok(const struct ctx_select_opts *o, const struct loaded *l, const struct 
 		ctx_buf_addf(&b, ",\"bytes\":%ld,\"symbols\":", bytes);
 		ctx_buf_add(&b, body.data, body.len);
 	} else {
-		long first = 1, last = ctx_json_long(l->rec, "lines");
+		long lines = ctx_json_long(l->rec, "lines"), first = 1, last = lines;
 		if (strcmp(mode, "excerpt") == 0 && sym) {
 			first = ctx_json_long(sym, "start_line") - o->context;
 			last = ctx_json_long(sym, "end_line") + o->context;
 			first = first < 1 ? 1 : first;
-			last = last > ctx_json_long(l->rec, "lines") ? ctx_json_long(l->rec, "lines") : last;
+			last = last > lines ? lines : last;
 		}
 		const char *text;
 		size_t len;

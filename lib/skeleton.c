@@ -694,7 +694,7 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 	struct ctx_json *syms = ctx_json_get(e, "symbols");
 	int err = 0;
 
-	if (!v || v->type != CTX_JSON_NUMBER || ctx_json_long(e, "v") != CTX_SKELETON_SCHEMA || !lang ||
+	if (!v || v->type != CTX_JSON_NUMBER || ctx_json_clamp_long(strtod(v->str, NULL)) != CTX_SKELETON_SCHEMA || !lang ||
 	    lang->type != CTX_JSON_STRING || !sha || sha->type != CTX_JSON_STRING || sha->len != 64 || !bytes ||
 	    bytes->type != CTX_JSON_NUMBER || !lines || lines->type != CTX_JSON_NUMBER || !perr ||
 	    (perr->type != CTX_JSON_TRUE && perr->type != CTX_JSON_FALSE) || !imports ||

@@ -19,7 +19,7 @@
 #define MAX_LINE (16 * 1024 * 1024)
 #define TAIL_WINDOW (1024 * 1024)
 #define REPORTED_MALFORMED 10
-#define LOCK_TIMEOUT_MS 5000 /* ctx-emit's default: writers never hold it longer */
+#define LOCK_TIMEOUT_MS 5000 /* as long as ctx-emit waits for it by default */
 
 struct opts {
 	const char *root, *dir, *run, *print, *prom;
@@ -77,7 +77,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 static int
 open_args(char **paths, int n, struct ctx_logfile **out, int *rc)
 {
-	struct ctx_logfile *f = calloc((size_t)n + 1, sizeof *f);
+	struct ctx_logfile *f = calloc((size_t)n, sizeof *f); /* n >= 1: there are FILEs */
 	int k = 0;
 
 	if (!f)
