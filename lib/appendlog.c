@@ -15,46 +15,22 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "safeopen.h"
 
 struct ctx_appendlog {
-	char *dir;
-	char *path; /* DIR/events.jsonl */
+	int dfd; /* the telemetry directory, opened by ctx_privdir_open */
 	int fd, lockfd;
 	off_t max_bytes;
 	int keep;
 };
 
-int
-ctx_appendlog_mkdirs(const char *dir, mode_t mode)
-{
-	char *p = strdup(dir);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			int err = -errno;
-			free(p);
-			return err;
-		}
-		if ((*s = c) == '\0')
-			break;
-	}
-	free(p);
-	return 0;
-}
-
 static int
 open_log(struct ctx_appendlog *l)
 {
-	int fd = open(l->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd, rc = ctx_privfile_open(l->dfd, "events.jsonl", O_RDWR | O_APPEND | O_CREAT, 0600, &fd);
 
-	if (fd < 0)
-		return -errno;
+	if (rc != 0)
+		return rc;
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = fd;
@@ -62,35 +38,23 @@ open_log(struct ctx_appendlog *l)
 }
 
 struct ctx_appendlog *
-ctx_appendlog_open(const char *dir, off_t max_bytes, int keep, int *err)
+ctx_appendlog_open(const char *dir, const char *root, off_t max_bytes, int keep, int *err)
 {
 	struct ctx_appendlog *l = calloc(1, sizeof *l);
-	struct ctx_buf lock = { 0 }, path = { 0 };
 
 	*err = -ENOMEM;
-	if (!l || ctx_buf_adds(&lock, dir) | ctx_buf_adds(&lock, "/events.lock") ||
-	    ctx_buf_adds(&path, dir) | ctx_buf_adds(&path, "/events.jsonl") || !(l->dir = strdup(dir)))
-		goto fail;
-	l->fd = l->lockfd = -1;
-	l->path = path.data;
-	path.data = NULL;
+	if (!l)
+		return NULL;
+	l->dfd = l->fd = l->lockfd = -1;
 	l->max_bytes = max_bytes;
 	l->keep = keep;
-	if ((*err = ctx_appendlog_mkdirs(dir, 0700)) < 0)
-		goto fail;
-	if ((l->lockfd = open(lock.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		*err = -errno;
-		goto fail;
+	if ((*err = ctx_privdir_open(dir, root, CTX_PRIVDIR_CREATE, &l->dfd)) != 0 ||
+	    (*err = ctx_privfile_open(l->dfd, "events.lock", O_RDWR | O_CREAT, 0600, &l->lockfd)) != 0 ||
+	    (*err = open_log(l)) != 0) {
+		ctx_appendlog_free(l);
+		return NULL;
 	}
-	if ((*err = open_log(l)) < 0)
-		goto fail;
-	ctx_buf_free(&lock);
 	return l;
-fail:
-	ctx_buf_free(&lock);
-	ctx_buf_free(&path);
-	ctx_appendlog_free(l);
-	return NULL;
 }
 
 void
@@ -102,8 +66,8 @@ ctx_appendlog_free(struct ctx_appendlog *l)
 		close(l->fd);
 	if (l->lockfd >= 0)
 		close(l->lockfd);
-	free(l->path);
-	free(l->dir);
+	if (l->dfd >= 0)
+		close(l->dfd);
 	free(l);
 }
 
@@ -163,37 +127,33 @@ ctx_appendlog_unlock(struct ctx_appendlog *l)
 	flock(l->lockfd, LOCK_UN);
 }
 
-static int
-rotated_name(const struct ctx_appendlog *l, int k, struct ctx_buf *b)
+static void
+rotated_name(int k, char name[32])
 {
-	b->len = 0;
-	return ctx_buf_addf(b, "%s/events.%d.jsonl", l->dir, k);
+	snprintf(name, 32, "events.%d.jsonl", k);
 }
 
-/* events.jsonl -> events.1.jsonl -> ... -> events.K.jsonl (the old K is replaced). */
+/* events.jsonl -> events.1.jsonl -> ... -> events.K.jsonl (the old K is replaced). Names
+ * are renamed within the directory's descriptor: a symlink is moved, never followed. */
 static int
 rotate(struct ctx_appendlog *l)
 {
-	struct ctx_buf from = { 0 }, to = { 0 };
-	int err = 0;
+	char from[32], to[32];
 
-	for (int k = l->keep; k >= 2 && !err; k--) {
-		if (rotated_name(l, k - 1, &from) < 0 || rotated_name(l, k, &to) < 0)
-			err = -ENOMEM;
-		else if (rename(from.data, to.data) < 0 && errno != ENOENT)
-			err = -errno;
+	for (int k = l->keep; k >= 2; k--) {
+		rotated_name(k - 1, from);
+		rotated_name(k, to);
+		if (renameat(l->dfd, from, l->dfd, to) < 0 && errno != ENOENT)
+			return -errno;
 	}
-	if (!err && l->keep >= 1) {
-		if (rotated_name(l, 1, &to) < 0)
-			err = -ENOMEM;
-		else if (rename(l->path, to.data) < 0 && errno != ENOENT)
-			err = -errno;
-	} else if (!err && unlink(l->path) < 0 && errno != ENOENT) {
-		err = -errno;
+	if (l->keep >= 1) {
+		rotated_name(1, to);
+		if (renameat(l->dfd, "events.jsonl", l->dfd, to) < 0 && errno != ENOENT)
+			return -errno;
+	} else if (unlinkat(l->dfd, "events.jsonl", 0) < 0 && errno != ENOENT) {
+		return -errno;
 	}
-	ctx_buf_free(&from);
-	ctx_buf_free(&to);
-	return err ? err : open_log(l);
+	return open_log(l);
 }
 
 /* Reopen events.jsonl when our descriptor no longer names it (another writer rotated). */
@@ -204,7 +164,8 @@ follow_rotation(struct ctx_appendlog *l)
 
 	if (fstat(l->fd, &fs) < 0)
 		return -errno;
-	if (stat(l->path, &ps) == 0 && ps.st_ino == fs.st_ino && ps.st_dev == fs.st_dev)
+	if (fstatat(l->dfd, "events.jsonl", &ps, AT_SYMLINK_NOFOLLOW) == 0 && ps.st_ino == fs.st_ino &&
+	    ps.st_dev == fs.st_dev)
 		return 0;
 	return open_log(l);
 }
@@ -327,18 +288,25 @@ by_age(const void *a, const void *b)
 	return (x < y) - (x > y); /* oldest (highest number) first; events.jsonl (-1) last */
 }
 
-/* The paths of the log's files in dir, oldest first; *n of them. 0 or a negative errno. */
+/* The log's files in the directory dfd (named dir in their paths), oldest first; *n of
+ * them. 0 or a negative errno. */
 static int
-list_files(const char *dir, struct ctx_logfile **out, int *n)
+list_files(int dfd, const char *dir, struct ctx_logfile **out, int *n)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	const struct dirent *de;
 	int err = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!d)
-		return -errno;
+	if (!d) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	rewinddir(d);
 	while (!err && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, "events.jsonl") != 0 && rotation_of(de->d_name) < 0)
 			continue;
@@ -352,7 +320,7 @@ list_files(const char *dir, struct ctx_logfile **out, int *n)
 			break;
 		}
 		*out = p;
-		p[(*n)++] = (struct ctx_logfile){ path.data, -1, 0 };
+		p[(*n)++] = (struct ctx_logfile){ path.data, -1, 0, 0 };
 	}
 	closedir(d);
 	if (*n > 1)
@@ -361,34 +329,41 @@ list_files(const char *dir, struct ctx_logfile **out, int *n)
 }
 
 int
-ctx_appendlog_snapshot(const char *dir, int timeout_ms, struct ctx_logfile **files, bool *locked)
+ctx_appendlog_snapshot(const char *dir, const char *root, int timeout_ms, struct ctx_logfile **files,
+    int *count, bool *locked)
 {
-	struct ctx_buf lock_path = { 0 };
-	int lockfd = -1, n, err;
+	int dfd, lockfd = -1, n = 0, err;
 
-	if (ctx_buf_addf(&lock_path, "%s/events.lock", dir) < 0)
-		return -ENOMEM;
-	lockfd = open(lock_path.data, O_RDONLY | O_CLOEXEC);
-	ctx_buf_free(&lock_path);
-	*locked = lockfd < 0 || lock_within(lockfd, LOCK_SH, timeout_ms) == 0; /* no lock file: no writer */
+	*files = NULL;
+	*count = 0;
+	if ((err = ctx_privdir_open(dir, root, CTX_PRIVDIR_READONLY, &dfd)) != 0)
+		return err;
+	/* No lock file: no writer ever opened the log. */
+	*locked = ctx_privfile_open(dfd, "events.lock", O_RDONLY, 0, &lockfd) != 0 ||
+		  lock_within(lockfd, LOCK_SH, timeout_ms) == 0;
 	/* Listed under the lock too: a rotation between listing and opening would hide a file. */
-	err = list_files(dir, files, &n);
+	err = list_files(dfd, dir, files, &n);
 	for (int i = 0; i < n && !err; i++) {
-		struct stat st;
 		struct ctx_logfile *f = &(*files)[i];
-		if ((f->fd = open(f->path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(f->fd, &st) == 0)
+		struct stat st;
+		f->refused = ctx_privfile_open(dfd, strrchr(f->path, '/') + 1, O_RDONLY, 0, &f->fd);
+		if (f->refused == 0 && fstat(f->fd, &st) == 0)
 			f->size = st.st_size;
-		else if (!(errno == ENOENT && !*locked)) /* without the lock, rotation may remove one */
-			err = -errno;
+		else if (f->refused == 0)
+			f->refused = -errno;
+		if (f->refused == -ENOENT && !*locked) /* without the lock, rotation may remove one */
+			f->refused = 0;
 	}
 	if (lockfd >= 0)
 		close(lockfd); /* and the lock with it */
+	close(dfd);
 	if (err) {
 		ctx_appendlog_snapshot_free(*files, n);
 		*files = NULL;
 		return err;
 	}
-	return n;
+	*count = n;
+	return 0;
 }
 
 void

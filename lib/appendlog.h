@@ -14,10 +14,14 @@
 
 struct ctx_appendlog;
 
-/* Open (creating DIR and its parents as needed) the log in dir. max_bytes > 0 rotates
- * before events.jsonl would grow past it; keep is the number of rotated files kept.
- * Returns the log, to be freed with ctx_appendlog_free, or NULL with *err a negative errno. */
-struct ctx_appendlog *ctx_appendlog_open(const char *dir, off_t max_bytes, int keep, int *err);
+/* Open (creating DIR and its parents as needed) the log in dir, a private directory
+ * reached and checked as ctx_privdir_open does (root: the workspace's real path, or NULL);
+ * events.jsonl and events.lock are opened without following symlinks and must be regular
+ * files of ours. max_bytes > 0 rotates before events.jsonl would grow past it; keep is
+ * the number of rotated files kept. Returns the log, to be freed with ctx_appendlog_free,
+ * or NULL with *err a refusal (enum ctx_refusal: nothing was written) or a negative errno. */
+struct ctx_appendlog *ctx_appendlog_open(const char *dir, const char *root, off_t max_bytes, int keep,
+    int *err);
 
 /* Take the lock. timeout_ms == 0: try once, -EWOULDBLOCK if another writer holds it;
  * timeout_ms > 0: wait at most that long, -ETIMEDOUT after. Returns 0 or a negative errno.
@@ -36,11 +40,13 @@ int ctx_appendlog_append(struct ctx_appendlog *l, const char *buf, size_t len, s
 void ctx_appendlog_free(struct ctx_appendlog *l);
 
 /* One file of the log as a reader took it: its path, an open descriptor, and how many
- * bytes of it to read. */
+ * bytes of it to read; or, when refused is not 0, why it is not read (a refusal such as
+ * not_regular for a FIFO, or a negative errno; fd is then -1). */
 struct ctx_logfile {
 	char *path;
 	int fd;
 	off_t size;
+	int refused;
 };
 
 /* The log in dir as it was at one moment, for a reader: the rotated files, oldest first,
@@ -50,13 +56,15 @@ struct ctx_logfile {
  * and rotation do meanwhile. The lock is waited for at most timeout_ms (*locked false
  * after: the files are then taken without it); a log without a lock file (no writer ever
  * opened it) is taken as it is. Returns the number of files (in *files, to be freed with
- * ctx_appendlog_snapshot_free; 0 for none), or a negative errno when dir or a file
- * cannot be read (without the lock, a file removed by rotation meanwhile is left with fd
- * -1 and size 0). Uses SIGALRM like ctx_appendlog_lock. */
-int ctx_appendlog_snapshot(const char *dir, int timeout_ms, struct ctx_logfile **files, bool *locked);
+ * ctx_appendlog_snapshot_free; their number in *count). Returns 0, or a refusal or
+ * negative errno when dir
+ * cannot be opened (ctx_privdir_open, read-only, with root) or listed. A file that cannot
+ * be opened is left with fd -1 and `refused` saying why; without the lock, a file removed
+ * by rotation meanwhile is left with fd -1, size 0 and refused 0. Files are opened
+ * O_NONBLOCK without following symlinks, so a FIFO never blocks the reader holding the
+ * lock. Uses SIGALRM like ctx_appendlog_lock. */
+int ctx_appendlog_snapshot(const char *dir, const char *root, int timeout_ms, struct ctx_logfile **files,
+    int *count, bool *locked);
 void ctx_appendlog_snapshot_free(struct ctx_logfile *files, int n);
-
-/* mkdir -p with the given mode for the directories it creates. Returns 0 or -errno. */
-int ctx_appendlog_mkdirs(const char *dir, mode_t mode);
 
 #endif

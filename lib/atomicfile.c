@@ -2,31 +2,52 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 
+/* Create ".<name>.<12 hex>" in dfd, exclusively. Returns the descriptor or -errno. */
+static int
+create_temp(int dfd, const char *name, mode_t mode, struct ctx_buf *tmp)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned char r[6];
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+			return -EIO;
+		tmp->len = 0;
+		if (ctx_buf_addf(tmp, ".%s.%02x%02x%02x%02x%02x%02x", name, r[0], r[1], r[2], r[3], r[4], r[5]) < 0)
+			return -ENOMEM;
+		int fd = openat(dfd, tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			if (fchmod(fd, mode) < 0) {
+				int err = -errno;
+				close(fd);
+				unlinkat(dfd, tmp->data, 0);
+				return err;
+			}
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 int
-ctx_atomicfile_write(const char *path, const char *data, size_t len)
+ctx_atomicfile_write_at(int dfd, const char *name, const char *data, size_t len, mode_t mode,
+    bool durable)
 {
 	struct ctx_buf tmp = { 0 };
-	char *copy = strdup(path);
-	const char *dir = copy ? dirname(copy) : NULL;
-	const char *base = strrchr(path, '/');
-	int fd = -1, err = 0;
+	int fd = create_temp(dfd, name, mode, &tmp), err = 0;
 
-	base = base ? base + 1 : path;
-	if (!dir || ctx_buf_addf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if ((fd = mkostemp(tmp.data, O_CLOEXEC)) < 0) {
-		err = -errno;
-		goto out;
+	if (fd < 0) {
+		ctx_buf_free(&tmp);
+		return fd;
 	}
 	for (size_t off = 0; off < len;) {
 		ssize_t w = write(fd, data + off, len - off);
@@ -34,31 +55,38 @@ ctx_atomicfile_write(const char *path, const char *data, size_t len)
 			continue;
 		if (w <= 0) {
 			err = w < 0 ? -errno : -EIO;
-			goto out;
+			break;
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (!err && durable && fsync(fd) < 0)
 		err = -errno;
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) < 0) {
+	if (close(fd) < 0 && !err)
 		err = -errno;
-		goto out;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
+	if (!err && renameat(dfd, tmp.data, dfd, name) < 0)
+		err = -errno;
+	if (err)
+		unlinkat(dfd, tmp.data, 0);
+	else if (durable)
 		fsync(dfd); /* the rename itself made durable; a failure here loses nothing */
-		close(dfd);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (err && tmp.data)
-		unlink(tmp.data);
 	ctx_buf_free(&tmp);
-	free(copy);
+	return err;
+}
+
+int
+ctx_atomicfile_write(const char *path, const char *data, size_t len, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	int dfd, err;
+
+	if (!dir)
+		return -ENOMEM;
+	dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (dfd < 0)
+		return -errno;
+	err = slash && !slash[1] ? -EISDIR : ctx_atomicfile_write_at(dfd, slash ? slash + 1 : path, data, len, mode, true);
+	close(dfd);
 	return err;
 }

@@ -6,6 +6,7 @@
 
 #include "appendlog.h"
 #include "buf.h"
+#include "clock.h"
 
 struct item {
 	size_t off, len;
@@ -20,15 +21,24 @@ struct ctx_emitq {
 	size_t n, cap;
 	long unreported_dropped, unreported_attempted; /* since the last telemetry.drop */
 	struct ctx_emitq_stats stats;
+	/* Skip mode while the lock is busy: the lock is tried again no sooner than retry_ns,
+	 * and the queue compacted to the bound only once it passes compact_at, so that a
+	 * producer pays neither a flock nor a move of the whole queue per event. */
+	int64_t retry_ns;
+	size_t compact_at;
 };
+
+#define RETRY_NS (2 * 1000000LL)
 
 struct ctx_emitq *
 ctx_emitq_new(const struct ctx_emitq_opts *o)
 {
 	struct ctx_emitq *q = calloc(1, sizeof *q);
 
-	if (q)
+	if (q) {
 		q->o = *o;
+		q->compact_at = o->bound;
+	}
 	return q;
 }
 
@@ -115,6 +125,17 @@ enforce_bound(struct ctx_emitq *q)
 	ctx_buf_truncate(&q->buf, pos);
 }
 
+/* enforce_bound, amortised: only once the queue has grown a quarter past the bound (or
+ * past what it kept last time, when critical events could not be dropped). */
+static void
+enforce_bound_lazily(struct ctx_emitq *q)
+{
+	if (q->n <= q->compact_at)
+		return;
+	enforce_bound(q);
+	q->compact_at = (q->n > q->o.bound ? q->n : q->o.bound) + q->o.bound / 4 + 16;
+}
+
 int
 ctx_emitq_flush(struct ctx_emitq *q, bool final, const char **what)
 {
@@ -124,7 +145,11 @@ ctx_emitq_flush(struct ctx_emitq *q, bool final, const char **what)
 	*what = "events.jsonl";
 	if (q->n == 0 && q->unreported_dropped == 0)
 		return 0;
-	if (!q->log && !(q->log = ctx_appendlog_open(q->o.dir, q->o.max_bytes, q->o.keep, &err))) {
+	if (q->o.skip && !final && q->retry_ns && ctx_clock_ns() < q->retry_ns) {
+		enforce_bound_lazily(q);
+		return 0;
+	}
+	if (!q->log && !(q->log = ctx_appendlog_open(q->o.dir, q->o.root, q->o.max_bytes, q->o.keep, &err))) {
 		*what = q->o.dir;
 		drop(q, (long)q->n);
 		clear(q);
@@ -132,9 +157,11 @@ ctx_emitq_flush(struct ctx_emitq *q, bool final, const char **what)
 	}
 	err = ctx_appendlog_lock(q->log, q->o.skip && !final ? 0 : q->o.timeout_ms);
 	if (err == -EWOULDBLOCK) {
-		enforce_bound(q);
+		q->retry_ns = ctx_clock_ns() + RETRY_NS;
+		enforce_bound_lazily(q);
 		return 0;
 	}
+	q->retry_ns = 0;
 	if (err < 0) {
 		*what = "events.lock";
 		drop(q, (long)q->n);

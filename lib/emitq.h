@@ -13,6 +13,7 @@
 
 struct ctx_emitq_opts {
 	const char *dir;                 /* telemetry directory, created on the first write */
+	const char *root;                /* the workspace root's real path (ctx_appendlog_open) */
 	off_t max_bytes;                 /* rotation size of events.jsonl */
 	int keep;                        /* rotated files kept */
 	bool skip;                       /* lock mode skip (else wait) */
@@ -39,8 +40,9 @@ int ctx_emitq_push(struct ctx_emitq *q, const char *line, size_t len, bool criti
 size_t ctx_emitq_pending(const struct ctx_emitq *q);
 
 /* Write what is queued. In skip mode, unless `final`, a busy lock leaves the events
- * queued and returns 0. Returns 0, or a negative errno when events were lost (lock
- * timeout, I/O error; *what names the step that failed). */
+ * queued and returns 0. Returns 0, or a refusal of the telemetry directory or a file in it
+ * (enum ctx_refusal) or a negative errno when events were lost (lock timeout, I/O error;
+ * *what names the step that failed). */
 int ctx_emitq_flush(struct ctx_emitq *q, bool final, const char **what);
 
 struct ctx_emitq_stats ctx_emitq_stats(const struct ctx_emitq *q);

@@ -86,3 +86,9 @@ ctx_err_close_stdout(int rc)
 	}
 	return rc;
 }
+
+int
+ctx_exit_worse(int a, int b)
+{
+	return a > b ? a : b;
+}

@@ -23,6 +23,9 @@ void ctx_warn_code(int err, const char *fmt, ...) __attribute__((format(printf, 
 /* ctx_warnx, then exit(code). */
 void ctx_diex(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
+/* The worse of two exit statuses (the higher: FAIL < SYSTEM; USAGE is never combined). */
+int ctx_exit_worse(int a, int b);
+
 /* Flush and close stdout; on failure report it and return CTX_EXIT_SYSTEM, else rc. */
 int ctx_err_close_stdout(int rc);
 

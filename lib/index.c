@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "json.h"
 #include "path.h"
+#include "safeopen.h"
 #include "sha256.h"
 #include "skeleton.h"
 
@@ -76,28 +77,6 @@ ctx_index_relpath(const char *root, const char *root_given, const char *path, st
 	return err;
 }
 
-static int
-read_all(int fd, struct ctx_buf *b, size_t size)
-{
-	ctx_buf_truncate(b, 0);
-	if (ctx_buf_reserve(b, size + 1) < 0)
-		return -ENOMEM;
-	for (;;) {
-		if (b->cap - b->len < 2 && ctx_buf_reserve(b, 65536) < 0)
-			return -ENOMEM;
-		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-	}
-	b->data[b->len] = '\0';
-	return 0;
-}
-
 static void
 skipped_record(struct slot *sl, const char *file, const char *why)
 {
@@ -143,9 +122,6 @@ process(struct worker *wk, const char *path, struct slot *sl)
 {
 	const struct ctx_index_opts *o = wk->run->o;
 	const struct ctx_lang *lang = ctx_lang_for_path(path);
-	struct stat st;
-	int fd, err;
-
 	ctx_buf_truncate(&wk->rel, 0);
 	ctx_buf_truncate(&wk->module, 0);
 	if (ctx_index_relpath(o->root, o->root_given, path, &wk->rel) < 0) {
@@ -153,35 +129,24 @@ process(struct worker *wk, const char *path, struct slot *sl)
 		return;
 	}
 	const char *file = wk->rel.data;
-	if (ctx_skeleton_denylisted(path) || ctx_skeleton_denylisted(file)) {
-		skipped_record(sl, file, "denylisted");
-		parse_event(wk, file, NULL, "skipped", "denylisted", sl, -1);
+	/* Refused before anything is opened: a name on the denylist, a real path outside the
+	 * root or through a denylisted directory (a symlink to ../secret or to .env). */
+	char *real = NULL;
+	int rc = ctx_denylisted(path) || ctx_denylisted(file) ? CTX_REFUSED_DENYLISTED
+							     : ctx_wsfile_resolve(o->root, path, &real);
+	if (rc == 0 && !lang)
+		rc = -ENOTSUP;
+	if (rc == 0) /* a regular file within the bound, opened O_NONBLOCK: a FIFO never blocks */
+		rc = ctx_file_read(real, o->max_file_bytes, false, &wk->content);
+	free(real);
+	if (rc > 0 || rc == -ENOTSUP) {
+		const char *why = rc > 0 ? ctx_refusal_token(rc) : "unsupported";
+		skipped_record(sl, file, why);
+		parse_event(wk, file, NULL, "skipped", why, sl, -1);
 		return;
 	}
-	if (!lang) {
-		skipped_record(sl, file, "unsupported");
-		parse_event(wk, file, NULL, "skipped", "unsupported", sl, -1);
-		return;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		sl->err = fd < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		if (fd >= 0)
-			close(fd);
-		skipped_record(sl, file, "unreadable");
-		sl->outcome = UNREADABLE;
-		parse_event(wk, file, NULL, "error", "unreadable", sl, -1);
-		return;
-	}
-	if ((size_t)st.st_size > o->max_file_bytes) {
-		close(fd);
-		skipped_record(sl, file, "too_large");
-		parse_event(wk, file, NULL, "skipped", "too_large", sl, -1);
-		return;
-	}
-	err = read_all(fd, &wk->content, (size_t)st.st_size);
-	close(fd);
-	if (err < 0) {
-		sl->err = err;
+	if (rc < 0) {
+		sl->err = rc;
 		skipped_record(sl, file, "unreadable");
 		sl->outcome = UNREADABLE;
 		parse_event(wk, file, NULL, "error", "unreadable", sl, -1);
@@ -194,7 +159,7 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	ctx_sha256_hex(wk->content.data, wk->content.len, sha);
 	ctx_cache_key(sha, ctx_lang_grammar(lang), key);
 	ctx_skeleton_module(file[0] == '/' ? file + 1 : file, &wk->module);
-	if (o->cache_dir && ctx_cache_get(o->cache_dir, key, &wk->entry) == 1 &&
+	if (o->cache && ctx_cache_get(o->cache, key, &wk->entry) == 1 &&
 	    ctx_skeleton_record(wk->entry.data, wk->entry.len, sha, file, wk->module.data, "hit", &sl->rec,
 		&sl->symbols, &perr, &sl->skeleton_bytes) == 0) {
 		sl->hit = true;
@@ -208,7 +173,7 @@ process(struct worker *wk, const char *path, struct slot *sl)
 			sl->err = -ENOMEM;
 			return;
 		}
-		if (o->cache_dir) {
+		if (o->cache) {
 			/* The thread that writes the records also stores the entry (write-behind):
 			 * creating a file costs as much as parsing a small one. */
 			sl->entry = wk->entry;
@@ -288,7 +253,7 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 		pthread_mutex_unlock(&r.mu);
 		if (sl->rec.len && fwrite(sl->rec.data, 1, sl->rec.len, out) != sl->rec.len)
 			rc = -EIO;
-		if (sl->entry.len && ctx_cache_put(o->cache_dir, sl->key, sl->entry.data, sl->entry.len) < 0)
+		if (sl->entry.len && ctx_cache_put(o->cache, sl->key, sl->entry.data, sl->entry.len) < 0)
 			counts->cache_errors++;
 		ctx_buf_free(&sl->entry);
 		if (sl->outcome == UNREADABLE && o->unreadable)

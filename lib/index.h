@@ -7,12 +7,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cache.h"
 #include "events.h"
 
 struct ctx_index_opts {
 	const char *root;       /* real path of the workspace root */
 	const char *root_given; /* the root as given (absolute), or NULL */
-	const char *cache_dir;  /* NULL: no cache */
+	struct ctx_cache *cache; /* NULL: no cache */
 	size_t max_file_bytes;
 	int jobs;               /* parsing threads, >= 1; the caller's thread writes */
 	struct ctx_events *events;

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "jsonrpc.h"
 #include "path.h"
+#include "safeopen.h"
 #include "sha256.h"
 #include "symindex.h"
 #include "utf8.h"
@@ -28,6 +29,7 @@
 #define MS 1000000LL
 #define STDERR_LINES 8
 #define MAX_REQUEST_LINE (1024 * 1024)
+#define MAX_FILE_BYTES (16 * 1024 * 1024) /* the largest file sent to the server */
 
 enum state { COLD, WARMING, READY, FAILED, CLOSED };
 static const char *const state_names[] = { "COLD", "WARMING", "READY", "FAILED", "CLOSED" };
@@ -242,6 +244,8 @@ file_of(const struct session *s, const char *uri)
 	return r;
 }
 
+/* Read a file of the workspace: 0, a refusal (outside the root, denylisted, not a regular
+ * file, too large: never opened or never read), or -errno. */
 static int
 read_file(const struct session *s, const char *file, struct ctx_buf *out)
 {
@@ -250,7 +254,7 @@ read_file(const struct session *s, const char *file, struct ctx_buf *out)
 
 	if (ctx_buf_addf(&path, "%s%s%s", file[0] == '/' ? "" : s->o->root, file[0] == '/' ? "" : "/", file) < 0)
 		return -ENOMEM;
-	err = ctx_buf_read_file(out, path.data);
+	err = ctx_wsfile_read(s->o->root, path.data, MAX_FILE_BYTES, out, NULL);
 	ctx_buf_free(&path);
 	return err;
 }
@@ -313,15 +317,37 @@ find_doc(struct session *s, const char *file)
 	return NULL;
 }
 
+/* A refusal when the file named by a request lies outside the root (after resolving ".."
+ * and symlinks) or under a denylisted directory, else 0 (a missing file is read later,
+ * and fails there). */
+static int
+refused_file(const struct session *s, const char *file)
+{
+	struct ctx_buf path = { 0 };
+	char *real = NULL;
+	int rc;
+
+	if (ctx_buf_addf(&path, "%s%s%s", file[0] == '/' ? "" : s->o->root, file[0] == '/' ? "" : "/", file) < 0)
+		return 0;
+	rc = ctx_wsfile_resolve(s->o->root, path.data, &real);
+	free(real);
+	if (rc == -ENOENT) { /* missing: outside when it is outside lexically */
+		ctx_path_normalize(path.data);
+		rc = ctx_path_under(path.data, s->o->root) ? 0 : CTX_REFUSED_OUTSIDE_ROOT;
+	}
+	ctx_buf_free(&path);
+	return rc > 0 ? rc : 0;
+}
+
 /* Open the file with the server the first time it is named; send its new text when it
- * changed on disk. NULL when it cannot be read. */
+ * changed on disk. NULL when it cannot be read, with *rc saying why (read_file). */
 static struct doc *
-sync_doc(struct session *s, const char *file)
+sync_doc(struct session *s, const char *file, int *rc)
 {
 	struct doc *d = find_doc(s, file);
 	struct ctx_buf now = { 0 };
 
-	if (read_file(s, file, &now) < 0) {
+	if ((*rc = read_file(s, file, &now)) != 0) {
 		ctx_buf_free(&now);
 		return NULL;
 	}
@@ -505,6 +531,9 @@ static void
 add_location(struct session *s, cJSON *list, const char *uri, const cJSON *range, struct ctx_buf *text)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(range, "start"), *b = cJSON_GetObjectItemCaseSensitive(range, "end");
+
+	if (!*uri || !cJSON_IsObject(a)) /* not a Location: no answer rather than {"file":""} */
+		return;
 	char *file = file_of(s, uri);
 	struct doc *d = find_doc(s, file);
 	const struct ctx_buf *t = d ? &d->text : (read_file(s, file, text) == 0 ? text : NULL);
@@ -660,6 +689,7 @@ send_req(struct session *s, struct req *r)
 	};
 	cJSON *params = cJSON_CreateObject();
 	struct doc *d;
+	int rc = 0;
 
 	if (!strcmp(r->method, "workspace_symbols")) {
 		cJSON_AddStringToObject(params, "query", r->query ? r->query : "");
@@ -667,9 +697,9 @@ send_req(struct session *s, struct req *r)
 		return;
 	}
 	/* Every other method names a file (take_request saw to it). */
-	if (!r->file || !(d = sync_doc(s, r->file))) {
+	if (!r->file || !(d = sync_doc(s, r->file, &rc))) {
 		cJSON_Delete(params);
-		answer(s, r, "error", "lsp", NULL, 0, "cannot read the file");
+		answer(s, r, "error", "lsp", NULL, 0, rc > 0 ? ctx_refusal_token(rc) : "cannot read the file");
 		return;
 	}
 	if (!strcmp(r->method, "diagnostics")) {
@@ -702,13 +732,14 @@ send_req(struct session *s, struct req *r)
 static void
 status_answer(struct session *s, struct req *r)
 {
-	char buf[512];
+	struct ctx_buf b = { 0 };
 
-	snprintf(buf, sizeof buf, "{\"state\":\"%s\",\"server\":\"%s\",\"pid\":%ld,\"uptime_ms\":%ld,\"requests\":%ld,"
-				  "\"timeouts\":%ld,\"fallbacks\":%ld}",
-	    state_names[s->state], s->server_name, (long)s->pid, (long)((ctx_clock_ns() - s->spawned) / MS),
-	    s->requests, s->timeouts, s->fallbacks);
-	answer(s, r, "ok", "lsp", buf, 1, NULL);
+	ctx_buf_addf(&b, "{\"state\":\"%s\",\"server\":", state_names[s->state]);
+	ctx_utf8_write_json(&b, s->server_name, strlen(s->server_name)); /* a name from outside */
+	ctx_buf_addf(&b, ",\"pid\":%ld,\"uptime_ms\":%ld,\"requests\":%ld,\"timeouts\":%ld,\"fallbacks\":%ld}",
+	    (long)s->pid, (long)((ctx_clock_ns() - s->spawned) / MS), s->requests, s->timeouts, s->fallbacks);
+	answer(s, r, "ok", "lsp", b.data, 1, NULL);
+	ctx_buf_free(&b);
 }
 
 /* A request line from the caller (blank lines are ignored). */
@@ -755,6 +786,11 @@ take_request(struct session *s, const char *line, size_t len)
 		char *rel = file_of(s, r->file);
 		free(r->file);
 		r->file = rel;
+	}
+	int refused = r->file ? refused_file(s, r->file) : 0;
+	if (refused) { /* never opened, nor sent to the server, nor read by the fallback */
+		answer(s, r, "error", "lsp", NULL, 0, ctx_refusal_token(refused));
+		return;
 	}
 	s->requests++;
 	r->deadline = r->arrived + (int64_t)(s->state == READY ? s->o->timeout_ms : s->o->ready_timeout_ms) * MS;
@@ -1205,6 +1241,9 @@ advance_shutdown(struct session *s, int64_t now)
 			server_failed(s, "server_exited");
 		s->ended = endings[s->phase];
 		s->phase = REAPED;
+		/* Helpers it started in its group outlive it otherwise. The group's id cannot be
+		 * reused while any member lives, so this reaches only them. */
+		kill(-s->pid, SIGKILL);
 		s->pid = -s->pid; /* reaped: never signal that pid again */
 		return;
 	}
@@ -1264,14 +1303,18 @@ int
 ctx_lsp_run(const struct ctx_lsp_opts *o)
 {
 	struct session s = { .o = o, .to_srv = -1, .from_srv = -1, .err_srv = -1 };
-	char args[128], result[128];
+	struct ctx_buf args = { 0 };
+	char result[128];
 	int err;
 
 	set_state(&s, WARMING, "spawn");
 	err = spawn(&s);
-	snprintf(args, sizeof args, "{\"server\":\"%s\"}", s.server_name);
+	ctx_buf_adds(&args, "{\"server\":");
+	ctx_utf8_write_json(&args, s.server_name, strlen(s.server_name)); /* a name from outside */
+	ctx_buf_adds(&args, "}");
 	snprintf(result, sizeof result, "{\"status\":\"%s\",\"pid\":%ld}", err ? "failed" : "ok", (long)(err ? 0 : s.pid));
-	event(&s, "lsp.spawn", args, result, (long)((ctx_clock_ns() - s.spawned) / MS), NULL);
+	event(&s, "lsp.spawn", args.data, result, (long)((ctx_clock_ns() - s.spawned) / MS), NULL);
+	ctx_buf_free(&args);
 	if (err) {
 		int st;
 		if (s.pid > 0)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "clock.h"
 #include "index.h"
 #include "json.h"
+#include "safeopen.h"
 #include "sha256.h"
 #include "skeleton.h"
 #include "utf8.h"
@@ -39,7 +41,9 @@ loaded_free(struct loaded *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* Load path: 0, -ENOENT / -errno when unreadable, -EINVAL when not a supported language. */
+/* Load path: 0, a refusal (ctx_wsfile_read: outside the root, denylisted, not a regular
+ * file, over --max-file-bytes; nothing is opened for the first two), -errno when
+ * unreadable, -EINVAL when not a supported language. */
 static int
 load(const struct ctx_select_opts *o, struct ctx_skeleton *sk, const char *path, struct loaded *l)
 {
@@ -49,9 +53,11 @@ load(const struct ctx_select_opts *o, struct ctx_skeleton *sk, const char *path,
 	size_t bad;
 	int err;
 
-	if (!lang || ctx_skeleton_denylisted(path))
+	if (!lang)
 		return -EINVAL;
-	if ((err = ctx_buf_read_file(&l->content, path)) < 0)
+	if (ctx_denylisted(path))
+		return CTX_REFUSED_DENYLISTED;
+	if ((err = ctx_wsfile_read(o->root, path, o->max_file_bytes, &l->content, NULL)) != 0)
 		return err;
 	if (ctx_index_relpath(o->root, o->root_given, path, &l->rel) < 0 ||
 	    ctx_skeleton_module(l->rel.data[0] == '/' ? l->rel.data + 1 : l->rel.data, &l->module) < 0)
@@ -266,8 +272,12 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 	}
 	if (module_file(o, rest, mlen, &path, out) < 0)
 		goto out;
-	if (!(sk = ctx_skeleton_new()) || load(o, sk, path.data, &l) < 0) {
-		rc = answer_error(out, "FILE_NOT_FOUND", "the module's file cannot be read", NULL);
+	int err = (sk = ctx_skeleton_new()) ? load(o, sk, path.data, &l) : -ENOMEM;
+	if (err != 0) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "the module's file is not read: it %s",
+		    err > 0 ? ctx_refusal_phrase(err) : "cannot be read");
+		rc = answer_error(out, "FILE_NOT_FOUND", msg, NULL);
 		goto out;
 	}
 	if (is_mod) {
@@ -315,7 +325,7 @@ ctx_select_find(const struct ctx_select_opts *o, const char *name, char *const *
 	int rc;
 
 	for (size_t i = 0; sk && i < n; i++) {
-		if (load(o, sk, files[i], &l) < 0) {
+		if (load(o, sk, files[i], &l) != 0) {
 			loaded_free(&l);
 			continue;
 		}

@@ -16,6 +16,7 @@ struct ctx_select_opts {
 	const char *root, *root_given; /* as for ctx_index */
 	const char *mode;              /* "skeleton", "excerpt" or "raw" */
 	long context;                  /* lines around an excerpt */
+	size_t max_file_bytes;         /* a larger file is not read */
 	struct ctx_events *events;     /* selector.resolve and file.read */
 };
 

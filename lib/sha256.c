@@ -1,5 +1,7 @@
 #include "sha256.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 void
@@ -21,4 +23,12 @@ ctx_sha256_hex(const void *p, size_t len, char out[65])
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+void
+ctx_hmac_sha256(const void *key, size_t key_len, const void *p, size_t len, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	HMAC(EVP_sha256(), key, (int)key_len, p, len, out, &n);
 }

@@ -9,4 +9,7 @@ void ctx_sha256(const void *p, size_t len, unsigned char out[32]);
 /* The same as 64 lowercase hex digits and a NUL in out. */
 void ctx_sha256_hex(const void *p, size_t len, char out[65]);
 
+/* HMAC-SHA-256 of len bytes at p under key[0, key_len) into out (32 bytes). */
+void ctx_hmac_sha256(const void *key, size_t key_len, const void *p, size_t len, unsigned char out[32]);
+
 #endif

@@ -632,26 +632,6 @@ ctx_skeleton_identifier_at(struct ctx_skeleton *s, const struct ctx_lang *l, con
 
 /* ---- paths ---- */
 
-bool
-ctx_skeleton_denylisted(const char *path)
-{
-	static const char *const names[] = { ".git", ".env", "node_modules", "__pycache__", ".venv", "venv" };
-
-	for (const char *p = path; *p;) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-			if (n == strlen(names[i]) && memcmp(p, names[i], n) == 0)
-				return true;
-		if (n > 5 && memcmp(p, ".env.", 5) == 0)
-			return true;
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return false;
-}
-
 int
 ctx_skeleton_module(const char *rel, struct ctx_buf *out)
 {

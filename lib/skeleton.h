@@ -52,8 +52,5 @@ int ctx_skeleton_record(const char *entry, size_t entry_len, const char *sha, co
 int ctx_skeleton_identifier_at(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
     long line, long byte_col, char *out, size_t size);
 
-/* True when a path is never to be opened: a component .git, .env, .env.*, node_modules,
- * __pycache__, .venv or venv. */
-bool ctx_skeleton_denylisted(const char *path);
 
 #endif

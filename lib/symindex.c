@@ -8,17 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "index.h"
 #include "json.h"
 #include "jsonl.h"
+#include "safeopen.h"
 #include "skeleton.h"
 #include "utf8.h"
 
 #define MAX_ANYWHERE 20
 #define MAX_WORKSPACE 100
+#define MAX_TEXT (16 * 1024 * 1024) /* the largest file read for a fallback answer */
 
 struct file {
 	const char *name, *module; /* root-relative path and module name */
@@ -87,11 +90,26 @@ struct ctx_symindex *
 ctx_symindex_load(const char *path, const char *root, int *err)
 {
 	struct ctx_symindex *x = new_index(root, err);
-	struct ctx_jsonl *r = x ? ctx_jsonl_open(path, 16 * 1024 * 1024, err) : NULL;
+	/* A regular file only, read to the length it has now: /dev/zero or a FIFO named as the
+	 * index would never end. */
+	int fd = x ? open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+	struct stat st;
+	struct ctx_jsonl *r = NULL;
 	const char *line;
 	size_t len;
 	int got;
 
+	if (x && fd < 0) {
+		*err = -errno;
+	} else if (x && fstat(fd, &st) < 0) {
+		*err = -errno;
+		close(fd);
+	} else if (x && !S_ISREG(st.st_mode)) {
+		*err = -EINVAL; /* "not a regular file" */
+		close(fd);
+	} else if (x) {
+		r = ctx_jsonl_open_fd(fd, path, (long long)st.st_size, 16 * 1024 * 1024, err); /* owns fd */
+	}
 	if (!r) {
 		ctx_symindex_free(x);
 		return NULL;
@@ -115,7 +133,7 @@ static int
 collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
-	if (ctx_skeleton_denylisted(path + ftw->base) || (ftw->level > 0 && path[ftw->base] == '_' &&
+	if (ctx_denylisted(path + ftw->base) || (ftw->level > 0 && path[ftw->base] == '_' &&
 	    strcmp(path + ftw->base, "_ctx") == 0))
 		return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
 	if (type != FTW_F || !ctx_lang_for_path(path))
@@ -139,10 +157,14 @@ ctx_symindex_build(const char *root, int *err)
 	size_t memlen = 0;
 	FILE *f = x ? open_memstream(&mem, &memlen) : NULL;
 	struct ctx_index_counts counts;
-	struct ctx_buf cache = { 0 };
-	const char *env_cache = getenv("CTX_CACHE_DIR");
+	char *cache_dir = ctx_cache_dir(NULL, root), why[256];
+	struct ctx_cache *cache = NULL;
 
-	if (!f) {
+	if (!f || !cache_dir) {
+		if (f)
+			fclose(f);
+		free(mem);
+		free(cache_dir);
 		ctx_symindex_free(x);
 		*err = -ENOMEM;
 		return NULL;
@@ -150,10 +172,10 @@ ctx_symindex_build(const char *root, int *err)
 	walk_list = NULL;
 	walk_n = walk_cap = 0;
 	nftw(root, collect, 32, FTW_PHYS | FTW_ACTIONRETVAL);
-	ctx_buf_adds(&cache, env_cache && *env_cache ? env_cache : root);
-	if (!(env_cache && *env_cache))
-		ctx_buf_adds(&cache, "/_ctx/cache/ast");
-	struct ctx_index_opts io = { .root = root, .cache_dir = cache.data, .max_file_bytes = 1024 * 1024, .jobs = 2 };
+	if (ctx_cache_open(cache_dir, root, &cache, why, sizeof why) != 0)
+		cache = NULL; /* the fallback works without it, only slower */
+	free(cache_dir);
+	struct ctx_index_opts io = { .root = root, .cache = cache, .max_file_bytes = 1024 * 1024, .jobs = 2 };
 	*err = ctx_index_run(&io, walk_list, walk_n, f, &counts);
 	fclose(f);
 	for (const char *p = mem, *end = mem + memlen; *err == 0 && p < end;) {
@@ -166,7 +188,7 @@ ctx_symindex_build(const char *root, int *err)
 		free(walk_list[i]);
 	free(walk_list);
 	walk_list = NULL;
-	ctx_buf_free(&cache);
+	ctx_cache_free(cache);
 	/* The records point into the arena, not into mem. */
 	free(mem);
 	if (*err < 0) {
@@ -205,7 +227,7 @@ text_of(struct ctx_symindex *x, const char *file)
 	free(x->text_of);
 	x->text_of = NULL;
 	if (ctx_buf_addf(&path, "%s/%s", x->root, file) < 0 ||
-	    ctx_buf_read_file(&x->text, file[0] == '/' ? file : path.data) < 0) {
+	    ctx_wsfile_read(x->root, file[0] == '/' ? file : path.data, MAX_TEXT, &x->text, NULL) != 0) {
 		ctx_buf_free(&path);
 		return NULL;
 	}

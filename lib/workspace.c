@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "path.h"
 
 bool
 ctx_workspace_no_telemetry(void)
@@ -57,9 +58,43 @@ absolute_given(const char *given, const char *real)
 	return b.data;
 }
 
+/* The telemetry directory as an absolute, normalised path: a relative one against the
+ * current directory, and one named through the root as given rewritten onto the root's
+ * real path, so that ctx_privdir_open walks it below the root without following links. */
+static char *
+telemetry_dir(const struct ctx_workspace *w, const char *dir)
+{
+	struct ctx_buf b = { 0 };
+	char cwd[PATH_MAX];
+	const char *under;
+
+	if (!dir || !*dir) {
+		if (ctx_buf_addf(&b, "%s/_ctx/telemetry", w->root) < 0)
+			return NULL;
+		return b.data;
+	}
+	if (*dir != '/' && (!getcwd(cwd, sizeof cwd) || ctx_buf_addf(&b, "%s/", cwd) < 0))
+		return NULL;
+	if (ctx_buf_adds(&b, dir) < 0) {
+		ctx_buf_free(&b);
+		return NULL;
+	}
+	ctx_path_normalize(b.data);
+	b.len = strlen(b.data);
+	if (w->root_given && (under = ctx_path_under(b.data, w->root_given)) && !ctx_path_under(b.data, w->root)) {
+		struct ctx_buf r = { 0 };
+		int err = ctx_buf_adds(&r, w->root) | (strcmp(under, ".") ? ctx_buf_addf(&r, "/%s", under) : 0);
+		ctx_buf_free(&b);
+		if (err)
+			ctx_buf_free(&r);
+		return r.data;
+	}
+	return b.data;
+}
+
 int
-ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *dir_opt,
-    const char **what)
+ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *dir_opt, char *why,
+    size_t size)
 {
 	const char *root = root_opt ? root_opt : getenv("CTX_ROOT");
 	const char *dir = dir_opt ? dir_opt : getenv("CTX_TELEMETRY_DIR");
@@ -69,23 +104,26 @@ ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *di
 	memset(w, 0, sizeof *w);
 	if (root && !*root)
 		root = NULL;
-	*what = root ? root : ".";
-	if (!(w->root = realpath(root ? root : ".", NULL)))
-		return -errno;
+	if (run && *run && !ctx_event_run_id_ok(run)) {
+		snprintf(why, size, "bad value for CTX_RUN_ID: a run id is 1 to 128 of A-Z a-z 0-9 . _ : -");
+		return CTX_WORKSPACE_BAD_RUN_ID;
+	}
+	if (!(w->root = realpath(root ? root : ".", NULL))) {
+		int err = -errno;
+		snprintf(why, size, "root %s: %s", root ? root : ".", strerror(errno));
+		return err;
+	}
 	w->root_given = absolute_given(root, w->root);
 	ctx_event_segment_id(w->root, w->segment_id);
-	if (dir && *dir)
-		w->dir = strdup(dir);
-	else if (ctx_buf_addf(&b, "%s/_ctx/telemetry", w->root) == 0)
-		w->dir = b.data;
-	b = (struct ctx_buf){ 0 };
+	if (w->root_given)
+		w->dir = telemetry_dir(w, dir);
 	if (run && *run)
 		w->run_id = strdup(run);
 	else if (ctx_buf_addf(&b, "run_%lld_%ld", (long long)time(NULL), (long)getpid()) == 0)
 		w->run_id = b.data;
 	if (!w->root_given || !w->dir || !w->run_id) {
 		ctx_workspace_free(w);
-		*what = "workspace";
+		snprintf(why, size, "workspace: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	return 0;

@@ -6,19 +6,25 @@
 #define CTX_WORKSPACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct ctx_workspace {
 	char *root;       /* real path of the root; owned */
 	char *root_given; /* the root as given, made absolute but not resolved; owned */
-	char *dir;        /* telemetry directory; owned */
+	char *dir;        /* telemetry directory, absolute and normalised; owned */
 	char *run_id;     /* owned */
 	char segment_id[9];
 };
 
-/* Fill w from the options (NULL when not given) and the environment. Returns 0, or a
- * negative errno with *what naming what failed (the root). Free with ctx_workspace_free. */
-int ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *dir_opt,
-    const char **what);
+enum { CTX_WORKSPACE_BAD_RUN_ID = 1 }; /* $CTX_RUN_ID is not a run id (ctx_event_run_id_ok) */
+
+/* Fill w from the options (NULL when not given) and the environment. The telemetry
+ * directory is made absolute and normalised. Returns 0, CTX_WORKSPACE_BAD_RUN_ID, or a
+ * negative errno (the root cannot be resolved, out of memory); when not 0, why[0, size)
+ * holds the message (without the program name) and w needs no freeing. Free with
+ * ctx_workspace_free. */
+int ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *dir_opt, char *why,
+    size_t size);
 void ctx_workspace_free(struct ctx_workspace *w);
 
 /* True when $CTX_NO_TELEMETRY is "1" (no telemetry file may be created or written). */

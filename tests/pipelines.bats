@@ -11,6 +11,8 @@ setup() {
 	export TMPDIR=$BATS_TEST_TMPDIR/tmp
 	mkdir -p "$TMPDIR"
 	unset CTX_ROOT CTX_RUN_ID CTX_NO_TELEMETRY CTX_PII CTX_TELEMETRY_DIR CTX_EVENTS CTX_CACHE_DIR CTX_LSP_SERVER
+	# The tools under test first (make test SAN=1 builds them in build/san/bin, not bin/).
+	export PATH=$BIN:$PATH
 }
 
 @test "usage lines, and clear failures" {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "atomicfile.h"
 #include "err.h"
 #include "jsonl.h"
+#include "safeopen.h"
 #include "version.h"
 #include "workspace.h"
 
@@ -168,18 +170,67 @@ read_file(struct ctx_agg *a, struct ctx_logfile *f, long *malformed)
 	return CTX_EXIT_OK;
 }
 
+/* Write b as name in the directory dfd (the telemetry directory) or, with dfd < 0, as the
+ * path name (--prom), atomically, with the given mode. */
 static int
-save(const char *dir, const char *name, const struct ctx_buf *b)
+save(int dfd, const char *dir, const char *name, const struct ctx_buf *b, mode_t mode)
 {
-	char path[4096];
-	int err;
+	int err = dfd >= 0 ? ctx_atomicfile_write_at(dfd, name, b->data ? b->data : "", b->len, mode, true)
+			   : ctx_atomicfile_write(name, b->data ? b->data : "", b->len, mode);
 
-	snprintf(path, sizeof path, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
-	if ((err = ctx_atomicfile_write(path, b->data ? b->data : "", b->len)) < 0) {
-		ctx_warn_code(err, "%s", path);
+	if (err < 0) {
+		ctx_warn_code(err, "%s%s%s", dfd >= 0 ? dir : "", dfd >= 0 ? "/" : "", name);
 		return CTX_EXIT_SYSTEM;
 	}
 	return CTX_EXIT_OK;
+}
+
+/* The documents into the telemetry directory, reached and checked as a private directory
+ * (never through a symlink, ours, closed to others), and the Prometheus file, 0644 so that
+ * node_exporter running as another user can read it. */
+static int
+save_all(const struct ctx_workspace *ws, const struct opts *o, const struct ctx_buf *metrics,
+    const struct ctx_buf *last, const struct ctx_buf *prom)
+{
+	int dfd, rc = CTX_EXIT_OK, err = ctx_privdir_open(ws->dir, ws->root, CTX_PRIVDIR_CREATE, &dfd);
+
+	if (err > 0) {
+		ctx_warnx("%s: refused: %s", ws->dir, ctx_refusal_phrase(err));
+		rc = CTX_EXIT_SYSTEM;
+	} else if (err < 0) {
+		ctx_warn_code(err, "%s", ws->dir);
+		rc = CTX_EXIT_SYSTEM;
+	} else {
+		rc = ctx_exit_worse(save(dfd, ws->dir, "metrics.json", metrics, 0600),
+		    save(dfd, ws->dir, "last_run.json", last, 0600));
+		close(dfd);
+	}
+	if (o->prom && save(-1, NULL, o->prom, prom, 0644) != CTX_EXIT_OK)
+		rc = CTX_EXIT_SYSTEM;
+	return rc;
+}
+
+/* Read every file taken; one that could not be opened (a FIFO or device named like a log
+ * file, a file we may not read) is reported by name and left out, exit status 1. */
+static int
+read_all(struct ctx_agg *a, struct ctx_logfile *files, int n)
+{
+	long malformed = 0;
+	int rc = CTX_EXIT_OK;
+
+	for (int i = 0; i < n; i++) {
+		if (files[i].refused > 0)
+			ctx_warnx("%s: skipped: %s", files[i].path, ctx_refusal_phrase(files[i].refused));
+		else if (files[i].refused < 0)
+			ctx_warn_code(files[i].refused, "%s: skipped", files[i].path);
+		if (files[i].refused != 0)
+			rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
+		else if (files[i].fd >= 0)
+			rc = ctx_exit_worse(rc, read_file(a, &files[i], &malformed));
+	}
+	if (malformed > REPORTED_MALFORMED)
+		ctx_warnx("%ld malformed lines skipped in all", malformed);
+	return rc;
 }
 
 int
@@ -189,24 +240,26 @@ main(int argc, char **argv)
 	struct ctx_workspace ws;
 	struct ctx_buf metrics = { 0 }, last = { 0 }, prom = { 0 };
 	struct ctx_logfile *files = NULL;
-	const char *what;
-	long malformed = 0;
+	char why[PATH_MAX + 64];
 	int n, err, rc = CTX_EXIT_OK;
 
 	ctx_err_init(argv[0]);
 	parse_opts(argc, argv, &o);
-	if ((err = ctx_workspace_init(&ws, o.root, o.dir, &what)) < 0) {
-		ctx_warn_code(err, "root %s", what);
+	if (ctx_workspace_init(&ws, o.root, o.dir, why, sizeof why) != 0) {
+		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
 	}
 	bool write = !o.no_write && !ctx_workspace_no_telemetry();
 	bool locked = true;
 	if (optind < argc) {
 		n = open_args(argv + optind, argc - optind, &files, &rc);
-	} else if ((n = ctx_appendlog_snapshot(ws.dir, LOCK_TIMEOUT_MS, &files, &locked)) < 0) {
-		ctx_warn_code(n, "%s", ws.dir);
+	} else if ((err = ctx_appendlog_snapshot(ws.dir, ws.root, LOCK_TIMEOUT_MS, &files, &n, &locked)) != 0) {
+		if (err > 0)
+			ctx_warnx("%s: refused: %s", ws.dir, ctx_refusal_phrase(err));
+		else
+			ctx_warn_code(err, "%s", ws.dir);
 		ctx_workspace_free(&ws);
-		return CTX_EXIT_FAIL;
+		return err > 0 ? CTX_EXIT_SYSTEM : CTX_EXIT_FAIL;
 	}
 	if (!locked)
 		ctx_warnx("%s: writers held the log's lock for %d ms: read without it", ws.dir, LOCK_TIMEOUT_MS);
@@ -215,34 +268,20 @@ main(int argc, char **argv)
 	struct ctx_agg *a = ctx_agg_new(detail);
 	if (!a)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-	for (int i = 0; i < n; i++) {
-		int r = files[i].fd >= 0 ? read_file(a, &files[i], &malformed) : CTX_EXIT_OK;
-		rc = r > rc ? r : rc;
-	}
-	if (malformed > REPORTED_MALFORMED)
-		ctx_warnx("%ld malformed lines skipped in all", malformed);
+	rc = ctx_exit_worse(rc, read_all(a, files, n));
 
 	err = ctx_agg_metrics(a, &metrics);
 	if (!err && (err = ctx_agg_last_run_doc(a, o.run, &last)) == -ENOENT) {
 		ctx_warnx("run %s: no event of that run", o.run);
-		rc = rc > CTX_EXIT_FAIL ? rc : CTX_EXIT_FAIL;
+		rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
 		err = 0;
 	}
 	if (!err && o.prom)
 		err = ctx_agg_prom(a, o.run, &prom);
 	if (err)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-	if (write) {
-		if ((err = ctx_appendlog_mkdirs(ws.dir, 0700)) < 0) {
-			ctx_warn_code(err, "%s", ws.dir);
-			rc = CTX_EXIT_SYSTEM;
-		} else {
-			int r1 = save(ws.dir, "metrics.json", &metrics), r2 = save(ws.dir, "last_run.json", &last);
-			rc = r1 > rc ? r1 : r2 > rc ? r2 : rc;
-		}
-		if (o.prom && save(NULL, o.prom, &prom) != CTX_EXIT_OK)
-			rc = CTX_EXIT_SYSTEM;
-	}
+	if (write)
+		rc = ctx_exit_worse(rc, save_all(&ws, &o, &metrics, &last, &prom));
 	if (o.print) {
 		const struct ctx_buf *b = strcmp(o.print, "metrics") == 0 ? &metrics : &last;
 		fwrite(b->data, 1, b->len, stdout);

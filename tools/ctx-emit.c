@@ -1,6 +1,7 @@
 /* ctx-emit: the only writer of the telemetry log (SPEC.md §4). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "event.h"
 #include "jsonl.h"
 #include "redact.h"
+#include "safeopen.h"
 #include "version.h"
 #include "workspace.h"
 
@@ -81,12 +83,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 }
 
 static int
-worse(int a, int b)
-{
-	return a > b ? a : b;
-}
-
-static int
 flush(struct ctx_emitq *q, bool final, long timeout_ms)
 {
 	const char *what;
@@ -95,7 +91,10 @@ flush(struct ctx_emitq *q, bool final, long timeout_ms)
 
 	if (err == 0)
 		return CTX_EXIT_OK;
-	if (err == -ETIMEDOUT)
+	if (err > 0)
+		ctx_warnx("%s: refused: %s: %ld events not written", what, ctx_refusal_phrase(err),
+		    ctx_emitq_stats(q).dropped - before);
+	else if (err == -ETIMEDOUT)
 		ctx_warnx("%s: lock still busy after %ld ms: %ld events not written", what, timeout_ms,
 		    ctx_emitq_stats(q).dropped - before);
 	else
@@ -136,7 +135,7 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 			    MAX_INPUT_LINE);
 			n->read++;
 			n->rejected++;
-			rc = worse(rc, CTX_EXIT_FAIL);
+			rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
 			continue;
 		}
 		if (got < 0) {
@@ -153,7 +152,7 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 		if (err == -1) {
 			ctx_warnx("%s:%ld: %s", ctx_jsonl_name(r), ctx_jsonl_lineno(r), why);
 			n->rejected++;
-			rc = worse(rc, CTX_EXIT_FAIL);
+			rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
 			continue;
 		}
 		if (err < 0 || ctx_emitq_push(q, ev.data, ev.len, critical) < 0) {
@@ -166,7 +165,7 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 		if (ctx_emitq_pending(q) >= BATCH_BYTES || !ctx_jsonl_ready(r)) {
 			if (o->tee)
 				fflush(stdout);
-			rc = worse(rc, flush(q, false, o->timeout_ms));
+			rc = ctx_exit_worse(rc, flush(q, false, o->timeout_ms));
 		}
 	}
 	ctx_buf_free(&ev);
@@ -197,8 +196,9 @@ main(int argc, char **argv)
 	struct opts o;
 	struct ctx_workspace ws;
 	struct counts n = { 0 };
-	const char *what, *pii = getenv("CTX_PII");
-	int err, rc = CTX_EXIT_OK;
+	const char *pii = getenv("CTX_PII");
+	char why[PATH_MAX + 64];
+	int rc = CTX_EXIT_OK;
 
 	ctx_err_init(argv[0]);
 	parse_opts(argc, argv, &o);
@@ -206,8 +206,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (ctx_workspace_no_telemetry())
 		return ctx_err_close_stdout(discard(argc, argv));
-	if ((err = ctx_workspace_init(&ws, o.root, o.dir, &what)) < 0) {
-		ctx_warn_code(err, "root %s", what);
+	if (ctx_workspace_init(&ws, o.root, o.dir, why, sizeof why) != 0) {
+		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
 	}
 	/* A file size limit or a closed stdout must be an error we report, not a signal. */
@@ -216,15 +216,15 @@ main(int argc, char **argv)
 
 	struct ctx_redact *red = ctx_redact_new(ws.root, ws.root_given, pii && strcmp(pii, "allow") == 0);
 	struct ctx_event_env env = { ws.run_id, ws.segment_id, red };
-	struct ctx_emitq_opts qo = { ws.dir, o.max_bytes, (int)o.keep, o.skip, (int)o.timeout_ms,
+	struct ctx_emitq_opts qo = { ws.dir, ws.root, o.max_bytes, (int)o.keep, o.skip, (int)o.timeout_ms,
 		(size_t)o.bound, &env };
 	struct ctx_emitq *q = red ? ctx_emitq_new(&qo) : NULL;
 	if (!q)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 
 	for (int i = 0; i < (argc > 0 ? argc : 1); i++)
-		rc = worse(rc, emit_file(argc > 0 ? argv[i] : "-", &o, &env, q, &n));
-	rc = worse(rc, flush(q, true, o.timeout_ms));
+		rc = ctx_exit_worse(rc, emit_file(argc > 0 ? argv[i] : "-", &o, &env, q, &n));
+	rc = ctx_exit_worse(rc, flush(q, true, o.timeout_ms));
 	if (o.verbose) {
 		struct ctx_emitq_stats s = ctx_emitq_stats(q);
 		ctx_warnx("read %ld, written %ld, rejected %ld, dropped %ld", n.read, s.written, n.rejected,

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +16,23 @@
 #include "version.h"
 #include "workspace.h"
 
+#define STOP_BOUND_S 10 /* a signal ends ctx-lsp within this, whatever it is doing */
+
 static int stop_pipe[2] = { -1, -1 };
 
 static void
 on_stop(int sig)
 {
+	static volatile sig_atomic_t stopping;
 	int saved = errno;
 
-	(void)sig;
 	(void)!write(stop_pipe[1], "x", 1);
+	/* The orderly end takes at most about 7 s (SPEC.md §7). Should the loop not get to it
+	 * (stuck in work it cannot leave), SIGALRM's default action ends the process, and the
+	 * server with it (PR_SET_PDEATHSIG); a second signal ends it at once. */
+	if (stopping++)
+		_exit(128 + sig);
+	alarm(STOP_BOUND_S);
 	errno = saved;
 }
 
@@ -48,7 +58,8 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *server = NULL, *root = NULL, *index = NULL, *events = NULL, *trace = NULL, *what;
+	const char *server = NULL, *root = NULL, *index = NULL, *events = NULL, *trace = NULL;
+	char why[PATH_MAX + 64];
 	long timeout = 500, ready_timeout = 10000;
 	struct ctx_workspace ws;
 	int c, idx = 0, err;
@@ -74,13 +85,15 @@ main(int argc, char **argv)
 			return CTX_EXIT_USAGE;
 		}
 	}
-	if (!server || optind < argc) {
-		ctx_warnx(server ? "unexpected argument '%s'" : "--server is required", argv[optind]);
+	if (!server || !server[strspn(server, " \t\n")] || optind < argc) {
+		ctx_warnx(!server ? "--server is required" : optind < argc ? "unexpected argument '%s'"
+									     : "bad value for --server: '%s'",
+		    optind < argc ? argv[optind] : server ? server : "");
 		usage(stderr);
 		return CTX_EXIT_USAGE;
 	}
-	if ((err = ctx_workspace_init(&ws, root, NULL, &what)) < 0) {
-		ctx_warn_code(err, "root %s", what);
+	if (ctx_workspace_init(&ws, root, NULL, why, sizeof why) != 0) {
+		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
 	}
 	struct ctx_events *ev = ctx_events_open(events, ws.run_id, ws.segment_id, &err);
@@ -98,6 +111,7 @@ main(int argc, char **argv)
 	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		ctx_diex(CTX_EXIT_SYSTEM, "pipe: %s", strerror(errno));
 	struct sigaction sa = { .sa_handler = on_stop };
+	signal(SIGALRM, SIG_DFL);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -110,8 +124,13 @@ main(int argc, char **argv)
 	int rc = ctx_lsp_run(&o);
 	if ((err = ctx_events_failed(ev)) < 0)
 		ctx_warn_code(err, "events: telemetry stream closed early");
-	if (tf)
-		fclose(tf);
+	if (tf) {
+		bool bad = fflush(tf) != 0 || ferror(tf);
+		if (fclose(tf) != 0 || bad) {
+			ctx_warn("--trace %s", trace);
+			rc = ctx_exit_worse(rc, CTX_EXIT_SYSTEM);
+		}
+	}
 	ctx_events_close(ev);
 	ctx_workspace_free(&ws);
 	return ctx_err_close_stdout(rc);

@@ -2,6 +2,7 @@
  * (SPEC.md §6). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "clock.h"
 #include "err.h"
 #include "events.h"
@@ -161,27 +163,46 @@ on_progress(void *arg, size_t done, size_t total)
 	    secs > 0 ? (double)done / secs : 0.0, done == total ? "\n" : "");
 }
 
+static void
+free_list(char **files, char **argv, size_t n)
+{
+	if (files == argv)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+}
+
+/* The cache, or NULL (--no-cache, or it cannot be used: said on stderr, *rc 1). */
+static struct ctx_cache *
+open_cache(const struct opts *o, const struct ctx_workspace *ws, int *rc)
+{
+	struct ctx_cache *c = NULL;
+	char *dir = o->no_cache ? NULL : ctx_cache_dir(o->cache, ws->root);
+	char why[PATH_MAX + 64];
+
+	if (!o->no_cache && !dir)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+	if (dir && ctx_cache_open(dir, ws->root, &c, why, sizeof why) != 0) {
+		ctx_warnx("cache not used: %s", why);
+		*rc = CTX_EXIT_FAIL;
+	}
+	free(dir);
+	return c;
+}
+
 static int
 index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_events *ev, int argc, char **argv)
 {
 	size_t n;
 	char **files = file_list(argc, argv, o->nul, &n);
-	struct ctx_buf cache = { 0 };
-	const char *env_cache = getenv("CTX_CACHE_DIR");
 	struct progress p = { .start_ns = ctx_clock_ns() };
 	struct ctx_index_counts counts;
+	int rc = CTX_EXIT_OK;
 
-	if (!o->no_cache) {
-		if (o->cache)
-			ctx_buf_adds(&cache, o->cache);
-		else if (env_cache && *env_cache)
-			ctx_buf_adds(&cache, env_cache);
-		else
-			ctx_buf_addf(&cache, "%s/_ctx/cache/ast", ws->root);
-	}
 	p.on = !o->no_progress && (o->progress || (isatty(STDERR_FILENO) && n > 200));
 	struct ctx_index_opts io = {
-		.root = ws->root, .root_given = ws->root_given, .cache_dir = o->no_cache ? NULL : cache.data,
+		.root = ws->root, .root_given = ws->root_given, .cache = open_cache(o, ws, &rc),
 		.max_file_bytes = (size_t)o->max_bytes, .jobs = (int)o->jobs, .events = ev,
 		.unreadable = on_unreadable, .progress = on_progress, .arg = &p,
 	};
@@ -189,14 +210,12 @@ index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_eve
 	if (err < 0)
 		ctx_warn_code(err, "writing records");
 	if (counts.cache_errors)
-		ctx_warnx("%s: %zu cache entries could not be stored", cache.data, counts.cache_errors);
-	if (files != argv) {
-		for (size_t i = 0; i < n; i++)
-			free(files[i]);
-		free(files);
-	}
-	ctx_buf_free(&cache);
-	return err < 0 ? CTX_EXIT_SYSTEM : p.unreadable ? CTX_EXIT_FAIL : CTX_EXIT_OK;
+		ctx_warnx("%zu cache entries could not be stored", counts.cache_errors);
+	free_list(files, argv, n);
+	ctx_cache_free(io.cache);
+	if (p.unreadable)
+		rc = CTX_EXIT_FAIL;
+	return err < 0 ? CTX_EXIT_SYSTEM : rc;
 }
 
 int
@@ -204,13 +223,13 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct ctx_workspace ws;
-	const char *what;
+	char why[PATH_MAX + 64];
 	int err, rc;
 
 	ctx_err_init(argv[0]);
 	parse_opts(argc, argv, &o);
-	if ((err = ctx_workspace_init(&ws, o.root, NULL, &what)) < 0) {
-		ctx_warn_code(err, "root %s", what);
+	if (ctx_workspace_init(&ws, o.root, NULL, why, sizeof why) != 0) {
+		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error we report, not a signal */
@@ -222,13 +241,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	struct ctx_select_opts so = { ws.root, ws.root_given, o.mode, o.context, ev };
+	struct ctx_select_opts so = { ws.root, ws.root_given, o.mode, o.context, (size_t)o.max_bytes, ev };
 	if (o.get)
 		rc = ctx_select_get(&so, o.get, stdout) == 0 ? CTX_EXIT_OK : CTX_EXIT_FAIL;
 	else if (o.find) {
 		size_t n;
 		char **files = file_list(argc, argv, o.nul, &n);
 		rc = ctx_select_find(&so, o.find, files, n, stdout) == 0 ? CTX_EXIT_OK : CTX_EXIT_FAIL;
+		free_list(files, argv, n);
 	} else
 		rc = index_files(&o, &ws, ev, argc, argv);
 	if ((err = ctx_events_failed(ev)) < 0)

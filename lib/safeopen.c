@@ -1,0 +1,278 @@
+#include "safeopen.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "path.h"
+
+static const struct {
+	const char *token, *phrase;
+} refusals[] = {
+	[CTX_REFUSED_OUTSIDE_ROOT] = { "outside_root", "is outside the workspace root" },
+	[CTX_REFUSED_DENYLISTED] = { "denylisted", "is denylisted" },
+	[CTX_REFUSED_NOT_REGULAR] = { "not_regular", "is not a regular file" },
+	[CTX_REFUSED_TOO_LARGE] = { "too_large", "is over the size limit" },
+	[CTX_REFUSED_SYMLINK] = { "symlink", "is a symbolic link" },
+	[CTX_REFUSED_NOT_OURS] = { "not_ours", "is not owned by this user" },
+	[CTX_REFUSED_OPEN_TO_OTHERS] = { "open_to_others", "is writable by group or others" },
+};
+
+const char *
+ctx_refusal_token(int refusal)
+{
+	if (refusal <= 0 || (size_t)refusal >= sizeof refusals / sizeof *refusals)
+		return "?";
+	return refusals[refusal].token;
+}
+
+const char *
+ctx_refusal_phrase(int refusal)
+{
+	if (refusal <= 0 || (size_t)refusal >= sizeof refusals / sizeof *refusals)
+		return "?";
+	return refusals[refusal].phrase;
+}
+
+bool
+ctx_denylisted(const char *path)
+{
+	static const char *const names[] = { ".git", ".env", "node_modules", "__pycache__", ".venv", "venv" };
+
+	for (const char *p = path; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			if (n == strlen(names[i]) && memcmp(p, names[i], n) == 0)
+				return true;
+		if (n > 5 && memcmp(p, ".env.", 5) == 0)
+			return true;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return false;
+}
+
+int
+ctx_wsfile_resolve(const char *root, const char *path, char **real)
+{
+	const char *under;
+
+	*real = realpath(path, NULL);
+	if (!*real)
+		return errno == ENOMEM ? -ENOMEM : -errno;
+	if (!(under = ctx_path_under(*real, root)) || ctx_denylisted(under)) {
+		free(*real);
+		*real = NULL;
+		return under ? CTX_REFUSED_DENYLISTED : CTX_REFUSED_OUTSIDE_ROOT;
+	}
+	return 0;
+}
+
+int
+ctx_file_read_fd(int fd, size_t max, struct ctx_buf *out)
+{
+	ctx_buf_truncate(out, 0);
+	for (;;) {
+		/* Room for one byte past max, so that a file grown past it is seen. */
+		size_t want = max + 1 - out->len;
+		if (want > 65536)
+			want = 65536;
+		if (ctx_buf_reserve(out, want) < 0)
+			return -ENOMEM;
+		ssize_t n = read(fd, out->data + out->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		if (out->len > max)
+			return CTX_REFUSED_TOO_LARGE;
+	}
+	return ctx_buf_add(out, "", 0);
+}
+
+/* fstat an open descriptor: a regular file within max, else a refusal. */
+static int
+check_regular(int fd, size_t max)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return CTX_REFUSED_NOT_REGULAR;
+	return (unsigned long long)st.st_size > max ? CTX_REFUSED_TOO_LARGE : 0;
+}
+
+int
+ctx_file_read(const char *path, size_t max, bool follow, struct ctx_buf *out)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)), rc;
+
+	ctx_buf_truncate(out, 0);
+	if (fd < 0)
+		return errno == ELOOP && !follow ? CTX_REFUSED_SYMLINK : -errno;
+	if ((rc = check_regular(fd, max)) == 0)
+		rc = ctx_file_read_fd(fd, max, out);
+	close(fd);
+	return rc;
+}
+
+int
+ctx_wsfile_read(const char *root, const char *path, size_t max, struct ctx_buf *out, char **real)
+{
+	char *r;
+	int rc = ctx_wsfile_resolve(root, path, &r);
+
+	ctx_buf_truncate(out, 0);
+	if (rc != 0)
+		return rc;
+	/* The real path has no symlink left: O_NOFOLLOW only refuses one made meanwhile. */
+	rc = ctx_file_read(r, max, false, out);
+	if (rc == 0 && real)
+		*real = r;
+	else
+		free(r);
+	return rc;
+}
+
+/* Why openat(dfd, name, O_NOFOLLOW...) failed with ELOOP or ENOTDIR: a refusal if it is a
+ * symlink or not a directory, else the errno. */
+static int
+why_not(int dfd, const char *name, int err)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return CTX_REFUSED_SYMLINK;
+		if (!S_ISDIR(st.st_mode))
+			return CTX_REFUSED_NOT_REGULAR;
+	}
+	return -err;
+}
+
+/* Open each component of rel below dfd (consumed) without following symlinks. */
+static int
+walk(int dfd, char *rel, int flags, int *out)
+{
+	for (char *save = NULL, *c = strtok_r(rel, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && (flags & CTX_PRIVDIR_CREATE)) {
+			if (mkdirat(dfd, c, 0700) < 0 && errno != EEXIST) {
+				int err = -errno;
+				close(dfd);
+				return err;
+			}
+			next = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			int rc = errno == ELOOP || errno == ENOTDIR ? why_not(dfd, c, errno) : -errno;
+			close(dfd);
+			return rc;
+		}
+		close(dfd);
+		dfd = next;
+	}
+	*out = dfd;
+	return 0;
+}
+
+/* mkdir -p of an absolute path, mode 0700 for what it creates, following symlinks (the
+ * part of a private directory's path outside the root is the caller's choice). */
+static int
+mkdirs(char *p)
+{
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		int rc = mkdir(p, 0700) < 0 && errno != EEXIST ? -errno : 0;
+		if ((*s = c) == '\0' || rc < 0)
+			return rc;
+	}
+}
+
+int
+ctx_privdir_open(const char *dir, const char *root, int flags, int *dfd)
+{
+	char *p = strdup(dir);
+	const char *under;
+	struct stat st;
+	int fd, rc;
+
+	*dfd = -1;
+	if (!p)
+		return -ENOMEM;
+	if (p[0] != '/') {
+		free(p);
+		return -EINVAL;
+	}
+	ctx_path_normalize(p);
+	if (root && (under = ctx_path_under(p, root))) {
+		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		memmove(p, under, strlen(under) + 1);
+		if (strcmp(p, ".") == 0)
+			p[0] = '\0';
+	} else {
+		char *slash = strrchr(p, '/');
+		*slash = '\0';
+		rc = (flags & CTX_PRIVDIR_CREATE) && *p ? mkdirs(p) : 0;
+		fd = rc < 0 ? (errno = -rc, -1) : open(*p ? p : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		memmove(p, slash + 1, strlen(slash + 1) + 1);
+	}
+	if (fd < 0) {
+		rc = -errno;
+		free(p);
+		return rc;
+	}
+	rc = walk(fd, p, flags, &fd);
+	free(p);
+	if (rc != 0)
+		return rc;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+	} else if (!(flags & CTX_PRIVDIR_READONLY)) {
+		if (st.st_uid != geteuid())
+			rc = CTX_REFUSED_NOT_OURS;
+		else if (st.st_mode & (S_IWGRP | S_IWOTH))
+			rc = CTX_REFUSED_OPEN_TO_OTHERS;
+	}
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	*dfd = fd;
+	return 0;
+}
+
+int
+ctx_privfile_open(int dfd, const char *name, int flags, mode_t mode, int *fd)
+{
+	struct stat st;
+	int rc = 0;
+
+	*fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+	if (*fd < 0)
+		return errno == ELOOP ? CTX_REFUSED_SYMLINK : -errno;
+	if (fstat(*fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = CTX_REFUSED_NOT_REGULAR;
+	else if ((flags & O_ACCMODE) != O_RDONLY && st.st_uid != geteuid())
+		rc = CTX_REFUSED_NOT_OURS;
+	if (rc != 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
