@@ -38,19 +38,20 @@ open_log(struct ctx_appendlog *l)
 }
 
 struct ctx_appendlog *
-ctx_appendlog_open(const char *dir, const char *root, off_t max_bytes, int keep, int *err)
+ctx_appendlog_open(const char *dir, const char *root, off_t max_bytes, int keep, int *err, const char **what)
 {
 	struct ctx_appendlog *l = calloc(1, sizeof *l);
 
 	*err = -ENOMEM;
+	*what = NULL;
 	if (!l)
 		return NULL;
 	l->dfd = l->fd = l->lockfd = -1;
 	l->max_bytes = max_bytes;
 	l->keep = keep;
 	if ((*err = ctx_privdir_open(dir, root, CTX_PRIVDIR_CREATE, &l->dfd)) != 0 ||
-	    (*err = ctx_privfile_open(l->dfd, "events.lock", O_RDWR | O_CREAT, 0600, &l->lockfd)) != 0 ||
-	    (*err = open_log(l)) != 0) {
+	    (*what = "events.lock", *err = ctx_privfile_open(l->dfd, *what, O_RDWR | O_CREAT, 0600, &l->lockfd)) != 0 ||
+	    (*what = "events.jsonl", *err = open_log(l)) != 0) {
 		ctx_appendlog_free(l);
 		return NULL;
 	}

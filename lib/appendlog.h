@@ -19,9 +19,10 @@ struct ctx_appendlog;
  * events.jsonl and events.lock are opened without following symlinks and must be regular
  * files of ours. max_bytes > 0 rotates before events.jsonl would grow past it; keep is
  * the number of rotated files kept. Returns the log, to be freed with ctx_appendlog_free,
- * or NULL with *err a refusal (enum ctx_refusal: nothing was written) or a negative errno. */
+ * or NULL with *err a refusal (enum ctx_refusal: nothing was written) or a negative errno,
+ * and *what the file that failed ("events.lock", "events.jsonl"; NULL: the directory). */
 struct ctx_appendlog *ctx_appendlog_open(const char *dir, const char *root, off_t max_bytes, int keep,
-    int *err);
+    int *err, const char **what);
 
 /* Take the lock. timeout_ms == 0: try once, -EWOULDBLOCK if another writer holds it;
  * timeout_ms > 0: wait at most that long, -ETIMEDOUT after. Returns 0 or a negative errno.

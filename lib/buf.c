@@ -72,32 +72,6 @@ ctx_buf_truncate(struct ctx_buf *b, size_t n)
 	}
 }
 
-int
-ctx_buf_read_file(struct ctx_buf *b, const char *path)
-{
-	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-
-	ctx_buf_truncate(b, 0);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : 0;
-			break;
-		}
-		if (ctx_buf_add(b, chunk, (size_t)n) < 0) {
-			err = -ENOMEM;
-			break;
-		}
-	}
-	close(fd);
-	return err ? err : ctx_buf_add(b, "", 0);
-}
-
 const char *
 ctx_buf_line(const struct ctx_buf *b, long line, size_t *len)
 {

@@ -18,9 +18,6 @@ int ctx_buf_addf(struct ctx_buf *b, const char *fmt, ...) __attribute__((format(
 int ctx_buf_reserve(struct ctx_buf *b, size_t n);
 /* Forget the bytes from position n on (n <= len). */
 void ctx_buf_truncate(struct ctx_buf *b, size_t n);
-/* Replace the contents with the whole file at path (NUL-terminated after len). Returns 0
- * or a negative errno (the buffer then holds what was read). */
-int ctx_buf_read_file(struct ctx_buf *b, const char *path);
 /* The 1-based line `line` of b (without its '\n'): its start, and its length in *len;
  * NULL when b has fewer lines. */
 const char *ctx_buf_line(const struct ctx_buf *b, long line, size_t *len);

@@ -26,6 +26,7 @@ struct ctx_emitq {
 	 * producer pays neither a flock nor a move of the whole queue per event. */
 	int64_t retry_ns;
 	size_t compact_at;
+	struct ctx_buf what; /* the path a failure names */
 };
 
 #define RETRY_NS (2 * 1000000LL)
@@ -49,6 +50,7 @@ ctx_emitq_free(struct ctx_emitq *q)
 		return;
 	ctx_appendlog_free(q->log);
 	ctx_buf_free(&q->buf);
+	ctx_buf_free(&q->what);
 	free(q->items);
 	free(q);
 }
@@ -149,8 +151,13 @@ ctx_emitq_flush(struct ctx_emitq *q, bool final, const char **what)
 		enforce_bound_lazily(q);
 		return 0;
 	}
-	if (!q->log && !(q->log = ctx_appendlog_open(q->o.dir, q->o.root, q->o.max_bytes, q->o.keep, &err))) {
-		*what = q->o.dir;
+	const char *file;
+	if (!q->log && !(q->log = ctx_appendlog_open(q->o.dir, q->o.root, q->o.max_bytes, q->o.keep, &err, &file))) {
+		ctx_buf_truncate(&q->what, 0);
+		if (ctx_buf_addf(&q->what, "%s%s%s", q->o.dir, file ? "/" : "", file ? file : "") == 0)
+			*what = q->what.data;
+		else
+			*what = q->o.dir;
 		drop(q, (long)q->n);
 		clear(q);
 		return err;

@@ -1005,6 +1005,7 @@ spawn(struct session *s)
 	wordexp_t we;
 	int in[2], out[2], err[2], ex[2];
 
+	s->spawned = ctx_clock_ns(); /* also when it fails: lsp.spawn's timing counts from here */
 	if (wordexp(s->o->server, &we, WRDE_NOCMD) != 0 || we.we_wordc == 0)
 		return -EINVAL;
 	const char *base = strrchr(we.we_wordv[0], '/');
@@ -1014,7 +1015,6 @@ spawn(struct session *s)
 		return -errno;
 	}
 	pid_t parent = getpid();
-	s->spawned = ctx_clock_ns();
 	s->pid = fork();
 	if (s->pid == 0) {
 		/* Its own process group, so the whole group can be signalled; dies with us. */

@@ -16,9 +16,14 @@ Usage: hostile_lsp.py MODE
   stubborn   a good server that ignores shutdown, exit and SIGTERM
   noread     answers initialize, then stops reading its input
   echo       a good UTF-16 server whose definition is the position it was asked about
+  helper     a good server that starts a helper process in its group (it outlives the server
+             unless the group is signalled); the helper writes its pid to $HOSTILE_HELPER_PID
+  notloc     a good server whose definition answers are not Locations
 """
 import json
+import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -54,6 +59,8 @@ CAPS = {"capabilities": {"definitionProvider": True, "hoverProvider": True, "ref
 def answer(msg):
     """What a good server would say to a request."""
     m = msg["method"]
+    if m == "textDocument/definition" and MODE == "notloc":
+        return [{"name": "x"}, 42, "file:///etc/passwd"]
     if m == "textDocument/definition" and MODE == "echo":
         pos = msg["params"]["position"]
         return [{"uri": msg["params"]["textDocument"]["uri"], "range": {"start": pos, "end": pos}}]
@@ -69,6 +76,10 @@ def answer(msg):
 
 if MODE == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if MODE == "helper":
+    helper = subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    with open(os.environ["HOSTILE_HELPER_PID"], "w") as f:
+        f.write("%d\n" % helper.pid)
 if MODE == "silent":
     while True:
         read()

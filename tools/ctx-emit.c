@@ -91,6 +91,8 @@ flush(struct ctx_emitq *q, bool final, long timeout_ms)
 
 	if (err == 0)
 		return CTX_EXIT_OK;
+	if (ctx_emitq_stats(q).dropped == before) /* only the drop report was retried: said already */
+		return CTX_EXIT_SYSTEM;
 	if (err > 0)
 		ctx_warnx("%s: refused: %s: %ld events not written", what, ctx_refusal_phrase(err),
 		    ctx_emitq_stats(q).dropped - before);
@@ -138,9 +140,9 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 			rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
 			continue;
 		}
-		if (got < 0) {
+		if (got < 0) { /* a directory named as input is input rejected, not a system error */
 			ctx_warn_code(got, "%s:%ld", ctx_jsonl_name(r), ctx_jsonl_lineno(r));
-			rc = CTX_EXIT_SYSTEM;
+			rc = ctx_exit_worse(rc, got == -EISDIR ? CTX_EXIT_FAIL : CTX_EXIT_SYSTEM);
 			break;
 		}
 		if (blank(line, len))

@@ -118,7 +118,7 @@ check_events(void)
 	if (!redact && !(redact = ctx_redact_new(root, root, false)))
 		abort();
 	env.redact = redact;
-	ctx_buf_read_file(&ev, events_path);
+	ctx_file_read(events_path, (size_t)1 << 30, true, &ev);
 	for (size_t at = 0; at < ev.len;) {
 		const char *line = ev.data + at, *nl = memchr(line, '\n', ev.len - at);
 		size_t n = nl ? (size_t)(nl - line) : ev.len - at;

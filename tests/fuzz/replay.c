@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "safeopen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
@@ -21,7 +22,7 @@ replay_file(const char *path, long *count)
 {
 	struct ctx_buf b = { 0 };
 
-	if (ctx_buf_read_file(&b, path) < 0) {
+	if (ctx_file_read(path, (size_t)1 << 30, true, &b) != 0) {
 		fprintf(stderr, "replay: %s: cannot read\n", path);
 		ctx_buf_free(&b);
 		return 1;
