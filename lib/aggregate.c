@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,6 @@ struct run {
 	char segment_id[TS_MAX], ts_first[TS_MAX], ts_last[TS_MAX];
 	struct ctx_strmap cmds;     /* cmd -> struct run_cmd */
 	struct ctx_strmap warnings; /* warning -> count */
-	bool detail;
 };
 
 struct ctx_agg {
@@ -241,6 +241,16 @@ str_ieq(const struct ctx_json_str *s, const char *lit)
 	return !s->escaped && s->len == strlen(lit) && strncasecmp(s->s, lit, s->len) == 0;
 }
 
+/* A number read from an event as a count to add: a negative, non-finite or NaN one adds
+ * nothing; one past LONG_MAX is LONG_MAX (llround of it would be undefined). */
+static long
+count_of(double v)
+{
+	if (!(v > 0) || !isfinite(v))
+		return 0;
+	return v >= 9.2e18 ? LONG_MAX : (long)llround(v);
+}
+
 /* The derived counters one event contributes. */
 static void
 derive(const struct ev *e, struct counters *d)
@@ -264,7 +274,7 @@ derive(const struct ev *e, struct counters *d)
 	} else if (cmd_is(e, "file.read")) {
 		int m = e->has_mode[0] ? 0 : e->has_mode[1] ? 1 : e->has_mode[2] ? 2 : -1;
 		int b = e->has_bytes[0] ? 0 : e->has_bytes[1] ? 1 : e->has_bytes[2] ? 2 : -1;
-		long bytes = b >= 0 && e->bytes[b] > 0 ? (long)llround(e->bytes[b]) : 0;
+		long bytes = b >= 0 ? count_of(e->bytes[b]) : 0;
 		if (m >= 0 && str_ieq(&e->mode[m], "skeleton"))
 			d->bytes_skeleton = bytes;
 		else if (m >= 0 && str_ieq(&e->mode[m], "excerpt"))
@@ -282,24 +292,31 @@ derive(const struct ev *e, struct counters *d)
 	} else if (cmd_is(e, "selector.resolve")) {
 		d->selector_success = e->resolved == 1;
 	} else if (cmd_is(e, "telemetry.drop")) {
-		d->lock_skipped = e->has_dropped && e->dropped > 0 ? (long)llround(e->dropped) : 0;
+		d->lock_skipped = e->has_dropped ? count_of(e->dropped) : 0;
 	}
+}
+
+/* a + b for counters (both >= 0): saturates at LONG_MAX, never wraps. */
+static long
+sat_add(long a, long b)
+{
+	return b > LONG_MAX - a ? LONG_MAX : a + b;
 }
 
 static void
 add_counters(struct counters *to, const struct counters *d)
 {
-	to->events += d->events;
-	to->cache_hit += d->cache_hit;
-	to->cache_miss += d->cache_miss;
-	to->cache_error += d->cache_error;
-	to->bytes_skeleton += d->bytes_skeleton;
-	to->bytes_excerpt += d->bytes_excerpt;
-	to->bytes_raw += d->bytes_raw;
-	to->lsp_request += d->lsp_request;
-	to->lsp_failed += d->lsp_failed;
-	to->selector_success += d->selector_success;
-	to->lock_skipped += d->lock_skipped;
+	to->events = sat_add(to->events, d->events);
+	to->cache_hit = sat_add(to->cache_hit, d->cache_hit);
+	to->cache_miss = sat_add(to->cache_miss, d->cache_miss);
+	to->cache_error = sat_add(to->cache_error, d->cache_error);
+	to->bytes_skeleton = sat_add(to->bytes_skeleton, d->bytes_skeleton);
+	to->bytes_excerpt = sat_add(to->bytes_excerpt, d->bytes_excerpt);
+	to->bytes_raw = sat_add(to->bytes_raw, d->bytes_raw);
+	to->lsp_request = sat_add(to->lsp_request, d->lsp_request);
+	to->lsp_failed = sat_add(to->lsp_failed, d->lsp_failed);
+	to->selector_success = sat_add(to->selector_success, d->selector_success);
+	to->lock_skipped = sat_add(to->lock_skipped, d->lock_skipped);
 }
 
 static void
@@ -370,33 +387,39 @@ plain(struct ctx_agg *a, const struct ctx_json_str *s, const char **p, size_t *n
 	return 0;
 }
 
-static struct run *
-get_run(struct ctx_agg *a, const struct ctx_json_str *id)
+/* The run of an event, in *r: NULL for a run that is only counted (a detail run is known
+ * and this is not it: its id is all that is kept, about 100 bytes). 0, 1 when the id
+ * cannot be decoded, or -ENOMEM. */
+static int
+get_run(struct ctx_agg *a, const struct ctx_json_str *id, struct run **r)
 {
 	const char *p;
 	size_t n;
 	int created;
 
+	*r = NULL;
 	if (plain(a, id, &p, &n) < 0)
-		return NULL;
+		return 1;
 	/* Events of one run come together: try the last run first. */
 	if (a->last) {
 		struct ctx_strmap_entry *last = &a->runs.entries[a->last - 1];
-		if (last->len == n && memcmp(last->key, p, n) == 0)
-			return last->value;
+		if (last->len == n && memcmp(last->key, p, n) == 0) {
+			*r = last->value;
+			return 0;
+		}
 	}
 	struct ctx_strmap_entry *en = ctx_strmap_get(&a->runs, p, n, &created);
 	if (!en)
-		return NULL;
-	if (created) {
-		struct run *r = calloc(1, sizeof *r);
-		if (!r)
-			return NULL;
-		r->detail = !a->detail_run || strcmp(a->detail_run, en->key) == 0;
-		en->value = r;
+		return -ENOMEM;
+	if (created && (!a->detail_run || strcmp(a->detail_run, en->key) == 0)) {
+		struct run *k = calloc(1, sizeof *k);
+		if (!k)
+			return -ENOMEM;
+		en->value = k;
 	}
 	a->last = (size_t)(en - a->runs.entries) + 1;
-	return en->value;
+	*r = en->value;
+	return 0;
 }
 
 static int
@@ -421,9 +444,8 @@ account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct c
 		return -ENOMEM;
 	struct run_cmd *rc = en->value;
 	rc->count++;
-	if (!r->detail)
-		return 0;
-	if (e->has_timing && ctx_hist_add(&rc->hist, e->timing) < 0)
+	/* A timing that is negative or not finite is no timing: it would print as null. */
+	if (e->has_timing && isfinite(e->timing) && e->timing >= 0 && ctx_hist_add(&rc->hist, e->timing) < 0)
 		return -ENOMEM;
 	for (int i = 0; i < e->nwarnings; i++) {
 		if (plain(a, &e->warnings[i], &p, &n) < 0)
@@ -460,8 +482,9 @@ ctx_agg_line(struct ctx_agg *a, const char *line, size_t len)
 	en->count++;
 	if (!e.has_run)
 		return 0;
-	struct run *r = get_run(a, &e.run);
-	return r ? account_run(a, r, &e, &d) : -ENOMEM;
+	struct run *r;
+	int err = get_run(a, &e.run, &r);
+	return err < 0 ? err : r ? account_run(a, r, &e, &d) : 0;
 }
 
 void
@@ -771,7 +794,7 @@ ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *ou
 	ctx_jsonw_int(&w, "skeleton_bytes", c->bytes_skeleton);
 	ctx_jsonw_int(&w, "excerpt_bytes", c->bytes_excerpt);
 	ctx_jsonw_int(&w, "raw_bytes", c->bytes_raw);
-	ctx_jsonw_int(&w, "total_bytes", c->bytes_skeleton + c->bytes_excerpt + c->bytes_raw);
+	ctx_jsonw_int(&w, "total_bytes", sat_add(sat_add(c->bytes_skeleton, c->bytes_excerpt), c->bytes_raw));
 	ctx_jsonw_close(&w, '}');
 
 	long resolves = run_count(r, "selector.resolve");
@@ -782,10 +805,10 @@ ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *ou
 	ctx_jsonw_close(&w, '}');
 
 	ctx_jsonw_open(&w, "telemetry_drops", '{');
-	ctx_jsonw_int(&w, "attempted", c->events + c->lock_skipped);
+	ctx_jsonw_int(&w, "attempted", sat_add(c->events, c->lock_skipped));
 	ctx_jsonw_int(&w, "written", c->events);
 	ctx_jsonw_int(&w, "lock_skipped", c->lock_skipped);
-	ctx_jsonw_fixed(&w, "drop_rate", rate(c->lock_skipped, c->events + c->lock_skipped), 4);
+	ctx_jsonw_fixed(&w, "drop_rate", rate(c->lock_skipped, sat_add(c->events, c->lock_skipped)), 4);
 	ctx_jsonw_close(&w, '}');
 
 	if ((err = write_top_warnings(&w, r)) < 0)

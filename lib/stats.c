@@ -1,6 +1,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,11 +10,18 @@
 static size_t
 bin_of(const struct ctx_hist_bin *bins, size_t nbins, double v)
 {
-	uint64_t bits;
+	uint64_t x;
 
 	v = v == 0 ? 0 : v; /* -0 and 0 are one value */
-	memcpy(&bits, &v, sizeof bits);
-	size_t mask = nbins - 1, i = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+	memcpy(&x, &v, sizeof x);
+	/* A full mix (splitmix64's finaliser): an integer-valued double has its low mantissa
+	 * bits all zero, and a bare multiply left them zero in every bucket index. */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	size_t mask = nbins - 1, i = (size_t)x & mask;
 	while (bins[i].count != 0 && bins[i].value != v)
 		i = (i + 1) & mask;
 	return i;
@@ -49,7 +57,7 @@ ctx_hist_add(struct ctx_hist *h, double value)
 	}
 	b->count++;
 	h->n++;
-	h->sum += value;
+	h->sum = isfinite(h->sum + value) ? h->sum + value : DBL_MAX; /* saturates, never inf */
 	return 0;
 }
 

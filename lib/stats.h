@@ -19,7 +19,8 @@ struct ctx_hist {
 	double sum;  /* of the samples */
 };
 
-/* Add one sample. 0, or -ENOMEM (the sample is not counted). */
+/* Add one sample (finite; the sum saturates at DBL_MAX). 0, or -ENOMEM (the sample is not
+ * counted). */
 int ctx_hist_add(struct ctx_hist *h, double value);
 
 struct ctx_summary {

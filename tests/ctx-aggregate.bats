@@ -182,3 +182,44 @@ timings() {
 	[ "$(jq -c '.latencies."lsp.definition"' "$DIR/last_run.json")" = '{"count":2,"p50_ms":501,"p95_ms":501,"max_ms":501}' ]
 	[ "$(jq '.lsp.lsp_fallback_rate' "$DIR/last_run.json")" = 0.333 ]
 }
+
+@test "M13: out-of-range numbers saturate, negative and non-finite ones add nothing, never null in .prom" {
+	{
+		echo '{"run_id":"r","cmd":"file.read","args":{"mode":"raw"},"result":{"bytes":1e300}}'
+		echo '{"run_id":"r","cmd":"file.read","args":{"mode":"raw"},"result":{"bytes":1e300}}'
+		echo '{"run_id":"r","cmd":"file.read","args":{"mode":"excerpt"},"result":{"bytes":1e999}}'
+		echo '{"run_id":"r","cmd":"file.read","args":{"mode":"skeleton"},"result":{"bytes":-5}}'
+		echo '{"run_id":"r","cmd":"file.read","args":{"mode":"skeleton"},"result":{"bytes":7}}'
+		echo '{"run_id":"r","cmd":"telemetry.drop","result":{"dropped":-1e999}}'
+		echo '{"run_id":"r","cmd":"t.x","timing_ms":1e999}'
+		echo '{"run_id":"r","cmd":"t.x","timing_ms":-3}'
+		echo '{"run_id":"r","cmd":"t.y","timing_ms":1e308}'
+		echo '{"run_id":"r","cmd":"t.y","timing_ms":1e308}'
+	} >"$BATS_TEST_TMPDIR/in"
+	run -0 "$BIN/ctx-aggregate" --no-write --print metrics "$BATS_TEST_TMPDIR/in"
+	# jq 1.6 reads integers as doubles: the largest counter is checked as text.
+	[[ $output == *'"file_read_raw_bytes_total": 9223372036854775807,'* ]]
+	[ "$(echo "$output" | jq -c '[.file_read_excerpt_bytes_total, .file_read_skeleton_bytes_total, .telemetry_lock_skipped]')" = '[0,7,0]' ]
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/ctx.prom" --print last_run "$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq -c '.latencies | keys')" = '["t.y"]' ]
+	[[ $output == *'"total_bytes": 9223372036854775807'* ]]
+	! grep -q null "$BATS_TEST_TMPDIR/ctx.prom"
+	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/ctx.prom"
+}
+
+@test "M12: 1,000,000 distinct integer timings, exact percentiles, within a bound only a clustering hash breaks" {
+	timings 1000000 >"$BATS_TEST_TMPDIR/in"
+	# 0.6 s here; the hash that sent every integer to one bucket took 12 s.
+	run -0 timeout 6 "$BIN/ctx-aggregate" --no-write --print last_run "$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq -c '.latencies."t.x"')" = '{"count":1000000,"p50_ms":500001,"p95_ms":950001,"max_ms":1000000}' ]
+}
+
+@test "M11: runs other than the described one keep only their id (200,000 runs in well under 2 KB each)" {
+	awk 'BEGIN { for (i = 0; i < 200000; i++) printf "{\"run_id\":\"run_%d_%d\",\"cmd\":\"a.b\",\"timing_ms\":%d,\"warnings\":[\"w%d\"]}\n", 1700000000 + i, i, i % 97, i % 7 }' \
+		>"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr /usr/bin/time -f '%M' "$BIN/ctx-aggregate" --no-write --print metrics "$BATS_TEST_TMPDIR/in"
+	[ "$(echo "$output" | jq .runs_total)" -eq 200000 ]
+	kb=$(echo "$stderr" | tail -1)
+	echo "max RSS ${kb} KB for 200,000 runs" >&3
+	[ "$kb" -lt 120000 ]
+}
