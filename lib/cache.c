@@ -84,7 +84,7 @@ read_key(int kfd, unsigned char key[KEY_BYTES])
 		rc = CTX_REFUSED_OPEN_TO_OTHERS;
 	else if ((rc = ctx_file_read_fd(fd, KEY_BYTES, &b)) == 0 && b.len != KEY_BYTES)
 		rc = -EINVAL;
-	if (rc == 0)
+	if (rc == 0 && b.data) /* b.len is KEY_BYTES */
 		memcpy(key, b.data, KEY_BYTES);
 	close(fd);
 	ctx_buf_free(&b);
@@ -98,12 +98,12 @@ static int
 load_key(const char *dir, unsigned char key[KEY_BYTES])
 {
 	int kfd, rc = ctx_privdir_open(dir, NULL, CTX_PRIVDIR_CREATE, &kfd);
-	unsigned char fresh[KEY_BYTES];
-	char tmp[64];
 
 	if (rc != 0)
 		return rc;
 	if ((rc = read_key(kfd, key)) == -ENOENT) {
+		unsigned char fresh[KEY_BYTES];
+		char tmp[64];
 		snprintf(tmp, sizeof tmp, ".key.%ld", (long)getpid());
 		if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh)
 			rc = -EIO;

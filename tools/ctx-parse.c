@@ -36,8 +36,9 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: ctx-parse [--root DIR] [--cache DIR | --no-cache] [-j N] [-0] [--max-file-bytes N]\n"
 		   "                 [--events PATH] [--progress | --no-progress] [FILE ... | -]\n"
-		   "       ctx-parse --get URI [--mode skeleton|excerpt|raw] [--context N] [--root DIR] [--events PATH]\n"
-		   "       ctx-parse --find NAME [--mode skeleton|excerpt|raw] [FILE ... | -]\n");
+		   "       ctx-parse --get URI [--mode skeleton|excerpt|raw] [--context N] [--max-file-bytes N]\n"
+		   "                 [--root DIR] [--events PATH]\n"
+		   "       ctx-parse --find NAME [--mode skeleton|excerpt|raw] [--max-file-bytes N] [FILE ... | -]\n");
 }
 
 static void
