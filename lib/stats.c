@@ -30,7 +30,7 @@ bin_of(const struct ctx_hist_bin *bins, size_t nbins, double v)
 static int
 grow(struct ctx_hist *h)
 {
-	size_t nbins = h->nbins ? h->nbins * 2 : 64;
+	size_t nbins = h->nbins ? h->nbins * 2 : 8; /* small first: one histogram per run and cmd */
 	struct ctx_hist_bin *bins = calloc(nbins, sizeof *bins);
 
 	if (!bins)

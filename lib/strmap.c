@@ -41,7 +41,7 @@ ctx_strmap_find(const struct ctx_strmap *m, const char *key, size_t len)
 static int
 grow(struct ctx_strmap *m)
 {
-	size_t nslots = m->nslots ? m->nslots * 2 : 64;
+	size_t nslots = m->nslots ? m->nslots * 2 : 8;
 	size_t *slots = calloc(nslots, sizeof *slots);
 
 	if (!slots)
@@ -64,7 +64,7 @@ ctx_strmap_get(struct ctx_strmap *m, const char *key, size_t len, int *created)
 	if (m->slots[slot])
 		return &m->entries[m->slots[slot] - 1];
 	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 32;
+		size_t cap = m->cap ? m->cap * 2 : 4; /* small first: an aggregate holds one map per run */
 		struct ctx_strmap_entry *p = realloc(m->entries, cap * sizeof *p);
 		if (!p)
 			return NULL;
