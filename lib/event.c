@@ -35,6 +35,44 @@ ctx_event_cmd_valid(const char *cmd)
 	return true;
 }
 
+static bool
+run_id_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > CTX_RUN_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == ':' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool
+ctx_event_run_id_ok(const char *s)
+{
+	return run_id_valid(s, strlen(s));
+}
+
+/* Append the run id s as a JSON string; one that is not valid (the tools check
+ * CTX_RUN_ID, this is the last guard) with every other byte as '_', cut to the maximum. */
+static int
+add_run_id(struct ctx_buf *out, const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char safe[CTX_RUN_ID_MAX];
+
+	if (run_id_valid(s, n))
+		return ctx_json_write_string(out, s, n);
+	for (; k < n && k < sizeof safe; k++) {
+		safe[k] = '_';
+		if (run_id_valid(s + k, 1))
+			safe[k] = s[k];
+	}
+	return k ? ctx_json_write_string(out, safe, k) : ctx_json_write_string(out, "_", 1);
+}
+
 bool
 ctx_event_cmd_critical(const char *cmd)
 {
@@ -96,6 +134,46 @@ duplicate_key(const struct ctx_json *o)
 	return NULL;
 }
 
+/* Whether the date of a time stamp that ctx_clock_parse_ts took ("YYYY-MM-DD..." with the
+ * month in 1..12 and the day in 1..31) is on the calendar: no 30 February, no 31 April. */
+static bool
+date_exists(const char *ts)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	long y = strtol(ts, NULL, 10); /* four digits: ctx_clock_parse_ts took them */
+	int mo = (ts[5] - '0') * 10 + (ts[6] - '0'), d = (ts[8] - '0') * 10 + (ts[9] - '0');
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return d <= days[mo - 1] + (mo == 2 && leap);
+}
+
+/* Whether the parser stopped at s[bad] because the nesting went deeper than it takes: the
+ * text before is valid JSON so far (the parser read it), and opens that many levels. */
+static bool
+too_deep(const char *s, size_t len, size_t bad)
+{
+	int depth = 0;
+	bool in_string = false;
+
+	if (bad >= len || (s[bad] != '[' && s[bad] != '{'))
+		return false;
+	for (size_t i = 0; i < bad; i++) {
+		if (in_string) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_string = false;
+		} else if (s[i] == '"') {
+			in_string = true;
+		} else if (s[i] == '[' || s[i] == '{') {
+			depth++;
+		} else if (s[i] == ']' || s[i] == '}') {
+			depth--;
+		}
+	}
+	return depth >= CTX_JSON_MAX_DEPTH;
+}
+
 /* The parts of an event, checked; pointers into the parsed input. */
 struct parts {
 	struct ctx_json *cmd, *run, *seg, *legacy_seg, *args, *result, *timing, *warnings, *x;
@@ -129,11 +207,11 @@ check(const struct ctx_event_env *env, struct ctx_json *in, struct parts *p, cha
 		    p->cmd->str);
 	if (!ts)
 		ms = ctx_clock_wall_ms();
-	else if (ts->type != CTX_JSON_STRING || ctx_clock_parse_ts(ts->str, &ms) < 0)
+	else if (ts->type != CTX_JSON_STRING || ctx_clock_parse_ts(ts->str, &ms) < 0 || !date_exists(ts->str))
 		return reject(why, whylen, "bad \"ts\": want an ISO 8601 date-time");
 	ctx_clock_format_ts(ms, p->ts);
-	if (p->run && (p->run->type != CTX_JSON_STRING || p->run->len == 0))
-		return reject(why, whylen, "bad \"run_id\": want a non-empty string");
+	if (p->run && (p->run->type != CTX_JSON_STRING || !run_id_valid(p->run->str, p->run->len)))
+		return reject(why, whylen, "bad \"run_id\": want 1 to %d of A-Z a-z 0-9 . _ : -", CTX_RUN_ID_MAX);
 	if (p->seg && !is_segment_id(p->seg))
 		return reject(why, whylen, "bad \"segment_id\": want 8 lowercase hex digits");
 	if (p->timing) {
@@ -201,8 +279,7 @@ write_line(const struct ctx_event_env *env, const struct parts *p, struct ctx_bu
 	err |= add_key(out, "{\"ts\":\"");
 	err |= ctx_buf_add(out, p->ts, CTX_TS_LEN - 1);
 	err |= add_key(out, "\",\"run_id\":");
-	err |= p->run ? ctx_json_write_string(out, p->run->str, p->run->len)
-		      : ctx_json_write_string(out, env->run_id, strlen(env->run_id));
+	err |= p->run ? ctx_json_write_string(out, p->run->str, p->run->len) : add_run_id(out, env->run_id);
 	err |= add_key(out, ",\"segment_id\":\"");
 	err |= ctx_buf_add(out, p->segment, 8);
 	err |= add_key(out, "\",\"cmd\":");
@@ -246,7 +323,10 @@ ctx_event_normalize(const struct ctx_event_env *env, struct ctx_arena *a, const 
 	ctx_arena_reset(a);
 	if (!ctx_utf8_valid(line, len, &bad))
 		return reject(why, whylen, "invalid UTF-8 at byte %zu", bad + 1);
-	if (!(in = ctx_json_parse(a, line, len, &bad)))
+	if (!(in = ctx_json_parse(a, line, len, &bad)) && too_deep(line, len, bad))
+		return reject(why, whylen, "too deep: more than %d nested arrays and objects (at byte %zu)",
+		    CTX_JSON_MAX_DEPTH, bad + 1);
+	if (!in)
 		return reject(why, whylen, "not JSON (at byte %zu)", bad < len ? bad + 1 : len);
 	if (in->type != CTX_JSON_OBJECT)
 		return reject(why, whylen, "not a JSON object");
@@ -282,7 +362,7 @@ ctx_event_drop_line(const struct ctx_event_env *env, long dropped, long attempte
 
 	ctx_clock_format_ts(ctx_clock_wall_ms(), ts);
 	err = ctx_buf_addf(out, "{\"ts\":\"%s\",\"run_id\":", ts);
-	err |= ctx_json_write_string(out, env->run_id, strlen(env->run_id));
+	err |= add_run_id(out, env->run_id);
 	err |= ctx_buf_addf(out, ",\"segment_id\":\"%s\",\"cmd\":\"telemetry.drop\",\"args\":{},"
 				 "\"result\":{\"dropped\":%ld,\"attempted\":%ld},\"timing_ms\":0,"
 				 "\"warnings\":[],\"x\":{}}\n",

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,21 +22,29 @@
 #define STRING_BYTES 1024
 #define PATH_CACHE 64
 
-/* Rule 1 in one pattern, so each string is scanned once. \K keeps what stands before the
- * secret (the scheme of a URL, "Bearer ", "password=") out of the replaced part. */
+/* Rule 1, but for private-key blocks and URL credentials (found before it, in C), in one
+ * pattern, so each string is scanned once; the alternatives that start at a word boundary
+ * share one \b, those that start a key one look-behind, which halves the work done at each
+ * byte. \K keeps what stands before the secret ("Bearer ", "password=") out of the
+ * replaced part. The key=value alternatives call secret_callout: (?C1) decides on the
+ * key, (?C2) and (?C3) on the value. Their quantifiers are possessive, so that a key or
+ * value refused is not tried again in shorter pieces (which would make long strings
+ * quadratic). */
 static const char secrets_pattern[] =
-	"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\\z)"
-	"|\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"
-	"|\\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"
-	"|\\bxox[abposr]-[A-Za-z0-9-]{8,}"
-	"|\\b(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,})"
-	"|\\bAIza[0-9A-Za-z_-]{35}"
-	"|\\beyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*"
-	"|\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^/\\s:@]+:[^/\\s@]*(?=@)"
-	"|(?<![A-Za-z0-9_./\\\\-])(?i:[A-Za-z0-9_.-]*?(?:password|passwd|secret|token|api[_-]?key"
-	"|access[_-]?key|private[_-]?key|authorization)[\"']?\\s*[:=]\\s*[\"']?)"
-	"\\K(?:(?i:bearer|basic)\\s+)?[^\\s\"'&,;]+"
-	"|(?i:\\bbearer\\s+)\\K[A-Za-z0-9._~+/=-]{8,}";
+	"\\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}\\b"
+	"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+	"|xox[abposr]-[A-Za-z0-9-]{8,}"
+	"|sk-[A-Za-z0-9_-]{16,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}"
+	"|AIza[0-9A-Za-z_-]{35}"
+	"|eyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*"
+	"|(?i:bearer\\s+)\\K[A-Za-z0-9._~+/=-]{8,})"
+	"|(?<![A-Za-z0-9_./\\\\-])(?:"
+	/* key=value and "key": "value" under a key that names a secret: a quoted value to its
+	 * closing quote, else one word (with the scheme of an Authorization value) */
+	"([A-Za-z0-9_.-]++)[\"']?+\\s*+[:=]\\s*+[\"']?+(?C1)\\K"
+	"(?:(?<=\")[^\"]++(?=\")|(?<=')[^']++(?=')|(?>(?:(?i:bearer|basic)\\s++)?)[^\\s\"'&,;]++)(?C2)"
+	/* an upper-case KEY or *_KEY with a value that looks random (?C3) */
+	"|(?:[A-Z0-9]++_)*+KEY[\"']?+\\s*+[:=]\\s*+[\"']?+\\K[A-Za-z0-9+/_.~-]{16,}+=*+(?![^\\s\"'&,;])(?C3))";
 
 static const char *const content_keys[] = {
 	"content", "text", "source", "code", "snippet", "body", "diff", "patch",
@@ -51,11 +60,16 @@ struct path_memo {
 struct ctx_redact {
 	pcre2_code *secrets;
 	pcre2_match_data *md;
+	pcre2_match_context *mctx; /* carries secret_callout */
+	bool kv_measure;           /* the key of the key=value being matched names a quantity */
 	char *root_real, *root_given, *home;
 	bool allow_pii;
 	struct path_memo memo[PATH_CACHE];
-	struct ctx_buf out, tmp; /* scratch for the string being redacted */
+	struct ctx_buf out, tmp;     /* scratch for the string being redacted */
+	struct ctx_buf blocks, urls; /* scratch for the passes before the secrets pattern */
 };
+
+static int secret_callout(pcre2_callout_block *cb, void *data);
 
 struct ctx_redact *
 ctx_redact_new(const char *root_real, const char *root_given, bool allow_pii)
@@ -80,7 +94,8 @@ ctx_redact_new(const char *root_real, const char *root_given, bool allow_pii)
 	}
 	pcre2_jit_compile(r->secrets, PCRE2_JIT_COMPLETE); /* without JIT it still works, slower */
 	r->md = pcre2_match_data_create_from_pattern(r->secrets, NULL);
-	if (!r->md) {
+	r->mctx = pcre2_match_context_create(NULL);
+	if (!r->md || !r->mctx || pcre2_set_callout(r->mctx, secret_callout, r) != 0) {
 		ctx_redact_free(r);
 		return NULL;
 	}
@@ -93,6 +108,7 @@ ctx_redact_free(struct ctx_redact *r)
 	if (!r)
 		return;
 	pcre2_match_data_free(r->md);
+	pcre2_match_context_free(r->mctx);
 	pcre2_code_free(r->secrets);
 	for (int i = 0; i < PATH_CACHE; i++) {
 		free(r->memo[i].path);
@@ -103,6 +119,8 @@ ctx_redact_free(struct ctx_redact *r)
 	free(r->home);
 	ctx_buf_free(&r->out);
 	ctx_buf_free(&r->tmp);
+	ctx_buf_free(&r->blocks);
+	ctx_buf_free(&r->urls);
 	free(r);
 }
 
@@ -126,6 +144,41 @@ maybe_secret(const char *low, size_t n)
 	return false;
 }
 
+#define MAX_WORDS 8
+
+/* Split key into at most MAX_WORDS lowercase words at '_', '-', '.', ' ' and lower-to-upper
+ * case changes ("githubToken" is "github" "token"). Returns the number of words. */
+static size_t
+split_words(const char *key, char words[MAX_WORDS][32])
+{
+	size_t nwords = 0, wl = 0;
+
+	for (const char *p = key;; p++) {
+		bool boundary = *p == '\0' || *p == '_' || *p == '-' || *p == '.' || *p == ' ' ||
+		    (p > key && islower((unsigned char)p[-1]) && isupper((unsigned char)*p));
+		if (boundary && wl > 0) {
+			words[nwords][wl] = '\0';
+			if (++nwords == MAX_WORDS)
+				break;
+			wl = 0;
+		}
+		if (*p == '\0')
+			break;
+		if (isalnum((unsigned char)*p) && wl < sizeof words[0] - 1)
+			words[nwords][wl++] = (char)tolower((unsigned char)*p);
+	}
+	return nwords;
+}
+
+static bool
+word_in(const char *w, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(w, set[i]) == 0)
+			return true;
+	return false;
+}
+
 bool
 ctx_redact_key_is_secret(const char *key)
 {
@@ -139,37 +192,64 @@ ctx_redact_key_is_secret(const char *key)
 	if (!maybe_secret(low, n))
 		return false;
 
-	/* Split into lowercase words at '_', '-', '.', ' ' and lower-to-upper case changes. */
-	char words[8][32];
-	size_t nwords = 0, wl = 0;
-
-	for (const char *p = key;; p++) {
-		bool boundary = *p == '\0' || *p == '_' || *p == '-' || *p == '.' || *p == ' ' ||
-		    (p > key && islower((unsigned char)p[-1]) && isupper((unsigned char)*p));
-		if (boundary && wl > 0) {
-			words[nwords][wl] = '\0';
-			if (++nwords == 8)
-				break;
-			wl = 0;
-		}
-		if (*p == '\0')
-			break;
-		if (isalnum((unsigned char)*p) && wl < sizeof words[0] - 1)
-			words[nwords][wl++] = (char)tolower((unsigned char)*p);
-	}
+	char words[MAX_WORDS][32];
+	size_t nwords = split_words(key, words);
 	static const char *const alone[] = {
 		"password", "passwd", "passphrase", "secret", "token", "apikey", "authorization",
 		"accesskey", "privatekey",
 	};
 	static const char *const firsts[] = { "api", "access", "private" };
 	for (size_t i = 0; i < nwords; i++) {
-		for (size_t j = 0; j < sizeof alone / sizeof *alone; j++)
-			if (strcmp(words[i], alone[j]) == 0)
-				return true;
-		if (i + 1 < nwords && strcmp(words[i + 1], "key") == 0)
-			for (size_t j = 0; j < sizeof firsts / sizeof *firsts; j++)
-				if (strcmp(words[i], firsts[j]) == 0)
-					return true;
+		if (word_in(words[i], alone, sizeof alone / sizeof *alone))
+			return true;
+		if (i + 1 < nwords && strcmp(words[i + 1], "key") == 0 &&
+		    word_in(words[i], firsts, sizeof firsts / sizeof *firsts))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a word of key names a quantity (token_count, max_token, token_limit): a number
+ * under such a key is a measure, not a secret, even when another word names a secret. */
+static bool
+key_names_measure(const char *key)
+{
+	static const char *const measures[] = {
+		"count", "counts", "num", "max", "min", "limit", "total", "len", "length", "size",
+		"usage", "used", "budget", "remaining", "ttl", "expires", "expiry", "age", "bytes",
+		"ms", "index", "idx", "estimate",
+	};
+	char words[MAX_WORDS][32];
+	size_t nwords = split_words(key, words);
+
+	for (size_t i = 0; i < nwords; i++)
+		if (word_in(words[i], measures, sizeof measures / sizeof *measures))
+			return true;
+	return false;
+}
+
+/* Whether key[0, n) ends with a secret word, a word of its own or glued to what precedes it
+ * ("DB_PASSWORD", "mypassword", "x.apikey"): keys in text that split_words misses. */
+static bool
+key_ends_secret(const char *key, size_t n)
+{
+	static const char *const ends[] = { "password", "passwd", "secret", "token", "authorization" };
+	static const char *const before_key[] = { "api", "access", "private" };
+
+	for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+		size_t m = strlen(ends[i]);
+		if (n >= m && strncasecmp(key + n - m, ends[i], m) == 0)
+			return true;
+	}
+	if (n < 3 || strncasecmp(key + n - 3, "key", 3) != 0)
+		return false;
+	n -= 3;
+	if (n > 0 && (key[n - 1] == '_' || key[n - 1] == '-'))
+		n--;
+	for (size_t i = 0; i < sizeof before_key / sizeof *before_key; i++) {
+		size_t m = strlen(before_key[i]);
+		if (n >= m && strncasecmp(key + n - m, before_key[i], m) == 0)
+			return true;
 	}
 	return false;
 }
@@ -220,6 +300,186 @@ may_hold_secret(const char *s, size_t len)
 	return false;
 }
 
+/* Whether v[0, n) looks random enough to be a key: at least 16 bytes, letters and digits
+ * both, and a Shannon entropy of at least 3 bits a byte. A random string of 16 hex digits
+ * has about 3.3, of 16 base64 characters about 3.8, and longer ones more; names such as
+ * "created_at_desc" lack the digit or the entropy. Generic rules of secret scanners use
+ * 3.5 with longer minimums; 3.0 keeps short hex keys. */
+static bool
+looks_random(const char *v, size_t n)
+{
+	unsigned count[256] = { 0 };
+	bool letter = false, digit = false;
+	double h = 0;
+
+	if (n < 16)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		count[c]++;
+		letter = letter || isalpha(c);
+		digit = digit || isdigit(c);
+	}
+	if (!letter || !digit)
+		return false;
+	for (int c = 0; c < 256; c++) {
+		if (count[c]) {
+			double f = (double)count[c] / (double)n;
+			h -= f * log2(f);
+		}
+	}
+	return h >= 3.0;
+}
+
+/* The callouts of secrets_pattern: 0 lets the match go on, 1 makes it fail there. */
+static int
+secret_callout(pcre2_callout_block *cb, void *data)
+{
+	struct ctx_redact *r = data;
+	const char *s = (const char *)cb->subject;
+	const char *v = s + cb->start_match; /* after \K: the value */
+	size_t n = cb->current_position - cb->start_match;
+
+	switch (cb->callout_number) {
+	case 1: { /* the key (group 1) names a secret: as any of its words, or at its end */
+		const char *key = s + cb->offset_vector[2];
+		size_t kn = cb->offset_vector[3] - cb->offset_vector[2];
+		char copy[72], low[72];
+		bool whole = kn < sizeof copy; /* a longer key is judged by its first 71 bytes */
+		size_t m = whole ? kn : sizeof copy - 1;
+		memcpy(copy, key, m);
+		copy[m] = '\0';
+		for (size_t i = 0; i < m; i++)
+			low[i] = (char)tolower((unsigned char)copy[i]);
+		/* Most keys ("error", "https") hold no secret word at all: one cheap pass. */
+		if (whole && !maybe_secret(low, m))
+			return 1;
+		if (!key_ends_secret(key, kn) && !ctx_redact_key_is_secret(copy))
+			return 1;
+		r->kv_measure = key_names_measure(copy);
+		return 0;
+	}
+	case 2: { /* a number under a key such as token_count is a count: kept */
+		size_t digits = 0, i;
+		for (i = 0; i < n && (isdigit((unsigned char)v[i]) || v[i] == '.'); i++)
+			digits += v[i] != '.';
+		return r->kv_measure && i == n && digits > 0;
+	}
+	case 3: /* the value of KEY or *_KEY */
+		return !looks_random(v, n);
+	}
+	return 0;
+}
+
+static bool
+is_pem_label(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ';
+}
+
+/* The end of the private-key block that starts at s[i] with "-----BEGIN": past the dashes
+ * of its END line, or len when that line is missing (a key cut short); i itself when the
+ * block is not a private key (a certificate, a public key). The label holds "PRIVATE KEY":
+ * RSA, EC, OPENSSH, ENCRYPTED, none, and PGP's "PGP PRIVATE KEY BLOCK". */
+static size_t
+pem_end(const char *s, size_t len, size_t i)
+{
+	size_t j = i + 10, k = j;
+	const char *end;
+
+	while (k < len && k - j < 64 && is_pem_label(s[k]))
+		k++;
+	if (!memmem(s + j, k - j, "PRIVATE KEY", 11))
+		return i;
+	if (!(end = memmem(s + k, len - k, "-----END", 8)))
+		return len;
+	for (j = k = (size_t)(end - s) + 8; k < len && k - j < 64 && is_pem_label(s[k]); k++)
+		;
+	for (j = k; k < len && k - j < 5 && s[k] == '-'; k++)
+		;
+	return k;
+}
+
+/* Append s with every private-key block replaced whole. 0 or -ENOMEM. */
+static int
+redact_blocks(const char *s, size_t len, struct ctx_buf *out)
+{
+	size_t pos = 0, i = 0;
+	const char *b;
+
+	while (i < len && (b = memmem(s + i, len - i, "-----BEGIN", 10)) != NULL) {
+		size_t end = pem_end(s, len, i = (size_t)(b - s));
+		if (end == i) {
+			i += 10;
+			continue;
+		}
+		if (ctx_buf_add(out, s + pos, i - pos) < 0 || ctx_buf_adds(out, REDACTED) < 0)
+			return -ENOMEM;
+		pos = i = end;
+	}
+	return ctx_buf_add(out, s + pos, len - pos);
+}
+
+static bool
+ends_url(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '"' ||
+	    c == '\'' || c == '`' || c == '<' || c == '>';
+}
+
+/* Append s with the credentials of every URL replaced: "scheme://[REDACTED]@host". They
+ * are everything from "://" to the last '@' before the URL ends (white space, a quote,
+ * '<' or '>'), so that a password holding '/' or '@' goes whole ("https://u:p@ss/w@h/x"
+ * gives "https://[REDACTED]@h/x"; a URL that has '@' in its path as well loses the host
+ * with them). They must hold a ':' after a user (maybe empty) without '/', '?' or '#',
+ * and not be a host and port ("https://host:8080/@name" is kept). 0 or -ENOMEM. */
+static int
+redact_urls(const char *s, size_t len, struct ctx_buf *out)
+{
+	size_t pos = 0, i = 0, word_end = 0, last_at = 0;
+	const char *m;
+
+	while (i < len && (m = memmem(s + i, len - i, "://", 3)) != NULL) {
+		size_t p = (size_t)(m - s) + 3, k, d;
+		i = p;
+		if (m == s || !isalnum((unsigned char)m[-1]))
+			continue;
+		if (p >= word_end) { /* the last '@' is looked for once a URL, not once a "://" */
+			last_at = 0;
+			for (word_end = p; word_end < len && !ends_url(s[word_end]); word_end++)
+				if (s[word_end] == '@')
+					last_at = word_end;
+		}
+		if (last_at < p)
+			continue;
+		for (k = p; k < last_at && s[k] != ':' && s[k] != '/' && s[k] != '?' && s[k] != '#'; k++)
+			;
+		if (k == last_at || s[k] != ':')
+			continue;
+		for (d = k + 1; d < last_at && isdigit((unsigned char)s[d]); d++)
+			;
+		if (d > k + 1 && d < last_at && (s[d] == '/' || s[d] == '?' || s[d] == '#'))
+			continue;
+		if (ctx_buf_add(out, s + pos, p - pos) < 0 || ctx_buf_adds(out, REDACTED) < 0)
+			return -ENOMEM;
+		pos = i = last_at;
+	}
+	return ctx_buf_add(out, s + pos, len - pos);
+}
+
+/* Whether s[0, len) holds lit: cheaper than memmem() on the short strings most are. */
+static bool
+holds(const char *s, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+	const char *p = s, *end = s + len;
+
+	for (; (size_t)(end - p) >= n && (p = memchr(p, lit[0], (size_t)(end - p) - n + 1)) != NULL; p++)
+		if (memcmp(p, lit, n) == 0)
+			return true;
+	return false;
+}
+
 /* Append s with every secret replaced. Returns 0 or -ENOMEM. */
 static int
 redact_secrets(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *out)
@@ -228,9 +488,24 @@ redact_secrets(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *
 
 	if (!may_hold_secret(s, len))
 		return ctx_buf_add(out, s, len);
-
+	/* Key blocks and URL credentials first, whole: the key=value rule, at an earlier
+	 * position, would take only their first word ("private_key: -----BEGIN" left the key). */
+	if (holds(s, len, "-----BEGIN")) {
+		ctx_buf_truncate(&r->blocks, 0);
+		if (redact_blocks(s, len, &r->blocks) < 0)
+			return -ENOMEM;
+		s = r->blocks.data;
+		len = r->blocks.len;
+	}
+	if (holds(s, len, "://")) {
+		ctx_buf_truncate(&r->urls, 0);
+		if (redact_urls(s, len, &r->urls) < 0)
+			return -ENOMEM;
+		s = r->urls.data;
+		len = r->urls.len;
+	}
 	while (from <= len) {
-		int rc = pcre2_match(r->secrets, (PCRE2_SPTR)s, len, from, 0, r->md, NULL);
+		int rc = pcre2_match(r->secrets, (PCRE2_SPTR)s, len, from, 0, r->md, r->mctx);
 		if (rc < 0)
 			break;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
@@ -255,8 +530,8 @@ static const unsigned char path_class[256] = {
 	['\f'] = PATH_END | PATH_BEFORE, ['"'] = PATH_END | PATH_BEFORE, ['\''] = PATH_END | PATH_BEFORE,
 	['`'] = PATH_END | PATH_BEFORE, [','] = PATH_END | PATH_BEFORE, [';'] = PATH_END | PATH_BEFORE,
 	['|'] = PATH_END | PATH_BEFORE, [')'] = PATH_END, [']'] = PATH_END, ['}'] = PATH_END,
-	['>'] = PATH_END, [':'] = PATH_END, ['('] = PATH_BEFORE, ['['] = PATH_BEFORE,
-	['{'] = PATH_BEFORE, ['<'] = PATH_BEFORE, ['='] = PATH_BEFORE,
+	['>'] = PATH_END, [':'] = PATH_END | PATH_BEFORE, ['('] = PATH_BEFORE, ['['] = PATH_BEFORE,
+	['{'] = PATH_BEFORE, ['<'] = PATH_BEFORE, ['='] = PATH_BEFORE, ['@'] = PATH_BEFORE,
 };
 
 static bool
@@ -266,9 +541,47 @@ is_path_end(char c)
 }
 
 static bool
-may_precede_path(const char *s, size_t i)
+stands_alone(const char *s, size_t i)
 {
 	return i == 0 || (path_class[(unsigned char)s[i - 1]] & PATH_BEFORE);
+}
+
+/* Whether a path may start at s[i]: at the start, after white space, a quote, a bracket,
+ * '=', ':' (every entry of PATH=/a:/b, host:/x), '@' (@/tmp/args), after -I or -L
+ * standing alone (compiler flags), "->", or one or two '*' standing alone (emphasis in
+ * text; "src/" "**" "/x" is a relative glob). All in constant time: this runs on every
+ * byte. */
+static bool
+may_precede_path(const char *s, size_t i)
+{
+	if (stands_alone(s, i))
+		return true;
+	switch (s[i - 1]) {
+	case 'I': case 'L':
+		return i >= 2 && s[i - 2] == '-' && stands_alone(s, i - 2);
+	case '>':
+		return i >= 2 && s[i - 2] == '-';
+	case '*':
+		return stands_alone(s, i - 1) || (i >= 2 && s[i - 2] == '*' && stands_alone(s, i - 2));
+	}
+	return false;
+}
+
+/* Whether the slashes at s[i] ("//host/share", "///usr") start a bare path: something
+ * follows them, and they do not follow the ':' of a URL's scheme (https://x). */
+static bool
+bare_slashes(const char *s, size_t len, size_t i)
+{
+	size_t k = i;
+
+	while (k < len && s[k] == '/')
+		k++;
+	if (k == len || is_path_end(s[k]))
+		return false;
+	if (i < 2 || s[i - 1] != ':')
+		return true;
+	char c = s[i - 2];
+	return !(isalnum((unsigned char)c) || c == '+' || c == '.' || c == '-');
 }
 
 static int
@@ -297,7 +610,9 @@ rewrite_posix(struct ctx_redact *r, const char *abs)
 	rel = ctx_path_under(norm, r->root_real);
 	if (!rel && r->root_given)
 		rel = ctx_path_under(norm, r->root_given);
-	if (!rel && (real = ctx_path_resolve_existing(norm)) != NULL)
+	/* realpath() takes no path of PATH_MAX or more, and trying each shorter prefix of a
+	 * megabyte of "/a/a/a..." is quadratic: such a path is external. */
+	if (!rel && strlen(norm) < PATH_MAX && (real = ctx_path_resolve_existing(norm)) != NULL)
 		rel = ctx_path_under(real, r->root_real);
 	/* A file:// URI's %XX can make bytes that are not UTF-8 (found by fuzz_event): the
 	 * rewritten path keeps the event valid, with U+FFFD for them. */
@@ -342,11 +657,13 @@ path_token(const char *s, size_t len, size_t i, size_t *skip)
 	size_t rest = len - i, n;
 
 	*skip = 0;
-	if (rest >= 8 && strncasecmp(p, "file:///", 8) == 0)
-		*skip = 7;
+	if (rest >= 8 && strncasecmp(p, "file://", 7) == 0 && !is_path_end(p[7]))
+		/* file:///x, file://localhost/x, and file://host/x as the path //host/x */
+		*skip = p[7] == '/' ? 7 : rest >= 17 && strncasecmp(p + 7, "localhost/", 10) == 0 ? 16 : 5;
 	else if (!((rest >= 3 && p[0] == '~' && p[1] == '/') ||
 		     (rest >= 4 && isalpha((unsigned char)p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/')) ||
-		     (rest >= 2 && p[0] == '/' && p[1] != '/' && !is_path_end(p[1]))))
+		     (rest >= 2 && p[0] == '/' && p[1] != '/' && !is_path_end(p[1])) ||
+		     (rest >= 3 && p[0] == '/' && p[1] == '/' && bare_slashes(s, len, i))))
 		return 0;
 	n = *skip ? *skip + 1 : (isalpha((unsigned char)p[0]) && p[1] == ':') ? 3 : 1;
 	while (n < rest && !is_path_end(p[n]))
@@ -524,7 +841,12 @@ redact_node(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *v, const
 	if (!secret && (v->type == CTX_JSON_STRING || container) &&
 	    key_in(key, content_keys, sizeof content_keys / sizeof *content_keys))
 		return content_digest(r, a, v);
-	if (v->type == CTX_JSON_STRING && secret) {
+	/* Under a secret key every scalar is replaced whole, numbers and booleans too
+	 * ({"password": 123456}); null tells nothing and stays, and a number whose own key
+	 * names a quantity (token_count, max_token) is a count, kept. */
+	if (secret && (v->type == CTX_JSON_STRING || v->type == CTX_JSON_TRUE || v->type == CTX_JSON_FALSE ||
+	    (v->type == CTX_JSON_NUMBER && !(key && key_names_measure(key))))) {
+		v->type = CTX_JSON_STRING;
 		v->str = REDACTED;
 		v->len = sizeof REDACTED - 1;
 		return 0;

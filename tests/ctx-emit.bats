@@ -267,3 +267,61 @@ check_sequences() {
 	exec 5>&-
 	wait $emitter
 }
+
+@test "secrets after a label, in URLs, under KEY= and as numbers are redacted whole" {
+	key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+	line='{"cmd":"t.s","args":{"env":"PRIVATE_KEY=-----BEGIN RSA PRIVATE KEY-----\nMIIEbodyOfTheKey\n-----END RSA PRIVATE KEY-----","sa":"{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQsaKey\\n-----END PRIVATE KEY-----\\n\"}","url":"redis://:hunter2@cache:6379/0 https://u:p@ss/w@host/x","cfg":"SECRET_KEY=s3cr3tvalue AZURE_STORAGE_KEY='$key' SORT_KEY=name","password":123456,"token_count":7}}'
+	echo "$line" | "$BIN/ctx-emit" --root "$ROOT"
+	run -0 jq -c .args "$DIR/events.jsonl"
+	[ "$output" = '{"env":"PRIVATE_KEY=[REDACTED]","sa":"{\"private_key\": \"[REDACTED]\"}","url":"redis://[REDACTED]@cache:6379/0 https://[REDACTED]@host/x","cfg":"SECRET_KEY=[REDACTED] AZURE_STORAGE_KEY=[REDACTED] SORT_KEY=name","password":"[REDACTED]","token_count":7}' ]
+	for leak in MIIE hunter2 ss/w s3cr3t "$key" 123456; do
+		! grep -qF -- "$leak" "$DIR/events.jsonl"
+	done
+}
+
+@test "paths after ':', -I, '@', in every PATH entry and as file://localhost or //host are rewritten" {
+	mkdir -p "$ROOT/bin"
+	echo '{"cmd":"t.p","args":{"env":"PATH=/usr/bin:'"$ROOT"'/bin","cc":"cc -I/opt/inc @/tmp/args","uri":"file://localhost/etc/hosts","unc":"open //server/share/a.txt","url":"see:https://example.com/a"}}' |
+		"$BIN/ctx-emit" --root "$ROOT"
+	h() { printf %s "$1" | sha256sum | cut -c1-8; }
+	run -0 jq -c '[.args.env, .args.cc, .args.uri, .args.unc, .args.url]' "$DIR/events.jsonl"
+	[ "$output" = '["PATH=external/'"$(h /usr/bin)"'-bin:bin","cc -Iexternal/'"$(h /opt/inc)"'-inc @external/'"$(h /tmp/args)"'-args","external/'"$(h /etc/hosts)"'-hosts","open external/'"$(h /server/share/a.txt)"'-a.txt","see:https://example.com/a"]' ]
+	! grep -qF "$ROOT" "$DIR/events.jsonl"
+}
+
+@test "a bad run_id, an impossible date and nesting too deep are rejected with their position" {
+	{
+		echo '{"cmd":"ok.one","run_id":"run_1:a.b-c"}'
+		echo '{"cmd":"a","run_id":"has space"}'
+		echo '{"cmd":"a","run_id":"../../x"}'
+		echo '{"cmd":"a","ts":"2026-02-30T00:00:00Z"}'
+		echo '{"cmd":"a","ts":"2026-04-31T10:00:00+02:00"}'
+		awk 'BEGIN { printf "{\"cmd\":\"deep\",\"x\":"; for (i = 0; i < 300; i++) printf "["; for (i = 0; i < 300; i++) printf "]"; print "}" }'
+		echo '{"cmd":"ok.two","ts":"2024-02-29T00:00:00Z"}'
+	} >"$BATS_TEST_TMPDIR/bad.jsonl"
+	f="$BATS_TEST_TMPDIR/bad.jsonl"
+	run -1 --separate-stderr "$BIN/ctx-emit" --root "$ROOT" "$f"
+	[[ $stderr == *"ctx-emit: $f:2: bad \"run_id\": want 1 to 128 of A-Z a-z 0-9 . _ : -"* ]]
+	[[ $stderr == *"ctx-emit: $f:3: bad \"run_id\""* ]]
+	[[ $stderr == *"ctx-emit: $f:4: bad \"ts\""* ]]
+	[[ $stderr == *"ctx-emit: $f:5: bad \"ts\""* ]]
+	[[ $stderr == *"ctx-emit: $f:6: too deep: more than 256 nested arrays and objects (at byte 274)"* ]]
+	[ "$(echo "$stderr" | wc -l)" -eq 5 ]
+	run -0 jq -r '"\(.cmd) \(.run_id)"' "$DIR/events.jsonl"
+	[ "${lines[0]}" = "ok.one run_1:a.b-c" ]
+	[[ ${lines[1]} == "ok.two "* ]]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "a CTX_RUN_ID that is not a run id is never written raw" {
+	CTX_RUN_ID=$'r\xff id' run --separate-stderr "$BIN/ctx-emit" --root "$ROOT" <<<'{"cmd":"a"}'
+	if [ "$status" -eq 2 ]; then # refused as a usage error
+		[[ $stderr == *CTX_RUN_ID* ]]
+		[ ! -s "$DIR/events.jsonl" ]
+	else
+		[ "$status" -eq 0 ]
+		! LC_ALL=C grep -q $'\xff' "$DIR/events.jsonl"
+		run -0 jq -r .run_id "$DIR/events.jsonl"
+		[[ $output =~ ^[A-Za-z0-9._:-]{1,128}$ ]]
+	fi
+}

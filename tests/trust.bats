@@ -348,6 +348,8 @@ decoy_unchanged() {
 	echo "second exit $status: $stderr" >&3
 	[ "$status" -eq 0 ]
 	decoy_unchanged
+	# The report counts parses as hits and misses; the three refused links are skipped.
+	[[ $output == *"ast cache:  3 parses, "*"; 3 files skipped"* ]]
 	[ "$(jq -r 'select(.file == "app/leak.py") | .skipped' "$T/clone/_ctx/skeleton.jsonl")" = outside_root ]
 	[ "$(jq -r 'select(.file == "app/settings.py") | .skipped' "$T/clone/_ctx/skeleton.jsonl")" = denylisted ]
 	! grep -rq --exclude-dir=.git -e DECOY_SECRET -e envsecret "$T/clone"

@@ -108,6 +108,44 @@ static const struct redact_case redact_cases[] = {
 	{ "everything under a secret key", "{\"auth\":{\"authorization\":[\"a\",{\"b\":\"c\"}]}}",
 	  "{\"auth\":{\"authorization\":[\"[REDACTED]\",{\"b\":\"[REDACTED]\"}]}}", 0 },
 	{ "a key=value in a path-like word is not a secret", "{\"m\":\"see /etc/passwd: denied\"}", "{\"m\":\"see external/74acf318-passwd: denied\"}", 0 },
+	/* a private-key block goes whole, whatever precedes it (a label that names a secret took
+	 * only "-----BEGIN" and left the key) */
+	{ "private key after a secret-named label", "{\"m\":\"private_key: -----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----\\nnext: 1\"}",
+	  "{\"m\":\"private_key: [REDACTED]\\nnext: 1\"}", 0 },
+	{ "private key after KEY=", "{\"m\":\"PRIVATE_KEY=-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXk\\n-----END OPENSSH PRIVATE KEY----- ok\"}",
+	  "{\"m\":\"PRIVATE_KEY=[REDACTED] ok\"}", 0 },
+	{ "service-account json inside a string",
+	  "{\"m\":\"{\\\"type\\\":\\\"service_account\\\",\\\"private_key\\\":\\\"-----BEGIN PRIVATE KEY-----\\\\nMIIEvQIBADANBg\\\\n-----END PRIVATE KEY-----\\\\n\\\",\\\"client_email\\\":\\\"a@b.iam.gserviceaccount.com\\\"}\"}",
+	  "{\"m\":\"{\\\"type\\\":\\\"service_account\\\",\\\"private_key\\\":\\\"[REDACTED]\\\",\\\"client_email\\\":\\\"a@b.iam.gserviceaccount.com\\\"}\"}", 0 },
+	{ "pgp private key block, whole and cut short",
+	  "{\"a\":\"key: -----BEGIN PGP PRIVATE KEY BLOCK-----\\n\\nlQOYBGXabc\\n-----END PGP PRIVATE KEY BLOCK----- end\",\"b\":\"x -----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOY\"}",
+	  "{\"a\":\"key: [REDACTED] end\",\"b\":\"x [REDACTED]\"}", 0 },
+	{ "a certificate is kept", "{\"m\":\"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}",
+	  "{\"m\":\"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}", 0 },
+	/* key=value: a secret word anywhere among the key's words */
+	{ "secret word not last in KEY=value", "{\"m\":\"SECRET_KEY=abc123 PASSWORD_HASH=$2b$12$xyz DB_PASSWORD_OLD=old1 mode=x\"}",
+	  "{\"m\":\"SECRET_KEY=[REDACTED] PASSWORD_HASH=[REDACTED] DB_PASSWORD_OLD=[REDACTED] mode=x\"}", 0 },
+	{ "secret word not last in key: value, quoted value whole", "{\"m\":\"clientSecretValue: s3cr3t, \\\"api_key_v2\\\": \\\"k 2\\\"\"}",
+	  "{\"m\":\"clientSecretValue: [REDACTED], \\\"api_key_v2\\\": \\\"[REDACTED]\\\"\"}", 0 },
+	{ "upper-case *_KEY with a random-looking value",
+	  "{\"a\":\"AZURE_STORAGE_KEY=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw== x\",\"b\":\"ENCRYPTION_KEY: \\\"3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c\\\"\"}",
+	  "{\"a\":\"AZURE_STORAGE_KEY=[REDACTED] x\",\"b\":\"ENCRYPTION_KEY: \\\"[REDACTED]\\\"\"}", 0 },
+	{ "ordinary keys and counts in text are kept",
+	  "{\"m\":\"SORT_KEY=name PRIMARY_KEY=id SORT_KEY=created_at_desc_order MONKEY=abcdef0123456789abcd tokens=5 input_tokens: 7 token_count=12 cache_key=6f25e381\"}",
+	  "{\"m\":\"SORT_KEY=name PRIMARY_KEY=id SORT_KEY=created_at_desc_order MONKEY=abcdef0123456789abcd tokens=5 input_tokens: 7 token_count=12 cache_key=6f25e381\"}", 0 },
+	/* URL credentials: everything up to the last '@' */
+	{ "url credentials with an empty user, or '/' and '@' in the password",
+	  "{\"a\":\"redis://:pw@cache:6379/0\",\"b\":\"https://u:p@ss/w@host/x\"}",
+	  "{\"a\":\"redis://[REDACTED]@cache:6379/0\",\"b\":\"https://[REDACTED]@host/x\"}", 0 },
+	{ "url credentials in a sentence", "{\"m\":\"clone ftp://bob:pa/ss@files.example.com/a and amqp://:@q\"}",
+	  "{\"m\":\"clone ftp://[REDACTED]@files.example.com/a and amqp://[REDACTED]@q\"}", 0 },
+	{ "an '@' that is no credential is kept", "{\"m\":\"https://host:8080/@name/post https://medium.com/@user mailto:a@b.c\"}",
+	  "{\"m\":\"https://host:8080/@name/post https://medium.com/@user mailto:a@b.c\"}", 0 },
+	/* a secret key replaces numbers and booleans too */
+	{ "numbers and booleans under a secret key", "{\"password\":123456,\"api_key\":true,\"token\":null,\"token_count\":5}",
+	  "{\"password\":\"[REDACTED]\",\"api_key\":\"[REDACTED]\",\"token\":null,\"token_count\":5}", 0 },
+	{ "nested scalars under a secret key", "{\"secret\":{\"a\":[1,false,\"x\"],\"pin\":2.5}}",
+	  "{\"secret\":{\"a\":[\"[REDACTED]\",\"[REDACTED]\",\"[REDACTED]\"],\"pin\":\"[REDACTED]\"}}", 0 },
 	/* rule 2: content */
 	{ "content string", "{\"content\":\"hello\"}", "{\"content\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5}}", 0 },
 	{ "text and snippet", "{\"text\":\"hello\",\"snippet\":\"hello\"}",
@@ -144,6 +182,17 @@ static const struct redact_case redact_cases[] = {
 	{ "array of paths at depth", "{\"a\":{\"b\":[{\"c\":\"/etc/passwd\"},\"$ROOT/z\"]}}",
 	  "{\"a\":{\"b\":[{\"c\":\"external/74acf318-passwd\"},\"z\"]}}", 0 },
 	{ "sentence full stop after a path", "{\"m\":\"wrote /etc/x.\"}", "{\"m\":\"wrote external/4074fa01-x.\"}", 0 },
+	{ "every entry of PATH=", "{\"m\":\"PATH=/usr/bin:/home/u/bin\",\"r\":\"PATH=$ROOT/src:/usr/bin\"}",
+	  "{\"m\":\"PATH=external/33629c0e-bin:external/4738d146-bin\",\"r\":\"PATH=src:external/33629c0e-bin\"}", 0 },
+	{ "paths after -I, -L and @", "{\"c\":\"cc -I/opt/inc -L/opt/lib @/tmp/args -o $ROOT/src/a\"}",
+	  "{\"c\":\"cc -Iexternal/1e49617e-inc -Lexternal/fb469754-lib @external/aeb83874-args -o src/a\"}", 0 },
+	{ "paths after ':', '*' and '->'", "{\"e\":\"open:/etc/x failed, match */etc/hosts or **/etc/x and p->/etc/passwd\"}",
+	  "{\"e\":\"open:external/4074fa01-x failed, match *external/4a666ea3-hosts or **external/4074fa01-x and p->external/74acf318-passwd\"}", 0 },
+	{ "globs, ratios and urls after ':' are kept", "{\"m\":\"src/**/*.py 3/4 see:https://example.com/a a-Ix/y //\"}",
+	  "{\"m\":\"src/**/*.py 3/4 see:https://example.com/a a-Ix/y //\"}", 0 },
+	{ "file://localhost and bare // paths",
+	  "{\"a\":\"file://localhost/etc/hosts\",\"b\":\"open //server/share/a.txt failed\",\"c\":\"FILE://localhost$ROOT/src/a.py\",\"d\":\"x=//server/share/a.txt\"}",
+	  "{\"a\":\"external/4a666ea3-hosts\",\"b\":\"open external/f0b262d0-a.txt failed\",\"c\":\"src/a.py\",\"d\":\"x=external/f0b262d0-a.txt\"}", 0 },
 	/* rule 4: length */
 	{ "numbers, booleans and null kept", "{\"line\":3,\"ok\":true,\"n\":null,\"f\":-1.5e3}", "{\"line\":3,\"ok\":true,\"n\":null,\"f\":-1.5e3}", 0 },
 	/* CTX_PII=allow turns off the path rule only */
@@ -349,6 +398,74 @@ test_event(void)
 	check_reject("event: invalid UTF-8", "{\"cmd\":\"a\",\"m\":\"\xc3\x28\"}", "invalid UTF-8 at byte 17");
 	check_reject("event: duplicate key", "{\"cmd\":\"a\",\"cmd\":\"b\"}", "duplicate key");
 	check_reject("event: bad segment_id", "{\"cmd\":\"a\",\"segment_id\":\"XYZ\"}", "bad \"segment_id\"");
+
+	/* run_id: [A-Za-z0-9._:-]{1,128}, anything else rejected */
+	check_reject("event: run_id with a space", "{\"cmd\":\"a\",\"run_id\":\"bad id\"}", "bad \"run_id\"");
+	check_reject("event: run_id with a NUL", "{\"cmd\":\"a\",\"run_id\":\"run\\u0000x\"}", "bad \"run_id\"");
+	check_reject("event: run_id with a slash", "{\"cmd\":\"a\",\"run_id\":\"../r\"}", "bad \"run_id\"");
+	char long_run[200];
+	snprintf(long_run, sizeof long_run, "{\"cmd\":\"a\",\"run_id\":\"%0129d\"}", 0);
+	check_reject("event: run_id of 129 bytes", long_run, "bad \"run_id\"");
+	check_norm("event: run_id of every allowed kind kept",
+	    "{\"cmd\":\"a\",\"ts\":\"2026-01-01T00:00:00Z\",\"run_id\":\"Run-1.2_x:y\"}",
+	    "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"run_id\":\"Run-1.2_x:y\",\"segment_id\":\"0123abcd\","
+	    "\"cmd\":\"a\",\"args\":{},\"result\":{},\"warnings\":[],\"x\":{}}");
+	check(ctx_event_run_id_ok("run_1767046012_42") && ctx_event_run_id_ok("a:b.c-d") &&
+	    !ctx_event_run_id_ok("") && !ctx_event_run_id_ok("r\xff") && !ctx_event_run_id_ok("a b") &&
+	    !ctx_event_run_id_ok(long_run + 23), "event: ctx_event_run_id_ok", NULL);
+	struct ctx_event_env bad_env = { "r\xff id\n", "0123abcd", ev_redact };
+	ev_env = &bad_env;
+	check_norm("event: a bad default run id is never written raw",
+	    "{\"cmd\":\"a\",\"ts\":\"2026-01-01T00:00:00Z\"}",
+	    "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"run_id\":\"r__id_\",\"segment_id\":\"0123abcd\","
+	    "\"cmd\":\"a\",\"args\":{},\"result\":{},\"warnings\":[],\"x\":{}}");
+	struct ctx_buf drop = { 0 };
+	check(ctx_event_drop_line(&bad_env, 1, 2, &drop) == 0 && strstr(drop.data, "\"run_id\":\"r__id_\""),
+	    "event: a bad default run id in the drop line", drop.data);
+	ctx_buf_free(&drop);
+	ev_env = &env;
+
+	/* dates that are not on the calendar */
+	static const char *const bad_dates[] = {
+		"2026-02-30T00:00:00Z", "2025-02-29T12:00:00Z", "2026-04-31T00:00:00+02:00", "1900-02-29 00:00:00",
+		"2026-13-01T00:00:00Z", "2026-01-01T25:00:00Z", "2026-00-10T00:00:00Z", "2026-01-32T00:00:00Z",
+	};
+	for (size_t i = 0; i < sizeof bad_dates / sizeof *bad_dates; i++) {
+		char line[96], what[96];
+		snprintf(line, sizeof line, "{\"cmd\":\"a\",\"ts\":\"%s\"}", bad_dates[i]);
+		snprintf(what, sizeof what, "event: impossible ts %s rejected", bad_dates[i]);
+		check_reject(what, line, "bad \"ts\"");
+	}
+	check_norm("event: 29 February of a leap year, and of 2000",
+	    "{\"cmd\":\"a\",\"ts\":\"2000-02-29T00:00:00Z\",\"x\":{\"t\":\"2024-02-29\"}}",
+	    "{\"ts\":\"2000-02-29T00:00:00.000Z\",\"run_id\":\"run_default\",\"segment_id\":\"0123abcd\","
+	    "\"cmd\":\"a\",\"args\":{},\"result\":{},\"warnings\":[],\"x\":{\"t\":\"2024-02-29\"}}");
+
+	/* nesting beyond the parser's limit is "too deep", not "not JSON" */
+	struct ctx_buf deep = { 0 };
+	ctx_buf_adds(&deep, "{\"cmd\":\"a\",\"x\":{\"d\":\"]}[\",\"e\":");
+	for (int i = 0; i < 300; i++)
+		ctx_buf_adds(&deep, "[");
+	for (int i = 0; i < 300; i++)
+		ctx_buf_adds(&deep, "]");
+	ctx_buf_adds(&deep, "}}");
+	check_reject("event: 300 levels deep", deep.data, "too deep: more than 256 nested arrays and objects (at byte 285)");
+	ctx_buf_truncate(&deep, 0);
+	ctx_buf_adds(&deep, "{\"cmd\":\"a\",\"x\":");
+	for (int i = 0; i < 255; i++)
+		ctx_buf_adds(&deep, "{\"k\":");
+	ctx_buf_adds(&deep, "1");
+	for (int i = 0; i < 256; i++)
+		ctx_buf_adds(&deep, "}");
+	char why[256] = "";
+	int rc;
+	char *got = normalize(deep.data, &rc, why, sizeof why);
+	check(rc == 0, "event: 256 levels deep accepted", why);
+	free(got);
+	ctx_buf_truncate(&deep, 0);
+	ctx_buf_adds(&deep, "{\"cmd\":\"a\",\"x\":[[[[1,]]]]}");
+	check_reject("event: bad JSON inside a few levels is still not JSON", deep.data, "not JSON (at byte 22)");
+	ctx_buf_free(&deep);
 
 	check(ctx_event_cmd_critical("lsp.ready") && ctx_event_cmd_critical("file.read") &&
 	    ctx_event_cmd_critical("telemetry.drop") && ctx_event_cmd_critical("ctx.run.end") &&
