@@ -49,13 +49,18 @@ ctx_appendlog_open(const char *dir, const char *root, off_t max_bytes, int keep,
 	l->dfd = l->fd = l->lockfd = -1;
 	l->max_bytes = max_bytes;
 	l->keep = keep;
-	if ((*err = ctx_privdir_open(dir, root, CTX_PRIVDIR_CREATE, &l->dfd)) != 0 ||
-	    (*what = "events.lock", *err = ctx_privfile_open(l->dfd, *what, O_RDWR | O_CREAT, 0600, &l->lockfd)) != 0 ||
-	    (*what = "events.jsonl", *err = open_log(l)) != 0) {
-		ctx_appendlog_free(l);
-		return NULL;
-	}
+	if ((*err = ctx_privdir_open(dir, root, CTX_PRIVDIR_CREATE, &l->dfd)) != 0)
+		goto fail;
+	*what = "events.lock";
+	if ((*err = ctx_privfile_open(l->dfd, *what, O_RDWR | O_CREAT, 0600, &l->lockfd)) != 0)
+		goto fail;
+	*what = "events.jsonl";
+	if ((*err = open_log(l)) != 0)
+		goto fail;
 	return l;
+fail:
+	ctx_appendlog_free(l);
+	return NULL;
 }
 
 void

@@ -131,18 +131,24 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	const char *file = wk->rel.data;
 	/* Refused before anything is opened: a name on the denylist, a real path outside the
 	 * root or through a denylisted directory (a symlink to ../secret or to .env). */
+	if (ctx_denylisted(path) || ctx_denylisted(file)) {
+		skipped_record(sl, file, "denylisted");
+		parse_event(wk, file, NULL, "skipped", "denylisted", sl, -1);
+		return;
+	}
+	if (!lang) {
+		skipped_record(sl, file, "unsupported");
+		parse_event(wk, file, NULL, "skipped", "unsupported", sl, -1);
+		return;
+	}
 	char *real = NULL;
-	int rc = ctx_denylisted(path) || ctx_denylisted(file) ? CTX_REFUSED_DENYLISTED
-							     : ctx_wsfile_resolve(o->root, path, &real);
-	if (rc == 0 && !lang)
-		rc = -ENOTSUP;
+	int rc = ctx_wsfile_resolve(o->root, path, &real);
 	if (rc == 0) /* a regular file within the bound, opened O_NONBLOCK: a FIFO never blocks */
 		rc = ctx_file_read(real, o->max_file_bytes, false, &wk->content);
 	free(real);
-	if (rc > 0 || rc == -ENOTSUP) {
-		const char *why = rc > 0 ? ctx_refusal_token(rc) : "unsupported";
-		skipped_record(sl, file, why);
-		parse_event(wk, file, NULL, "skipped", why, sl, -1);
+	if (rc > 0) {
+		skipped_record(sl, file, ctx_refusal_token(rc));
+		parse_event(wk, file, NULL, "skipped", ctx_refusal_token(rc), sl, -1);
 		return;
 	}
 	if (rc < 0) {

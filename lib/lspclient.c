@@ -244,17 +244,23 @@ file_of(const struct session *s, const char *uri)
 	return r;
 }
 
+/* The absolute path of a root-relative (or absolute) file, in path. 0 or -ENOMEM. */
+static int
+abs_path(const struct session *s, const char *file, struct ctx_buf *path)
+{
+	return file[0] == '/' ? ctx_buf_adds(path, file) : ctx_buf_addf(path, "%s/%s", s->o->root, file);
+}
+
 /* Read a file of the workspace: 0, a refusal (outside the root, denylisted, not a regular
  * file, too large: never opened or never read), or -errno. */
 static int
 read_file(const struct session *s, const char *file, struct ctx_buf *out)
 {
 	struct ctx_buf path = { 0 };
-	int err;
+	int err = abs_path(s, file, &path);
 
-	if (ctx_buf_addf(&path, "%s%s%s", file[0] == '/' ? "" : s->o->root, file[0] == '/' ? "" : "/", file) < 0)
-		return -ENOMEM;
-	err = ctx_wsfile_read(s->o->root, path.data, MAX_FILE_BYTES, out, NULL);
+	if (err == 0)
+		err = ctx_wsfile_read(s->o->root, path.data, MAX_FILE_BYTES, out, NULL);
 	ctx_buf_free(&path);
 	return err;
 }
@@ -327,8 +333,8 @@ refused_file(const struct session *s, const char *file)
 	char *real = NULL;
 	int rc;
 
-	if (ctx_buf_addf(&path, "%s%s%s", file[0] == '/' ? "" : s->o->root, file[0] == '/' ? "" : "/", file) < 0)
-		return 0;
+	if (abs_path(s, file, &path) < 0)
+		return 0; /* out of memory: the read that follows fails too */
 	rc = ctx_wsfile_resolve(s->o->root, path.data, &real);
 	free(real);
 	if (rc == -ENOENT) { /* missing: outside when it is outside lexically */

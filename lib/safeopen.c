@@ -63,9 +63,8 @@ ctx_wsfile_resolve(const char *root, const char *path, char **real)
 {
 	const char *under;
 
-	*real = realpath(path, NULL);
-	if (!*real)
-		return errno == ENOMEM ? -ENOMEM : -errno;
+	if (!(*real = realpath(path, NULL)))
+		return -errno;
 	if (!(under = ctx_path_under(*real, root)) || ctx_denylisted(under)) {
 		free(*real);
 		*real = NULL;
@@ -202,13 +201,39 @@ mkdirs(char *p)
 	}
 }
 
+/* The directory descriptor of dir (a normalised absolute path, modified): walked from the
+ * root below it, else from its parent as named. */
+static int
+reach(char *dir, const char *root, int flags, int *dfd)
+{
+	const char *under = root ? ctx_path_under(dir, root) : NULL;
+	char *rel;
+	int fd, rc;
+
+	if (under) {
+		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rel = dir + (under - dir);
+		if (strcmp(rel, ".") == 0)
+			rel[0] = '\0';
+	} else {
+		char *slash = strrchr(dir, '/');
+		*slash = '\0';
+		if ((flags & CTX_PRIVDIR_CREATE) && *dir && (rc = mkdirs(dir)) < 0)
+			return rc;
+		fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rel = slash + 1;
+	}
+	if (fd < 0)
+		return -errno;
+	return walk(fd, rel, flags, dfd);
+}
+
 int
 ctx_privdir_open(const char *dir, const char *root, int flags, int *dfd)
 {
 	char *p = strdup(dir);
-	const char *under;
 	struct stat st;
-	int fd, rc;
+	int fd = -1, rc;
 
 	*dfd = -1;
 	if (!p)
@@ -218,24 +243,7 @@ ctx_privdir_open(const char *dir, const char *root, int flags, int *dfd)
 		return -EINVAL;
 	}
 	ctx_path_normalize(p);
-	if (root && (under = ctx_path_under(p, root))) {
-		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		memmove(p, under, strlen(under) + 1);
-		if (strcmp(p, ".") == 0)
-			p[0] = '\0';
-	} else {
-		char *slash = strrchr(p, '/');
-		*slash = '\0';
-		rc = (flags & CTX_PRIVDIR_CREATE) && *p ? mkdirs(p) : 0;
-		fd = rc < 0 ? (errno = -rc, -1) : open(*p ? p : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		memmove(p, slash + 1, strlen(slash + 1) + 1);
-	}
-	if (fd < 0) {
-		rc = -errno;
-		free(p);
-		return rc;
-	}
-	rc = walk(fd, p, flags, &fd);
+	rc = reach(p, root, flags, &fd);
 	free(p);
 	if (rc != 0)
 		return rc;

@@ -17,6 +17,7 @@
 #include "jsonl.h"
 #include "path.h"
 #include "redact.h"
+#include "safeopen.h"
 #include "sha256.h"
 #include "stats.h"
 #include "utf8.h"
@@ -476,6 +477,100 @@ test_event(void)
 
 /* ---- clock, utf8, json, jsonl ---- */
 
+/* safeopen: a table of paths in a temporary tree, each with the code it must give. */
+static void
+test_safeopen(void)
+{
+	char tmpl[] = "/tmp/ctx-unit-safe.XXXXXX", top[PATH_MAX], path[PATH_MAX + 64];
+	const char *dir = mkdtemp(tmpl);
+	struct ctx_buf b = { 0 };
+	char *real = NULL;
+
+	if (!dir || !realpath(dir, top)) {
+		check(0, "safeopen: temporary top", strerror(errno));
+		return;
+	}
+	static const char *const setup[] = {
+		"mkdir -p %s/ws/pkg %s/ws/.git %s/out && echo x >%s/out/secret.py",
+		"echo 'A = 1' >%s/ws/pkg/a.py && echo y >%s/ws/.env && echo z >%s/ws/.git/h.py",
+		"ln -s ../../out/secret.py %s/ws/pkg/leak.py && ln -s ../.env %s/ws/pkg/settings.py",
+		"ln -s ../.git/h.py %s/ws/pkg/hook.py && mkfifo %s/ws/pkg/fifo.py && ln -s /dev/zero %s/ws/pkg/zero.py",
+		"ln -s ../out %s/ws/linkdir && mkdir -m 0777 %s/ws/open && ln -s ../out %s/ws/priv",
+	};
+	for (size_t i = 0; i < sizeof setup / sizeof *setup; i++) {
+		char cmd[8 * PATH_MAX];
+		snprintf(cmd, sizeof cmd, setup[i], top, top, top, top);
+		if (system(cmd) != 0) {
+			check(0, "safeopen: set up the tree", cmd);
+			return;
+		}
+	}
+	char ws[PATH_MAX + 8];
+	snprintf(ws, sizeof ws, "%s/ws", top);
+	static const struct {
+		const char *rel;
+		int want;
+	} files[] = {
+		{ "pkg/a.py", 0 },
+		{ "pkg/leak.py", CTX_REFUSED_OUTSIDE_ROOT },
+		{ "pkg/settings.py", CTX_REFUSED_DENYLISTED },
+		{ "pkg/hook.py", CTX_REFUSED_DENYLISTED },
+		{ "linkdir/secret.py", CTX_REFUSED_OUTSIDE_ROOT },
+		{ "pkg/../../out/secret.py", CTX_REFUSED_OUTSIDE_ROOT },
+		{ "pkg/zero.py", CTX_REFUSED_OUTSIDE_ROOT },
+		{ "pkg/fifo.py", CTX_REFUSED_NOT_REGULAR },
+		{ "pkg/missing.py", -ENOENT },
+	};
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		char what[128];
+		snprintf(path, sizeof path, "%s/%s", ws, files[i].rel);
+		int rc = ctx_wsfile_read(ws, path, 1024, &b, NULL);
+		snprintf(what, sizeof what, "safeopen: %s is %s", files[i].rel,
+		    files[i].want > 0 ? ctx_refusal_token(files[i].want) : files[i].want ? "missing" : "read");
+		char detail[64];
+		snprintf(detail, sizeof detail, "got %d, want %d", rc, files[i].want);
+		check(rc == files[i].want, what, detail);
+	}
+	snprintf(path, sizeof path, "%s/pkg/a.py", ws);
+	check(ctx_wsfile_read(ws, path, 3, &b, NULL) == CTX_REFUSED_TOO_LARGE, "safeopen: over the bound is too_large", NULL);
+	check(ctx_wsfile_read(ws, path, 6, &b, &real) == 0 && b.len == 6 && real && strstr(real, "/ws/pkg/a.py"),
+	    "safeopen: a file exactly at the bound is read, with its real path", NULL);
+	free(real);
+
+	static const struct {
+		const char *rel;
+		int flags, want;
+	} dirs[] = {
+		{ "_ctx/telemetry", CTX_PRIVDIR_CREATE, 0 },
+		{ "_ctx/telemetry", 0, 0 },
+		{ "priv/x", CTX_PRIVDIR_CREATE, CTX_REFUSED_SYMLINK },
+		{ "linkdir", CTX_PRIVDIR_READONLY, CTX_REFUSED_SYMLINK },
+		{ "open", 0, CTX_REFUSED_OPEN_TO_OTHERS },
+		{ "open", CTX_PRIVDIR_READONLY, 0 },
+		{ "pkg/a.py", 0, CTX_REFUSED_NOT_REGULAR },
+		{ "absent", 0, -ENOENT },
+	};
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		char what[128], detail[64];
+		int fd;
+		snprintf(path, sizeof path, "%s/%s", ws, dirs[i].rel);
+		int rc = ctx_privdir_open(path, ws, dirs[i].flags, &fd);
+		if (rc == 0)
+			close(fd);
+		snprintf(what, sizeof what, "safeopen: private directory %s (flags %d)", dirs[i].rel, dirs[i].flags);
+		snprintf(detail, sizeof detail, "got %d, want %d", rc, dirs[i].want);
+		check(rc == dirs[i].want, what, detail);
+	}
+	check(ctx_denylisted(".env.local/x.py") && ctx_denylisted("a/node_modules/b.py") && !ctx_denylisted("env/x.py") &&
+		  !ctx_denylisted("a/.envrc.py"),
+	    "safeopen: the denylist names components, not substrings", NULL);
+	ctx_buf_free(&b);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
+	if (system(cmd) != 0)
+		check(0, "safeopen: clean up", cmd);
+}
+
 static void
 test_clock(void)
 {
@@ -650,6 +745,7 @@ main(void)
 	test_event();
 	test_stats();
 	test_path();
+	test_safeopen();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
