@@ -8,6 +8,41 @@
 
 static const char *prog = "ctx";
 
+static const struct {
+	const char *token, *phrase;
+} refusals[] = {
+	[CTX_REJECTED] = { "rejected", "is rejected" },
+	[CTX_REFUSED_OUTSIDE_ROOT] = { "outside_root", "is outside the workspace root" },
+	[CTX_REFUSED_DENYLISTED] = { "denylisted", "is denylisted" },
+	[CTX_REFUSED_NOT_REGULAR] = { "not_regular", "is not a regular file" },
+	[CTX_REFUSED_TOO_LARGE] = { "too_large", "is over the size limit" },
+	[CTX_REFUSED_SYMLINK] = { "symlink", "is a symbolic link" },
+	[CTX_REFUSED_NOT_OURS] = { "not_ours", "is not owned by this user" },
+	[CTX_REFUSED_OPEN_TO_OTHERS] = { "open_to_others", "is writable by group or others" },
+};
+
+const char *
+ctx_refusal_token(int refusal)
+{
+	if (refusal <= 0 || (size_t)refusal >= sizeof refusals / sizeof *refusals)
+		return "?";
+	return refusals[refusal].token;
+}
+
+const char *
+ctx_refusal_phrase(int refusal)
+{
+	if (refusal <= 0 || (size_t)refusal >= sizeof refusals / sizeof *refusals)
+		return "?";
+	return refusals[refusal].phrase;
+}
+
+int
+ctx_exit_of(int rc)
+{
+	return rc == 0 ? CTX_EXIT_OK : rc > 0 ? CTX_EXIT_FAIL : CTX_EXIT_SYSTEM;
+}
+
 void
 ctx_err_init(const char *argv0)
 {
@@ -23,14 +58,15 @@ ctx_err_prog(void)
 	return prog;
 }
 
+/* "prog: msg" or "prog: msg: why". */
 static void
-vwarn(int err, const char *fmt, va_list ap)
+vwarn(const char *why, const char *fmt, va_list ap)
 {
 	char msg[4096];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	if (err)
-		fprintf(stderr, "%s: %s: %s\n", prog, msg, strerror(err));
+	if (why)
+		fprintf(stderr, "%s: %s: %s\n", prog, msg, why);
 	else
 		fprintf(stderr, "%s: %s\n", prog, msg);
 }
@@ -38,11 +74,11 @@ vwarn(int err, const char *fmt, va_list ap)
 void
 ctx_warn(const char *fmt, ...)
 {
-	int err = errno;
+	const char *why = strerror(errno);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(err, fmt, ap);
+	vwarn(why, fmt, ap);
 	va_end(ap);
 }
 
@@ -52,7 +88,7 @@ ctx_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(0, fmt, ap);
+	vwarn(NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -60,9 +96,11 @@ void
 ctx_warn_code(int err, const char *fmt, ...)
 {
 	va_list ap;
+	char refused[96];
 
+	snprintf(refused, sizeof refused, "refused: %s", ctx_refusal_phrase(err));
 	va_start(ap, fmt);
-	vwarn(err < 0 ? -err : err, fmt, ap);
+	vwarn(err < 0 ? strerror(-err) : err > 0 ? refused : NULL, fmt, ap);
 	va_end(ap);
 }
 

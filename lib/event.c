@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "err.h"
 #include "json.h"
 #include "sha256.h"
 #include "utf8.h"
@@ -120,7 +121,7 @@ reject(char *why, size_t whylen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
-	return -1;
+	return CTX_REJECTED;
 }
 
 /* The first member name that an object holds twice, or NULL. */

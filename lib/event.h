@@ -24,7 +24,8 @@ struct ctx_event_env {
 
 /* Validate, normalise and redact one input line (len bytes, no '\n'), and append the
  * event line with its '\n' to out. The arena a is reset and used as scratch. Returns 0;
- * or -1 when the line is rejected, with the reason in why (out unchanged); or -ENOMEM.
+ * or CTX_REJECTED (err.h) when the line is rejected, with the reason in why (out
+ * unchanged); or -ENOMEM.
  * *critical tells whether the event may never be dropped by skip mode. */
 int ctx_event_normalize(const struct ctx_event_env *env, struct ctx_arena *a, const char *line,
     size_t len, struct ctx_buf *out, bool *critical, char *why, size_t whylen);

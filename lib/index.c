@@ -136,13 +136,14 @@ process(struct worker *wk, const char *path, struct slot *sl)
 		parse_event(wk, file, NULL, "skipped", "denylisted", sl, -1);
 		return;
 	}
-	if (!lang) {
+	char *real = NULL;
+	int rc = ctx_wsfile_resolve(o->root, path, &real);
+	if (rc == 0 && !lang) {
+		free(real);
 		skipped_record(sl, file, "unsupported");
 		parse_event(wk, file, NULL, "skipped", "unsupported", sl, -1);
 		return;
 	}
-	char *real = NULL;
-	int rc = ctx_wsfile_resolve(o->root, path, &real);
 	if (rc == 0) /* a regular file within the bound, opened O_NONBLOCK: a FIFO never blocks */
 		rc = ctx_file_read(real, o->max_file_bytes, false, &wk->content);
 	free(real);

@@ -81,7 +81,7 @@ struct session {
 	struct ctx_symindex *index;
 	bool index_failed;
 	long requests, timeouts, fallbacks;
-	int rc;
+	int rc; /* 0, CTX_REJECTED once an answer said error, -EIO once one could not be written */
 	char server_name[64];
 };
 
@@ -442,9 +442,9 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 	}
 	ctx_buf_adds(&b, "}\n");
 	if (fwrite(b.data, 1, b.len, s->o->out) != b.len || fflush(s->o->out) != 0)
-		s->rc = 3;
-	if (strcmp(status, "error") == 0 && s->rc < 1)
-		s->rc = 1;
+		s->rc = -EIO;
+	if (strcmp(status, "error") == 0 && s->rc == 0)
+		s->rc = CTX_REJECTED;
 	/* An event per request of a known method (not status); a malformed one is only answered. */
 	if (strcmp(r->method, "status") != 0 && known_method(r->method) && ctx_events_on(s->o->events)) {
 		struct ctx_buf args = { 0 }, res = { 0 }, x = { 0 }, cmd = { 0 };

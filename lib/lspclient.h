@@ -23,9 +23,9 @@ struct ctx_lsp_opts {
 };
 
 /* Run the session until the requests end (or stop_fd), then shut the server down and reap
- * it. Returns 0 when every request was answered from the server or the fallback, 1 when
- * some request was malformed or answered with an error, 3 when the answers could not be
- * written. */
+ * it. Returns 0 when every request was answered from the server or the fallback,
+ * CTX_REJECTED (err.h) when some request was malformed or answered with an error, -EIO
+ * when the answers could not be written. */
 int ctx_lsp_run(const struct ctx_lsp_opts *o);
 
 #endif

@@ -10,34 +10,6 @@
 #include "buf.h"
 #include "path.h"
 
-static const struct {
-	const char *token, *phrase;
-} refusals[] = {
-	[CTX_REFUSED_OUTSIDE_ROOT] = { "outside_root", "is outside the workspace root" },
-	[CTX_REFUSED_DENYLISTED] = { "denylisted", "is denylisted" },
-	[CTX_REFUSED_NOT_REGULAR] = { "not_regular", "is not a regular file" },
-	[CTX_REFUSED_TOO_LARGE] = { "too_large", "is over the size limit" },
-	[CTX_REFUSED_SYMLINK] = { "symlink", "is a symbolic link" },
-	[CTX_REFUSED_NOT_OURS] = { "not_ours", "is not owned by this user" },
-	[CTX_REFUSED_OPEN_TO_OTHERS] = { "open_to_others", "is writable by group or others" },
-};
-
-const char *
-ctx_refusal_token(int refusal)
-{
-	if (refusal <= 0 || (size_t)refusal >= sizeof refusals / sizeof *refusals)
-		return "?";
-	return refusals[refusal].token;
-}
-
-const char *
-ctx_refusal_phrase(int refusal)
-{
-	if (refusal <= 0 || (size_t)refusal >= sizeof refusals / sizeof *refusals)
-		return "?";
-	return refusals[refusal].phrase;
-}
-
 bool
 ctx_denylisted(const char *path)
 {

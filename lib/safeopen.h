@@ -13,8 +13,8 @@
  * - a file in a private directory is opened with openat(O_NOFOLLOW | O_NONBLOCK), must be
  *   a regular file, and must be ours when it is opened for writing.
  *
- * Functions return 0 (or a descriptor), a positive enum ctx_refusal when the input is
- * refused, or a negative errno when a system call failed. */
+ * Functions return 0, a positive enum ctx_refusal (err.h) when the input is refused, or a
+ * negative errno when a system call failed. */
 #ifndef CTX_SAFEOPEN_H
 #define CTX_SAFEOPEN_H
 
@@ -22,22 +22,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "err.h"
+
 struct ctx_buf;
-
-enum ctx_refusal {
-	CTX_REFUSED_OUTSIDE_ROOT = 1, /* real path outside the root's real path */
-	CTX_REFUSED_DENYLISTED,       /* a component .git, .env, .env.*, node_modules, ... */
-	CTX_REFUSED_NOT_REGULAR,      /* a FIFO, device, socket or directory */
-	CTX_REFUSED_TOO_LARGE,        /* over the size bound */
-	CTX_REFUSED_SYMLINK,          /* a symbolic link where none may be */
-	CTX_REFUSED_NOT_OURS,         /* owned by another user */
-	CTX_REFUSED_OPEN_TO_OTHERS,   /* a directory writable by group or others */
-};
-
-/* The reason's token as records and answers spell it ("outside_root", "not_regular"...),
- * and a phrase for messages ("is a symbolic link"). Static strings; "?" for no refusal. */
-const char *ctx_refusal_token(int refusal);
-const char *ctx_refusal_phrase(int refusal);
 
 /* True when a path is never to be opened: a component .git, .env, .env.*, node_modules,
  * __pycache__, .venv or venv. Lexical; the path may be relative. */

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "clock.h"
+#include "err.h"
 #include "index.h"
 #include "json.h"
 #include "safeopen.h"
@@ -83,7 +84,7 @@ answer_error(FILE *out, const char *code, const char *message, const struct ctx_
 	ctx_buf_adds(&b, "}\n");
 	fwrite(b.data, 1, b.len, out);
 	ctx_buf_free(&b);
-	return -1;
+	return CTX_REJECTED;
 }
 
 static void
@@ -250,7 +251,7 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 	struct ctx_skeleton *sk = NULL;
 	const char *rest, *hash = NULL;
 	bool is_mod;
-	int rc = -1;
+	int rc = CTX_REJECTED;
 	long matches = 0;
 
 	if (strncmp(uri, "sym://python/mod/", 17) == 0) {
@@ -270,7 +271,7 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 		rc = answer_error(out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
 		goto out;
 	}
-	if (module_file(o, rest, mlen, &path, out) < 0)
+	if ((rc = module_file(o, rest, mlen, &path, out)) != 0)
 		goto out;
 	int err = (sk = ctx_skeleton_new()) ? load(o, sk, path.data, &l) : -ENOMEM;
 	if (err != 0) {

@@ -20,10 +20,11 @@ struct ctx_select_opts {
 	struct ctx_events *events;     /* selector.resolve and file.read */
 };
 
-/* Answer a sym:// URI on out. Returns 0 when resolved, -1 when the answer is an error. */
+/* Answer a sym:// URI on out. Returns 0 when resolved, CTX_REJECTED (err.h) when the
+ * answer is an error. */
 int ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out);
 
-/* Resolve a bare name or a qualname over files; the same answers. 0 or -1. */
+/* Resolve a bare name or a qualname over files; the same answers. 0 or CTX_REJECTED. */
 int ctx_select_find(const struct ctx_select_opts *o, const char *name, char *const *files, size_t n, FILE *out);
 
 #endif

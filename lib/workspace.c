@@ -20,20 +20,6 @@ ctx_workspace_no_telemetry(void)
 	return v && strcmp(v, "1") == 0;
 }
 
-int
-ctx_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* The absolute, unresolved spelling of `given` (NULL: the current directory, as $PWD
  * names it when $PWD is that directory). */
 static char *

@@ -30,7 +30,4 @@ void ctx_workspace_free(struct ctx_workspace *w);
 /* True when $CTX_NO_TELEMETRY is "1" (no telemetry file may be created or written). */
 bool ctx_workspace_no_telemetry(void);
 
-/* Parse a decimal integer in [min, max]. Returns 0, or -EINVAL (*out unchanged). */
-int ctx_parse_long(const char *s, long min, long max, long *out);
-
 #endif

@@ -152,7 +152,7 @@ check_sequences() {
 	"$GEN" 0 2000 >"$BATS_TEST_TMPDIR/in"
 	run -3 --separate-stderr bash -c 'ulimit -f 100; exec "$0" --root "$1" --max-bytes 0 "$2"' \
 		"$BIN/ctx-emit" "$ROOT" "$BATS_TEST_TMPDIR/in"
-	[[ $stderr == *"events.jsonl: "*" events not written: File too large"* ]]
+	[[ $stderr == *" events not written: "*"events.jsonl: File too large"* ]]
 	size=$(stat -c %s "$DIR/events.jsonl")
 	[ "$size" -le 102400 ]
 	[ "$size" -gt 0 ]

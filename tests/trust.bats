@@ -113,8 +113,8 @@ decoy_unchanged() {
 	ln -s "$DECOY/creds.py" "$WS/_ctx/telemetry/events.2.jsonl"
 	run -1 --separate-stderr timeout 20 "$BIN/ctx-aggregate" --root "$WS" --print metrics
 	[ "$(echo "$output" | jq .events_total)" -eq 2 ]
-	[[ $stderr == *"events.9.jsonl: skipped: is not a regular file"* ]]
-	[[ $stderr == *"events.2.jsonl: skipped: is a symbolic link"* ]]
+	[[ $stderr == *"skipped $WS/_ctx/telemetry/events.9.jsonl: refused: is not a regular file"* ]]
+	[[ $stderr == *"skipped $WS/_ctx/telemetry/events.2.jsonl: refused: is a symbolic link"* ]]
 	[[ $output != *DECOY_SECRET* ]] && [[ $stderr != *DECOY_SECRET* ]]
 }
 

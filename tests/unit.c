@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "clock.h"
+#include "err.h"
 #include "event.h"
 #include "json.h"
 #include "jsonl.h"
@@ -346,7 +347,7 @@ check_reject(const char *what, const char *in, const char *want_why)
 	char *got = normalize(in, &rc, why, sizeof why);
 
 	snprintf(detail, sizeof detail, "rc %d, why '%s', line %s", rc, why, got ? got : "-");
-	check(rc == -1 && strstr(why, want_why) != NULL, what, detail);
+	check(rc == CTX_REJECTED && strstr(why, want_why) != NULL, what, detail);
 	free(got);
 }
 

@@ -1,7 +1,6 @@
 /* ctx-aggregate: metrics.json and last_run.json from the event log (SPEC.md §5). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "atomicfile.h"
 #include "err.h"
 #include "jsonl.h"
+#include "opt.h"
 #include "safeopen.h"
 #include "version.h"
 #include "workspace.h"
@@ -28,50 +28,25 @@ struct opts {
 	bool no_write;
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: ctx-aggregate [--root DIR] [--dir DIR] [--run RUN_ID] [--print last_run|metrics]\n"
-		   "                     [--prom FILE] [--no-write] [FILE ...]\n");
-}
+static const char *const documents[] = { "last_run", "metrics", NULL };
+static const char *const synopsis[] = { "[OPTIONS] [FILE ...]", NULL };
 
-static void
+static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "run", required_argument, NULL, 'R' },
-		{ "print", required_argument, NULL, 'p' },
-		{ "prom", required_argument, NULL, 'P' },
-		{ "no-write", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	const struct ctx_opt table[] = {
+		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
+		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the telemetry directory ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
+		CTX_OPT_STRING(0, "run", &o->run, "RUN_ID", "the run last_run.json describes (else the last event's)"),
+		CTX_OPT_ENUM(0, "print", &o->print, "last_run|metrics", documents, "also write that document to stdout"),
+		CTX_OPT_STRING(0, "prom", &o->prom, "FILE", "also write the Prometheus text format, mode 0644"),
+		CTX_OPT_FLAG(0, "no-write", &o->no_write, "write no file"),
 	};
-	int c;
+	const struct ctx_opt_spec spec = { "ctx-aggregate", CTX_VERSION, synopsis, table,
+		(int)(sizeof table / sizeof *table) };
 
 	*o = (struct opts){ 0 };
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o->root = optarg; break;
-		case 'd': o->dir = optarg; break;
-		case 'R': o->run = optarg; break;
-		case 'p':
-			if (strcmp(optarg, "last_run") != 0 && strcmp(optarg, "metrics") != 0) {
-				ctx_warnx("bad value for --print: '%s'", optarg);
-				usage(stderr);
-				exit(CTX_EXIT_USAGE);
-			}
-			o->print = optarg;
-			break;
-		case 'P': o->prom = optarg; break;
-		case 'n': o->no_write = true; break;
-		case 'h': usage(stdout); exit(ctx_err_close_stdout(CTX_EXIT_OK));
-		case 'V': printf("ctx-aggregate %s\n", CTX_VERSION); exit(ctx_err_close_stdout(CTX_EXIT_OK));
-		default: usage(stderr); exit(CTX_EXIT_USAGE);
-		}
-	}
+	return ctx_opt_parse(&spec, argc, argv);
 }
 
 /* The FILEs given, opened now, to be read to their end; one that cannot be opened is
@@ -194,10 +169,7 @@ save_all(const struct ctx_workspace *ws, const struct opts *o, const struct ctx_
 {
 	int dfd, rc = CTX_EXIT_OK, err = ctx_privdir_open(ws->dir, ws->root, CTX_PRIVDIR_CREATE, &dfd);
 
-	if (err > 0) {
-		ctx_warnx("%s: refused: %s", ws->dir, ctx_refusal_phrase(err));
-		rc = CTX_EXIT_SYSTEM;
-	} else if (err < 0) {
+	if (err != 0) {
 		ctx_warn_code(err, "%s", ws->dir);
 		rc = CTX_EXIT_SYSTEM;
 	} else {
@@ -219,14 +191,12 @@ read_all(struct ctx_agg *a, struct ctx_logfile *files, int n)
 	int rc = CTX_EXIT_OK;
 
 	for (int i = 0; i < n; i++) {
-		if (files[i].refused > 0)
-			ctx_warnx("%s: skipped: %s", files[i].path, ctx_refusal_phrase(files[i].refused));
-		else if (files[i].refused < 0)
-			ctx_warn_code(files[i].refused, "%s: skipped", files[i].path);
-		if (files[i].refused != 0)
+		if (files[i].refused != 0) {
+			ctx_warn_code(files[i].refused, "skipped %s", files[i].path);
 			rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
-		else if (files[i].fd >= 0)
+		} else if (files[i].fd >= 0) {
 			rc = ctx_exit_worse(rc, read_file(a, &files[i], &malformed));
+		}
 	}
 	if (malformed > REPORTED_MALFORMED)
 		ctx_warnx("%ld malformed lines skipped in all", malformed);
@@ -244,20 +214,17 @@ main(int argc, char **argv)
 	int n, err, rc = CTX_EXIT_OK;
 
 	ctx_err_init(argv[0]);
-	parse_opts(argc, argv, &o);
+	int first = parse_opts(argc, argv, &o);
 	if (ctx_workspace_init(&ws, o.root, o.dir, why, sizeof why) != 0) {
 		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
 	}
 	bool write = !o.no_write && !ctx_workspace_no_telemetry();
 	bool locked = true;
-	if (optind < argc) {
-		n = open_args(argv + optind, argc - optind, &files, &rc);
+	if (first < argc) {
+		n = open_args(argv + first, argc - first, &files, &rc);
 	} else if ((err = ctx_appendlog_snapshot(ws.dir, ws.root, LOCK_TIMEOUT_MS, &files, &n, &locked)) != 0) {
-		if (err > 0)
-			ctx_warnx("%s: refused: %s", ws.dir, ctx_refusal_phrase(err));
-		else
-			ctx_warn_code(err, "%s", ws.dir);
+		ctx_warn_code(err, "%s", ws.dir);
 		ctx_workspace_free(&ws);
 		return err > 0 ? CTX_EXIT_SYSTEM : CTX_EXIT_FAIL;
 	}

@@ -1,6 +1,5 @@
 /* ctx-emit: the only writer of the telemetry log (SPEC.md §4). */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include "err.h"
 #include "event.h"
 #include "jsonl.h"
+#include "opt.h"
 #include "redact.h"
 #include "safeopen.h"
 #include "version.h"
@@ -20,8 +20,8 @@
 #define BATCH_BYTES (64 * 1024)
 
 struct opts {
-	const char *root, *dir;
-	bool skip, tee, verbose;
+	const char *root, *dir, *lock;
+	bool tee, verbose;
 	long timeout_ms, max_bytes, keep, bound;
 };
 
@@ -29,57 +29,27 @@ struct counts {
 	long read, rejected;
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: ctx-emit [--root DIR] [--dir DIR] [--lock wait|skip] [--lock-timeout-ms N]\n"
-		   "                [--max-bytes N] [--keep N] [--queue N] [--tee] [-v] [FILE ...]\n");
-}
+static const char *const lock_modes[] = { "wait", "skip", NULL };
+static const char *const synopsis[] = { "[OPTIONS] [FILE ...]", NULL };
 
-static void
+static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "lock", required_argument, NULL, 'l' },
-		{ "lock-timeout-ms", required_argument, NULL, 't' },
-		{ "max-bytes", required_argument, NULL, 'm' },
-		{ "keep", required_argument, NULL, 'k' },
-		{ "queue", required_argument, NULL, 'q' },
-		{ "tee", no_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	const struct ctx_opt table[] = {
+		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
+		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the telemetry directory ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
+		CTX_OPT_ENUM(0, "lock", &o->lock, "wait|skip", lock_modes, "wait for the lock, or queue and go on (wait)"),
+		CTX_OPT_LONG(0, "lock-timeout-ms", &o->timeout_ms, "N", 0, 3600000, "how long wait mode waits (5000)"),
+		CTX_OPT_LONG(0, "max-bytes", &o->max_bytes, "N", 0, 1L << 50, "rotate events.jsonl before it passes N (5 MiB)"),
+		CTX_OPT_LONG(0, "keep", &o->keep, "N", 0, 1000, "rotated files kept (3)"),
+		CTX_OPT_LONG(0, "queue", &o->bound, "N", 1, 100000000, "events skip mode keeps queued (10000)"),
+		CTX_OPT_FLAG(0, "tee", &o->tee, "also write each normalised line to stdout"),
+		CTX_OPT_FLAG('v', "verbose", &o->verbose, "counts on stderr: read, written, rejected, dropped"),
 	};
-	int c, idx = 0;
+	const struct ctx_opt_spec spec = { "ctx-emit", CTX_VERSION, synopsis, table, (int)(sizeof table / sizeof *table) };
 
-	*o = (struct opts){ .timeout_ms = 5000, .max_bytes = 5L * 1024 * 1024, .keep = 3, .bound = 10000 };
-	while ((c = getopt_long(argc, argv, "v", longopts, &idx)) != -1) {
-		int bad = 0;
-		switch (c) {
-		case 'r': o->root = optarg; break;
-		case 'd': o->dir = optarg; break;
-		case 'l':
-			bad = strcmp(optarg, "wait") != 0 && strcmp(optarg, "skip") != 0;
-			o->skip = strcmp(optarg, "skip") == 0;
-			break;
-		case 't': bad = ctx_parse_long(optarg, 0, 3600000, &o->timeout_ms); break;
-		case 'm': bad = ctx_parse_long(optarg, 0, (long)1 << 50, &o->max_bytes); break;
-		case 'k': bad = ctx_parse_long(optarg, 0, 1000, &o->keep); break;
-		case 'q': bad = ctx_parse_long(optarg, 1, 100000000, &o->bound); break;
-		case 'T': o->tee = true; break;
-		case 'v': o->verbose = true; break;
-		case 'h': usage(stdout); exit(ctx_err_close_stdout(CTX_EXIT_OK));
-		case 'V': printf("ctx-emit %s\n", CTX_VERSION); exit(ctx_err_close_stdout(CTX_EXIT_OK));
-		default: usage(stderr); exit(CTX_EXIT_USAGE);
-		}
-		if (bad) {
-			ctx_warnx("bad value for --%s: '%s'", longopts[idx].name, optarg);
-			usage(stderr);
-			exit(CTX_EXIT_USAGE);
-		}
-	}
+	*o = (struct opts){ .lock = "wait", .timeout_ms = 5000, .max_bytes = 5L * 1024 * 1024, .keep = 3, .bound = 10000 };
+	return ctx_opt_parse(&spec, argc, argv);
 }
 
 static int
@@ -93,14 +63,11 @@ flush(struct ctx_emitq *q, bool final, long timeout_ms)
 		return CTX_EXIT_OK;
 	if (ctx_emitq_stats(q).dropped == before) /* only the drop report was retried: said already */
 		return CTX_EXIT_SYSTEM;
-	if (err > 0)
-		ctx_warnx("%s: refused: %s: %ld events not written", what, ctx_refusal_phrase(err),
-		    ctx_emitq_stats(q).dropped - before);
-	else if (err == -ETIMEDOUT)
+	if (err == -ETIMEDOUT)
 		ctx_warnx("%s: lock still busy after %ld ms: %ld events not written", what, timeout_ms,
 		    ctx_emitq_stats(q).dropped - before);
 	else
-		ctx_warn_code(err, "%s: %ld events not written", what, ctx_emitq_stats(q).dropped - before);
+		ctx_warn_code(err, "%ld events not written: %s", ctx_emitq_stats(q).dropped - before, what);
 	return CTX_EXIT_SYSTEM;
 }
 
@@ -151,7 +118,7 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 		bool critical;
 		ctx_buf_truncate(&ev, 0);
 		err = ctx_event_normalize(env, &arena, line, len, &ev, &critical, why, sizeof why);
-		if (err == -1) {
+		if (err == CTX_REJECTED) {
 			ctx_warnx("%s:%ld: %s", ctx_jsonl_name(r), ctx_jsonl_lineno(r), why);
 			n->rejected++;
 			rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
@@ -203,9 +170,9 @@ main(int argc, char **argv)
 	int rc = CTX_EXIT_OK;
 
 	ctx_err_init(argv[0]);
-	parse_opts(argc, argv, &o);
-	argc -= optind;
-	argv += optind;
+	int first = parse_opts(argc, argv, &o);
+	argc -= first;
+	argv += first;
 	if (ctx_workspace_no_telemetry())
 		return ctx_err_close_stdout(discard(argc, argv));
 	if (ctx_workspace_init(&ws, o.root, o.dir, why, sizeof why) != 0) {
@@ -218,7 +185,7 @@ main(int argc, char **argv)
 
 	struct ctx_redact *red = ctx_redact_new(ws.root, ws.root_given, pii && strcmp(pii, "allow") == 0);
 	struct ctx_event_env env = { ws.run_id, ws.segment_id, red };
-	struct ctx_emitq_opts qo = { ws.dir, ws.root, o.max_bytes, (int)o.keep, o.skip, (int)o.timeout_ms,
+	struct ctx_emitq_opts qo = { ws.dir, ws.root, o.max_bytes, (int)o.keep, strcmp(o.lock, "skip") == 0, (int)o.timeout_ms,
 		(size_t)o.bound, &env };
 	struct ctx_emitq *q = red ? ctx_emitq_new(&qo) : NULL;
 	if (!q)

@@ -1,7 +1,6 @@
 /* ctx-lsp: a language-server session that is never stuck (SPEC.md §7). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -13,6 +12,7 @@
 #include "err.h"
 #include "events.h"
 #include "lspclient.h"
+#include "opt.h"
 #include "version.h"
 #include "workspace.h"
 
@@ -36,73 +36,58 @@ on_stop(int sig)
 	errno = saved;
 }
 
+struct opts {
+	const char *server, *root, *index, *events, *trace;
+	long timeout_ms, ready_timeout_ms;
+};
+
+static const char *const synopsis[] = { "--server CMD [OPTIONS]", NULL };
+
 static void
-usage(FILE *f)
+parse_opts(int argc, char **argv, struct opts *o)
 {
-	fprintf(f, "usage: ctx-lsp --server CMD [--root DIR] [--timeout-ms N] [--ready-timeout-ms N]\n"
-		   "               [--index FILE] [--events PATH] [--trace FILE]\n");
+	const struct ctx_opt table[] = {
+		CTX_OPT_STRING(0, "server", &o->server, "CMD", "the language server, split into words like a shell (required)"),
+		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
+		CTX_OPT_LONG(0, "timeout-ms", &o->timeout_ms, "N", 1, 3600000, "a request's deadline once READY (500)"),
+		CTX_OPT_LONG(0, "ready-timeout-ms", &o->ready_timeout_ms, "N", 1, 3600000, "a request's deadline while WARMING (10000)"),
+		CTX_OPT_STRING(0, "index", &o->index, "FILE", "ctx-parse records for the fallback (else the root is parsed)"),
+		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events as JSON lines ($CTX_EVENTS; - is stdout)"),
+		CTX_OPT_STRING(0, "trace", &o->trace, "FILE", "the raw JSON-RPC traffic"),
+	};
+	const struct ctx_opt_spec spec = { "ctx-lsp", CTX_VERSION, synopsis, table, (int)(sizeof table / sizeof *table) };
+
+	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000 };
+	int first = ctx_opt_parse(&spec, argc, argv);
+	if (first < argc)
+		ctx_opt_die(&spec, "unexpected argument '%s'", argv[first]);
+	if (!o->server)
+		ctx_opt_die(&spec, "--server is required");
+	if (!o->server[strspn(o->server, " \t\n")])
+		ctx_opt_die(&spec, "bad value for --server: '%s'", o->server);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "server", required_argument, NULL, 's' },
-		{ "root", required_argument, NULL, 'r' },
-		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "ready-timeout-ms", required_argument, NULL, 'R' },
-		{ "index", required_argument, NULL, 'i' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "trace", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *server = NULL, *root = NULL, *index = NULL, *events = NULL, *trace = NULL;
+	struct opts o;
 	char why[PATH_MAX + 64];
-	long timeout = 500, ready_timeout = 10000;
 	struct ctx_workspace ws;
-	int c, idx = 0, err;
+	int err;
 
 	ctx_err_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
-		int bad = 0;
-		switch (c) {
-		case 's': server = optarg; break;
-		case 'r': root = optarg; break;
-		case 't': bad = ctx_parse_long(optarg, 1, 3600000, &timeout); break;
-		case 'R': bad = ctx_parse_long(optarg, 1, 3600000, &ready_timeout); break;
-		case 'i': index = optarg; break;
-		case 'e': events = optarg; break;
-		case 'T': trace = optarg; break;
-		case 'h': usage(stdout); return ctx_err_close_stdout(CTX_EXIT_OK);
-		case 'V': printf("ctx-lsp %s\n", CTX_VERSION); return ctx_err_close_stdout(CTX_EXIT_OK);
-		default: usage(stderr); return CTX_EXIT_USAGE;
-		}
-		if (bad) {
-			ctx_warnx("bad value for --%s: '%s'", longopts[idx].name, optarg);
-			usage(stderr);
-			return CTX_EXIT_USAGE;
-		}
-	}
-	if (!server || !server[strspn(server, " \t\n")] || optind < argc) {
-		ctx_warnx(!server ? "--server is required" : optind < argc ? "unexpected argument '%s'"
-									     : "bad value for --server: '%s'",
-		    optind < argc ? argv[optind] : server ? server : "");
-		usage(stderr);
-		return CTX_EXIT_USAGE;
-	}
-	if (ctx_workspace_init(&ws, root, NULL, why, sizeof why) != 0) {
+	parse_opts(argc, argv, &o);
+	if (ctx_workspace_init(&ws, o.root, NULL, why, sizeof why) != 0) {
 		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
 	}
-	struct ctx_events *ev = ctx_events_open(events, ws.run_id, ws.segment_id, &err);
-	FILE *tf = ev && trace ? fopen(trace, "w") : NULL;
-	if (!ev || (trace && !tf)) {
+	struct ctx_events *ev = ctx_events_open(o.events, ws.run_id, ws.segment_id, &err);
+	FILE *tf = ev && o.trace ? fopen(o.trace, "w") : NULL;
+	if (!ev || (o.trace && !tf)) {
 		if (!ev)
-			ctx_warn_code(err, "--events %s", events ? events : getenv("CTX_EVENTS"));
+			ctx_warn_code(err, "--events %s", o.events ? o.events : getenv("CTX_EVENTS"));
 		else
-			ctx_warn("--trace %s", trace);
+			ctx_warn("--trace %s", o.trace);
 		ctx_events_close(ev);
 		ctx_workspace_free(&ws);
 		return CTX_EXIT_USAGE;
@@ -117,17 +102,17 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct ctx_lsp_opts o = {
-		.server = server, .root = ws.root, .timeout_ms = (int)timeout, .ready_timeout_ms = (int)ready_timeout,
-		.index = index, .events = ev, .trace = tf, .in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0],
+	struct ctx_lsp_opts lo = {
+		.server = o.server, .root = ws.root, .timeout_ms = (int)o.timeout_ms, .ready_timeout_ms = (int)o.ready_timeout_ms,
+		.index = o.index, .events = ev, .trace = tf, .in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0],
 	};
-	int rc = ctx_lsp_run(&o);
+	int rc = ctx_exit_of(ctx_lsp_run(&lo));
 	if ((err = ctx_events_failed(ev)) < 0)
 		ctx_warn_code(err, "events: telemetry stream closed early");
 	if (tf) {
 		bool bad = fflush(tf) != 0 || ferror(tf);
 		if (fclose(tf) != 0 || bad) {
-			ctx_warn("--trace %s", trace);
+			ctx_warn("--trace %s", o.trace);
 			rc = ctx_exit_worse(rc, CTX_EXIT_SYSTEM);
 		}
 	}

@@ -1,7 +1,6 @@
 /* ctx-parse: tree-sitter skeletons with a content-hash cache, and symbol selection
  * (SPEC.md §6). */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "err.h"
 #include "events.h"
 #include "index.h"
+#include "opt.h"
 #include "select.h"
 #include "version.h"
 #include "workspace.h"
@@ -31,77 +31,42 @@ struct progress {
 	int unreadable;
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: ctx-parse [--root DIR] [--cache DIR | --no-cache] [-j N] [-0] [--max-file-bytes N]\n"
-		   "                 [--events PATH] [--progress | --no-progress] [FILE ... | -]\n"
-		   "       ctx-parse --get URI [--mode skeleton|excerpt|raw] [--context N] [--max-file-bytes N]\n"
-		   "                 [--root DIR] [--events PATH]\n"
-		   "       ctx-parse --find NAME [--mode skeleton|excerpt|raw] [--max-file-bytes N] [FILE ... | -]\n");
-}
+static const char *const modes[] = { "skeleton", "excerpt", "raw", NULL };
+static const char *const synopsis[] = {
+	"[OPTIONS] [FILE ... | -]",
+	"--get URI [--mode skeleton|excerpt|raw] [--context N] [OPTIONS]",
+	"--find NAME [--mode skeleton|excerpt|raw] [OPTIONS] [FILE ... | -]",
+	NULL,
+};
 
-static void
-bad_value(const char *flag, const char *value)
-{
-	ctx_warnx("bad value for --%s: '%s'", flag, value);
-	usage(stderr);
-	exit(CTX_EXIT_USAGE);
-}
-
-static void
+static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "cache", required_argument, NULL, 'c' },
-		{ "no-cache", no_argument, NULL, 'C' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-file-bytes", required_argument, NULL, 'm' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "no-progress", no_argument, NULL, 'P' },
-		{ "get", required_argument, NULL, 'g' },
-		{ "find", required_argument, NULL, 'f' },
-		{ "mode", required_argument, NULL, 'M' },
-		{ "context", required_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	const struct ctx_opt table[] = {
+		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
+		CTX_OPT_STRING(0, "cache", &o->cache, "DIR", "the cache ($CTX_CACHE_DIR, else ROOT/_ctx/cache/ast)"),
+		CTX_OPT_FLAG(0, "no-cache", &o->no_cache, "use no cache"),
+		CTX_OPT_LONG('j', "jobs", &o->jobs, "N", 1, 256, "parsing threads (the online CPUs)"),
+		CTX_OPT_FLAG('0', "null", &o->nul, "names on stdin are NUL-separated"),
+		CTX_OPT_LONG(0, "max-file-bytes", &o->max_bytes, "N", 0, 1L << 40, "a larger file is skipped, too_large (1 MiB)"),
+		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events as JSON lines ($CTX_EVENTS; - is stdout)"),
+		CTX_OPT_FLAG(0, "progress", &o->progress, "a progress line on stderr"),
+		CTX_OPT_FLAG(0, "no-progress", &o->no_progress, "none, even on a terminal"),
+		CTX_OPT_STRING(0, "get", &o->get, "URI", "select a module or symbol by sym:// URI"),
+		CTX_OPT_STRING(0, "find", &o->find, "NAME", "select a symbol by name or qualname over the files"),
+		CTX_OPT_ENUM(0, "mode", &o->mode, "skeleton|excerpt|raw", modes, "what a selection returns (skeleton)"),
+		CTX_OPT_LONG(0, "context", &o->context, "N", 0, 1000000, "lines around an excerpt (5)"),
 	};
+	const struct ctx_opt_spec spec = { "ctx-parse", CTX_VERSION, synopsis, table, (int)(sizeof table / sizeof *table) };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int c;
 
 	*o = (struct opts){ .jobs = cpus > 0 ? cpus : 1, .max_bytes = 1024 * 1024, .context = 5, .mode = "skeleton" };
-	while ((c = getopt_long(argc, argv, "j:0", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o->root = optarg; break;
-		case 'c': o->cache = optarg; break;
-		case 'C': o->no_cache = true; break;
-		case 'j': if (ctx_parse_long(optarg, 1, 256, &o->jobs)) bad_value("jobs", optarg); break;
-		case '0': o->nul = true; break;
-		case 'm': if (ctx_parse_long(optarg, 0, 1L << 40, &o->max_bytes)) bad_value("max-file-bytes", optarg); break;
-		case 'e': o->events = optarg; break;
-		case 'p': o->progress = true; break;
-		case 'P': o->no_progress = true; break;
-		case 'g': o->get = optarg; break;
-		case 'f': o->find = optarg; break;
-		case 'M':
-			if (strcmp(optarg, "skeleton") != 0 && strcmp(optarg, "excerpt") != 0 && strcmp(optarg, "raw") != 0)
-				bad_value("mode", optarg);
-			o->mode = optarg;
-			break;
-		case 'x': if (ctx_parse_long(optarg, 0, 1000000, &o->context)) bad_value("context", optarg); break;
-		case 'h': usage(stdout); exit(ctx_err_close_stdout(CTX_EXIT_OK));
-		case 'V': printf("ctx-parse %s\n", CTX_VERSION); exit(ctx_err_close_stdout(CTX_EXIT_OK));
-		default: usage(stderr); exit(CTX_EXIT_USAGE);
-		}
-	}
-	if ((o->get && o->find) || (o->cache && o->no_cache)) {
-		ctx_warnx("%s", o->get && o->find ? "--get and --find exclude each other" : "--cache and --no-cache exclude each other");
-		usage(stderr);
-		exit(CTX_EXIT_USAGE);
-	}
+	int first = ctx_opt_parse(&spec, argc, argv);
+	if (o->get && o->find)
+		ctx_opt_die(&spec, "--get and --find exclude each other");
+	if (o->cache && o->no_cache)
+		ctx_opt_die(&spec, "--cache and --no-cache exclude each other");
+	return first;
 }
 
 /* The files to work on: the arguments, or standard input one path a line (-0: NUL). */
@@ -228,7 +193,7 @@ main(int argc, char **argv)
 	int err, rc;
 
 	ctx_err_init(argv[0]);
-	parse_opts(argc, argv, &o);
+	int first = parse_opts(argc, argv, &o);
 	if (ctx_workspace_init(&ws, o.root, NULL, why, sizeof why) != 0) {
 		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
@@ -240,15 +205,15 @@ main(int argc, char **argv)
 		ctx_workspace_free(&ws);
 		return CTX_EXIT_USAGE;
 	}
-	argc -= optind;
-	argv += optind;
+	argc -= first;
+	argv += first;
 	struct ctx_select_opts so = { ws.root, ws.root_given, o.mode, o.context, (size_t)o.max_bytes, ev };
 	if (o.get)
-		rc = ctx_select_get(&so, o.get, stdout) == 0 ? CTX_EXIT_OK : CTX_EXIT_FAIL;
+		rc = ctx_exit_of(ctx_select_get(&so, o.get, stdout));
 	else if (o.find) {
 		size_t n;
 		char **files = file_list(argc, argv, o.nul, &n);
-		rc = ctx_select_find(&so, o.find, files, n, stdout) == 0 ? CTX_EXIT_OK : CTX_EXIT_FAIL;
+		rc = ctx_exit_of(ctx_select_find(&so, o.find, files, n, stdout));
 		free_list(files, argv, n);
 	} else
 		rc = index_files(&o, &ws, ev, argc, argv);
