@@ -144,6 +144,7 @@ soak: deps
 STATIC_SRC := $(LIB_SRC) $(TOOL_SRC) tests/unit.c $(wildcard tests/fuzz/*.c) bench/parse_only.c
 
 check-static: deps
+	@sh mk/linelen.sh && echo "line length: every line within 120 columns"
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 		--inline-suppr -D_GNU_SOURCE -Ilib --template='{file}:{line}: {severity}: {message} [{id}]' $(STATIC_SRC)
 	@echo "cppcheck: no findings"

@@ -84,11 +84,11 @@ key_eq(const struct ctx_json_str *k, const char *name, size_t n)
 static int
 read_str(struct ctx_json_cur *c, struct ctx_json_str *s, bool *has)
 {
-	if (ctx_json_peek(c) == CTX_JSON_STRING) {
+	if (ctx_jsoncur_peek(c) == CTX_JSON_STRING) {
 		*has = true;
-		return ctx_json_string(c, s);
+		return ctx_jsoncur_string(c, s);
 	}
-	return ctx_json_skip(c);
+	return ctx_jsoncur_skip(c);
 }
 
 static int
@@ -96,21 +96,21 @@ read_num(struct ctx_json_cur *c, double *v, bool *has)
 {
 	struct ctx_json_str text;
 
-	if (ctx_json_peek(c) == CTX_JSON_NUMBER) {
+	if (ctx_jsoncur_peek(c) == CTX_JSON_NUMBER) {
 		*has = true;
-		return ctx_json_number(c, v, &text);
+		return ctx_jsoncur_number(c, v, &text);
 	}
-	return ctx_json_skip(c);
+	return ctx_jsoncur_skip(c);
 }
 
 static int
 read_bool(struct ctx_json_cur *c, int *v)
 {
-	int t = ctx_json_peek(c);
+	int t = ctx_jsoncur_peek(c);
 
 	if (t == CTX_JSON_TRUE || t == CTX_JSON_FALSE)
 		*v = t == CTX_JSON_TRUE;
-	return ctx_json_skip(c);
+	return ctx_jsoncur_skip(c);
 }
 
 enum section { ARGS, RESULT, X };
@@ -123,11 +123,11 @@ read_section(struct ctx_json_cur *c, enum section sec, struct ev *e)
 	bool first;
 	int rc;
 
-	if (ctx_json_peek(c) != CTX_JSON_OBJECT)
-		return ctx_json_skip(c);
-	if (ctx_json_enter(c, CTX_JSON_OBJECT, &first) < 0)
+	if (ctx_jsoncur_peek(c) != CTX_JSON_OBJECT)
+		return ctx_jsoncur_skip(c);
+	if (ctx_jsoncur_enter(c, CTX_JSON_OBJECT, &first) < 0)
 		return -1;
-	while ((rc = ctx_json_member(c, &first, &k)) == 1) {
+	while ((rc = ctx_jsoncur_member(c, &first, &k)) == 1) {
 		if (sec == ARGS && key_is(&k, "mode"))
 			rc = read_str(c, &e->mode[0], &e->has_mode[0]);
 		else if (sec == RESULT && key_is(&k, "bytes"))
@@ -159,7 +159,7 @@ read_section(struct ctx_json_cur *c, enum section sec, struct ev *e)
 		else if (sec == X && key_is(&k, "lsp_state"))
 			rc = read_str(c, &e->to[2], &e->has_to[2]);
 		else
-			rc = ctx_json_skip(c);
+			rc = ctx_jsoncur_skip(c);
 		if (rc < 0)
 			return -1;
 	}
@@ -172,15 +172,15 @@ read_warnings(struct ctx_json_cur *c, struct ev *e)
 	bool first;
 	int rc;
 
-	if (ctx_json_peek(c) != CTX_JSON_ARRAY)
-		return ctx_json_skip(c);
-	if (ctx_json_enter(c, CTX_JSON_ARRAY, &first) < 0)
+	if (ctx_jsoncur_peek(c) != CTX_JSON_ARRAY)
+		return ctx_jsoncur_skip(c);
+	if (ctx_jsoncur_enter(c, CTX_JSON_ARRAY, &first) < 0)
 		return -1;
-	while ((rc = ctx_json_element(c, &first)) == 1) {
-		if (ctx_json_peek(c) == CTX_JSON_STRING && e->nwarnings < MAX_WARNINGS_READ)
-			rc = ctx_json_string(c, &e->warnings[e->nwarnings++]);
+	while ((rc = ctx_jsoncur_element(c, &first)) == 1) {
+		if (ctx_jsoncur_peek(c) == CTX_JSON_STRING && e->nwarnings < MAX_WARNINGS_READ)
+			rc = ctx_jsoncur_string(c, &e->warnings[e->nwarnings++]);
 		else
-			rc = ctx_json_skip(c);
+			rc = ctx_jsoncur_skip(c);
 		if (rc < 0)
 			return -1;
 	}
@@ -198,9 +198,9 @@ read_event(const char *line, size_t len, struct ev *e)
 
 	memset(e, 0, sizeof *e);
 	e->resolved = e->cache_hit = -1;
-	if (ctx_json_enter(&c, CTX_JSON_OBJECT, &first) < 0)
+	if (ctx_jsoncur_enter(&c, CTX_JSON_OBJECT, &first) < 0)
 		return -1;
-	while ((rc = ctx_json_member(&c, &first, &k)) == 1) {
+	while ((rc = ctx_jsoncur_member(&c, &first, &k)) == 1) {
 		if (key_is(&k, "cmd"))
 			rc = read_str(&c, &e->cmd, &has_cmd);
 		else if (key_is(&k, "run_id"))
@@ -220,7 +220,7 @@ read_event(const char *line, size_t len, struct ev *e)
 		else if (key_is(&k, "warnings"))
 			rc = read_warnings(&c, e);
 		else
-			rc = ctx_json_skip(&c);
+			rc = ctx_jsoncur_skip(&c);
 		if (rc < 0)
 			return -1;
 	}
@@ -348,11 +348,11 @@ free_run(struct run *r)
 	for (size_t i = 0; i < r->cmds.n; i++) {
 		struct run_cmd *rc = r->cmds.entries[i].value;
 		if (rc)
-			ctx_hist_free(&rc->hist);
+			ctx_hist_release(&rc->hist);
 		free(rc);
 	}
-	ctx_strmap_free(&r->cmds);
-	ctx_strmap_free(&r->warnings);
+	ctx_strmap_release(&r->cmds);
+	ctx_strmap_release(&r->warnings);
 	free(r);
 }
 
@@ -363,9 +363,9 @@ ctx_agg_free(struct ctx_agg *a)
 		return;
 	for (size_t i = 0; i < a->runs.n; i++)
 		free_run(a->runs.entries[i].value);
-	ctx_strmap_free(&a->runs);
-	ctx_strmap_free(&a->cmds);
-	ctx_buf_free(&a->scratch);
+	ctx_strmap_release(&a->runs);
+	ctx_strmap_release(&a->cmds);
+	ctx_buf_release(&a->scratch);
 	free(a->detail_run);
 	free(a);
 }
@@ -590,7 +590,8 @@ counter_pairs(const struct counters *c, const struct ctx_strmap *cmds, bool per_
 		en->count += count;
 	}
 	for (size_t i = 0; i < sizeof derived / sizeof *derived; i++) {
-		struct ctx_strmap_entry *en = ctx_strmap_get(keys, derived_names[i], strlen(derived_names[i]), &created);
+		struct ctx_strmap_entry *en =
+		    ctx_strmap_get(keys, derived_names[i], strlen(derived_names[i]), &created);
 		if (!en)
 			return -ENOMEM;
 		en->count = derived[i];
@@ -630,7 +631,7 @@ write_counters(struct ctx_jsonw *w, const char *key, const struct counters *c, c
 		ctx_jsonw_close(w, '}');
 	}
 	free(kv);
-	ctx_strmap_free(&keys);
+	ctx_strmap_release(&keys);
 	return err;
 }
 
@@ -860,11 +861,12 @@ ctx_agg_prom(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
 
 	for (size_t i = 0; i < n && !err; i++) {
 		prom_name(kv[i].key, name, sizeof name);
-		err = ctx_buf_addf(out, "# HELP %s metrics.json %s, over the whole event log.\n# TYPE %s counter\n%s %ld\n",
-		    name, kv[i].key, name, name, kv[i].value);
+		err = ctx_buf_addf(out,
+		    "# HELP %s metrics.json %s, over the whole event log.\n# TYPE %s counter\n%s %ld\n", name,
+		    kv[i].key, name, name, kv[i].value);
 	}
 	free(kv);
-	ctx_strmap_free(&keys);
+	ctx_strmap_release(&keys);
 	err = err ? err : ctx_buf_adds(out, "# HELP ctx_cmd_events_total Events in the log, by cmd.\n"
 					  "# TYPE ctx_cmd_events_total counter\n");
 	for (size_t i = 0; i < a->cmds.n && !err; i++) {
@@ -908,6 +910,6 @@ ctx_agg_prom(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
 	}
 	if (!err)
 		err = ctx_buf_add(out, max.data, max.len);
-	ctx_buf_free(&max);
+	ctx_buf_release(&max);
 	return err;
 }

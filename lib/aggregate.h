@@ -16,6 +16,7 @@ struct ctx_agg;
  * when known before reading (other runs then keep counters only); NULL keeps them for
  * every run. Copied. NULL on out of memory. */
 struct ctx_agg *ctx_agg_new(const char *detail_run);
+/* Free the aggregate. NULL is fine. */
 void ctx_agg_free(struct ctx_agg *a);
 
 /* Account one line. Returns 0, 1 when the line is not a JSON object with a string "cmd"

@@ -66,6 +66,7 @@ struct ctx_logfile {
  * lock. Uses SIGALRM like ctx_appendlog_lock. */
 int ctx_appendlog_snapshot(const char *dir, const char *root, int timeout_ms, struct ctx_logfile **files,
     int *count, bool *locked);
+/* Close and free what ctx_appendlog_snapshot gave; NULL with n 0 is fine. */
 void ctx_appendlog_snapshot_free(struct ctx_logfile *files, int n);
 
 #endif

@@ -63,7 +63,7 @@ ctx_arena_reset(struct ctx_arena *a)
 }
 
 void
-ctx_arena_free(struct ctx_arena *a)
+ctx_arena_release(struct ctx_arena *a)
 {
 	for (struct ctx_arena_chunk *c = a->head, *next; c; c = next) {
 		next = c->next;

@@ -17,6 +17,7 @@ void *ctx_arena_alloc(struct ctx_arena *a, size_t n);
 char *ctx_arena_strndup(struct ctx_arena *a, const char *s, size_t n);
 /* Forget every allocation but keep the first chunk for reuse. */
 void ctx_arena_reset(struct ctx_arena *a);
-void ctx_arena_free(struct ctx_arena *a);
+/* Release every chunk of an arena the caller owns; it is empty and reusable afterwards. */
+void ctx_arena_release(struct ctx_arena *a);
 
 #endif

@@ -46,7 +46,7 @@ ctx_atomicfile_write_at(int dfd, const char *name, const char *data, size_t len,
 	int fd = create_temp(dfd, name, mode, &tmp), err = 0;
 
 	if (fd < 0) {
-		ctx_buf_free(&tmp);
+		ctx_buf_release(&tmp);
 		return fd;
 	}
 	for (size_t off = 0; off < len;) {
@@ -69,7 +69,7 @@ ctx_atomicfile_write_at(int dfd, const char *name, const char *data, size_t len,
 		unlinkat(dfd, tmp.data, 0);
 	else if (durable)
 		fsync(dfd); /* the rename itself made durable; a failure here loses nothing */
-	ctx_buf_free(&tmp);
+	ctx_buf_release(&tmp);
 	return err;
 }
 
@@ -86,7 +86,10 @@ ctx_atomicfile_write(const char *path, const char *data, size_t len, mode_t mode
 	free(dir);
 	if (dfd < 0)
 		return -errno;
-	err = slash && !slash[1] ? -EISDIR : ctx_atomicfile_write_at(dfd, slash ? slash + 1 : path, data, len, mode, true);
+	if (slash && !slash[1])
+		err = -EISDIR;
+	else
+		err = ctx_atomicfile_write_at(dfd, slash ? slash + 1 : path, data, len, mode, true);
 	close(dfd);
 	return err;
 }

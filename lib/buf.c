@@ -89,7 +89,7 @@ ctx_buf_line(const struct ctx_buf *b, long line, size_t *len)
 }
 
 void
-ctx_buf_free(struct ctx_buf *b)
+ctx_buf_release(struct ctx_buf *b)
 {
 	free(b->data);
 	b->data = NULL;

@@ -22,6 +22,6 @@ void ctx_buf_truncate(struct ctx_buf *b, size_t n);
  * NULL when b has fewer lines. */
 const char *ctx_buf_line(const struct ctx_buf *b, long line, size_t *len);
 /* Release the storage; the buffer is empty and reusable afterwards. */
-void ctx_buf_free(struct ctx_buf *b);
+void ctx_buf_release(struct ctx_buf *b);
 
 #endif

@@ -42,7 +42,7 @@ ctx_cache_dir(const char *opt, const char *root)
 	else
 		err = getcwd(cwd, sizeof cwd) ? ctx_buf_addf(&b, "%s/%s", cwd, dir) : -ENOMEM;
 	if (err) {
-		ctx_buf_free(&b);
+		ctx_buf_release(&b);
 		return NULL;
 	}
 	ctx_path_normalize(b.data);
@@ -87,7 +87,7 @@ read_key(int kfd, unsigned char key[KEY_BYTES])
 	if (rc == 0 && b.data) /* b.len is KEY_BYTES */
 		memcpy(key, b.data, KEY_BYTES);
 	close(fd);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 	return rc;
 }
 
@@ -123,7 +123,8 @@ load_key(const char *dir, unsigned char key[KEY_BYTES])
 static void
 say(char *why, size_t size, const char *path, int rc)
 {
-	snprintf(why, size, "%s: %s%s", path, rc > 0 ? "refused: " : "", rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc));
+	snprintf(
+	    why, size, "%s: %s%s", path, rc > 0 ? "refused: " : "", rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc));
 }
 
 int
@@ -178,7 +179,7 @@ ctx_cache_key(const char *content_hex, const char *grammar, char key[65])
 		return;
 	}
 	ctx_sha256_hex(b.data, b.len, key);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 }
 
 /* The entry's MAC in hex: HMAC(HMAC(user key, cache key), data), so an entry verifies
@@ -239,6 +240,6 @@ ctx_cache_put(struct ctx_cache *c, const char *key, const char *data, size_t len
 	else
 		rc = ctx_atomicfile_write_at(sub, key + 2, b.data, b.len, 0600, false);
 	close(sub);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 	return rc;
 }

@@ -33,6 +33,7 @@ char *ctx_cache_dir(const char *opt, const char *root);
  * directory or file), or a negative errno (no home directory: -ENOENT); when not 0,
  * why[0, size) says what failed. Safe to share between threads once open. */
 int ctx_cache_open(const char *dir, const char *root, struct ctx_cache **c, char *why, size_t size);
+/* Close the cache and forget its key. NULL is fine. */
 void ctx_cache_free(struct ctx_cache *c);
 
 /* The cache key (64 hex and NUL) of content with digest content_hex for grammar. */

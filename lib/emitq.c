@@ -49,8 +49,8 @@ ctx_emitq_free(struct ctx_emitq *q)
 	if (!q)
 		return;
 	ctx_appendlog_free(q->log);
-	ctx_buf_free(&q->buf);
-	ctx_buf_free(&q->what);
+	ctx_buf_release(&q->buf);
+	ctx_buf_release(&q->what);
 	free(q->items);
 	free(q);
 }

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "sha256.h"
 #include "utf8.h"
+#include "workspace.h"
 
 /* The keys of a normalised line, in their order, and the legacy key that is dropped. */
 static const char *const known_keys[] = {
@@ -36,26 +37,6 @@ ctx_event_cmd_valid(const char *cmd)
 	return true;
 }
 
-static bool
-run_id_valid(const char *s, size_t n)
-{
-	if (n == 0 || n > CTX_RUN_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == ':' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-bool
-ctx_event_run_id_ok(const char *s)
-{
-	return run_id_valid(s, strlen(s));
-}
-
 /* Append the run id s as a JSON string; one that is not valid (the tools check
  * CTX_RUN_ID, this is the last guard) with every other byte as '_', cut to the maximum. */
 static int
@@ -64,11 +45,11 @@ add_run_id(struct ctx_buf *out, const char *s)
 	size_t n = strlen(s), k = 0;
 	char safe[CTX_RUN_ID_MAX];
 
-	if (run_id_valid(s, n))
+	if (ctx_workspace_run_id_ok(s, n))
 		return ctx_json_write_string(out, s, n);
 	for (; k < n && k < sizeof safe; k++) {
 		safe[k] = '_';
-		if (run_id_valid(s + k, 1))
+		if (ctx_workspace_run_id_ok(s + k, 1))
 			safe[k] = s[k];
 	}
 	return k ? ctx_json_write_string(out, safe, k) : ctx_json_write_string(out, "_", 1);
@@ -81,16 +62,6 @@ ctx_event_cmd_critical(const char *cmd)
 
 	return strcmp(cmd, "lsp.ready") == 0 || strcmp(cmd, "file.read") == 0 ||
 	    strncmp(cmd, "telemetry.", 10) == 0 || (n >= 4 && strcmp(cmd + n - 4, ".end") == 0);
-}
-
-void
-ctx_event_segment_id(const char *s, char out[9])
-{
-	char hex[65];
-
-	ctx_sha256_hex(s, strlen(s), hex);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
 }
 
 static bool
@@ -211,7 +182,7 @@ check(const struct ctx_event_env *env, struct ctx_json *in, struct parts *p, cha
 	else if (ts->type != CTX_JSON_STRING || ctx_clock_parse_ts(ts->str, &ms) < 0 || !date_exists(ts->str))
 		return reject(why, whylen, "bad \"ts\": want an ISO 8601 date-time");
 	ctx_clock_format_ts(ms, p->ts);
-	if (p->run && (p->run->type != CTX_JSON_STRING || !run_id_valid(p->run->str, p->run->len)))
+	if (p->run && (p->run->type != CTX_JSON_STRING || !ctx_workspace_run_id_ok(p->run->str, p->run->len)))
 		return reject(why, whylen, "bad \"run_id\": want 1 to %d of A-Z a-z 0-9 . _ : -", CTX_RUN_ID_MAX);
 	if (p->seg && !is_segment_id(p->seg))
 		return reject(why, whylen, "bad \"segment_id\": want 8 lowercase hex digits");
@@ -235,7 +206,7 @@ check(const struct ctx_event_env *env, struct ctx_json *in, struct parts *p, cha
 	if (p->seg)
 		memcpy(p->segment, p->seg->str, 9);
 	else if (p->legacy_seg && p->legacy_seg->type == CTX_JSON_STRING)
-		ctx_event_segment_id(p->legacy_seg->str, p->segment); /* the path itself is dropped */
+		ctx_workspace_segment_id(p->legacy_seg->str, p->segment); /* the path itself is dropped */
 	else
 		memcpy(p->segment, env->segment_id, 9);
 	return 0;

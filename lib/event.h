@@ -12,11 +12,10 @@
 
 #define CTX_EVENT_MAX_LINE 65536 /* bytes of a normalised line, without its '\n' */
 #define CTX_CMD_MAX 64
-#define CTX_RUN_ID_MAX 128
 
 /* What an event is normalised against. Nothing here is owned by the event module. */
 struct ctx_event_env {
-	const char *run_id;     /* for events without one; should pass ctx_event_run_id_ok, and
+	const char *run_id;     /* for events without one; should pass ctx_workspace_run_id_ok, and
 				 * is written with every other byte as '_' when it does not */
 	const char *segment_id; /* 8 hex digits of the workspace root */
 	struct ctx_redact *redact;
@@ -36,13 +35,8 @@ int ctx_event_drop_line(const struct ctx_event_env *env, long dropped, long atte
 
 /* True when cmd matches ^[a-z0-9_]+(\.[a-z0-9_]+)*$ and is at most 64 bytes. */
 bool ctx_event_cmd_valid(const char *cmd);
-/* True when s is a run id: 1 to 128 bytes of [A-Za-z0-9._:-]. An event line whose run_id
- * is anything else is rejected. */
-bool ctx_event_run_id_ok(const char *s);
 /* True for cmds that skip mode never drops: lsp.ready, file.read, telemetry.*, *.end. */
 bool ctx_event_cmd_critical(const char *cmd);
 
-/* The first 8 hex digits of SHA-256 of s, in out (9 bytes with the NUL). */
-void ctx_event_segment_id(const char *s, char out[9]);
 
 #endif

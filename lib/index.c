@@ -73,7 +73,7 @@ ctx_index_relpath(const char *root, const char *root_given, const char *path, st
 		rel = ctx_path_under(real, root);
 	err = ctx_buf_adds(out, rel ? rel : path);
 	free(real);
-	ctx_buf_free(&abs);
+	ctx_buf_release(&abs);
 	return err;
 }
 
@@ -91,17 +91,18 @@ static void
 parse_event(struct worker *wk, const char *file, const char *lang, const char *status, const char *reason,
     const struct slot *sl, long timing_ms)
 {
-	struct ctx_events *ev = wk->run->o->events;
+	struct ctx_evstream *ev = wk->run->o->events;
 	struct ctx_buf args = { 0 }, result = { 0 }, x = { 0 };
 
-	if (!ctx_events_on(ev))
+	if (!ctx_evstream_on(ev))
 		return;
 	ctx_buf_adds(&args, "{\"file\":");
 	ctx_json_write_string(&args, file, strlen(file));
 	ctx_buf_add(&args, "}", 1);
 	if (sl->outcome == PARSED) {
 		char ratio[40];
-		ctx_json_format_fixed(sl->bytes ? (double)sl->skeleton_bytes / (double)sl->bytes : 0, 4, ratio, sizeof ratio);
+		ctx_json_format_fixed(
+		    sl->bytes ? (double)sl->skeleton_bytes / (double)sl->bytes : 0, 4, ratio, sizeof ratio);
 		ctx_buf_addf(&result, "{\"status\":\"%s\",\"symbols\":%ld,\"parse_error\":%s}", status, sl->symbols,
 		    reason ? "true" : "false");
 		ctx_buf_addf(&x, "{\"cache\":\"%s\",\"lang\":\"%s\",\"bytes\":%ld,\"skeleton_bytes\":%ld,"
@@ -110,10 +111,35 @@ parse_event(struct worker *wk, const char *file, const char *lang, const char *s
 	} else {
 		ctx_buf_addf(&result, "{\"status\":\"%s\",\"reason\":\"%s\"}", status, reason);
 	}
-	ctx_events_emit(ev, "ast.parse", args.data, result.data, timing_ms, x.data);
-	ctx_buf_free(&args);
-	ctx_buf_free(&result);
-	ctx_buf_free(&x);
+	ctx_evstream_emit(ev, "ast.parse", args.data, result.data, timing_ms, x.data);
+	ctx_buf_release(&args);
+	ctx_buf_release(&result);
+	ctx_buf_release(&x);
+}
+
+/* Read a file's bytes into wk->content. NULL when read, else why not: a skip reason
+ * (denylisted, outside_root, not_regular, too_large, unsupported), or "unreadable" with
+ * *err the negative errno. */
+static const char *
+read_source(struct worker *wk, const char *path, const char *file, const struct ctx_lang *lang, int *err)
+{
+	char *real = NULL;
+	int rc;
+
+	/* Refused before anything is opened: a name on the denylist, a real path outside the
+	 * root or through a denylisted directory (a symlink to ../secret or to .env). */
+	if (ctx_denylisted(path) || ctx_denylisted(file))
+		return "denylisted";
+	rc = ctx_wsfile_resolve(wk->run->o->root, path, &real);
+	if (rc == 0 && lang) /* a regular file within the bound, opened O_NONBLOCK: a FIFO never blocks */
+		rc = ctx_file_read(real, wk->run->o->max_file_bytes, false, &wk->content);
+	free(real);
+	if (rc == 0)
+		return lang ? NULL : "unsupported";
+	if (rc > 0)
+		return ctx_refusal_token(rc);
+	*err = rc;
+	return "unreadable";
 }
 
 /* Make the record of one file. */
@@ -129,34 +155,15 @@ process(struct worker *wk, const char *path, struct slot *sl)
 		return;
 	}
 	const char *file = wk->rel.data;
-	/* Refused before anything is opened: a name on the denylist, a real path outside the
-	 * root or through a denylisted directory (a symlink to ../secret or to .env). */
-	if (ctx_denylisted(path) || ctx_denylisted(file)) {
-		skipped_record(sl, file, "denylisted");
-		parse_event(wk, file, NULL, "skipped", "denylisted", sl, -1);
-		return;
-	}
-	char *real = NULL;
-	int rc = ctx_wsfile_resolve(o->root, path, &real);
-	if (rc == 0 && !lang) {
-		free(real);
-		skipped_record(sl, file, "unsupported");
-		parse_event(wk, file, NULL, "skipped", "unsupported", sl, -1);
-		return;
-	}
-	if (rc == 0) /* a regular file within the bound, opened O_NONBLOCK: a FIFO never blocks */
-		rc = ctx_file_read(real, o->max_file_bytes, false, &wk->content);
-	free(real);
-	if (rc > 0) {
-		skipped_record(sl, file, ctx_refusal_token(rc));
-		parse_event(wk, file, NULL, "skipped", ctx_refusal_token(rc), sl, -1);
-		return;
-	}
-	if (rc < 0) {
-		sl->err = rc;
-		skipped_record(sl, file, "unreadable");
-		sl->outcome = UNREADABLE;
-		parse_event(wk, file, NULL, "error", "unreadable", sl, -1);
+	int err = 0;
+	const char *why = read_source(wk, path, file, lang, &err);
+	if (why) {
+		skipped_record(sl, file, why);
+		if (err) {
+			sl->err = err;
+			sl->outcome = UNREADABLE;
+		}
+		parse_event(wk, file, NULL, err ? "error" : "skipped", why, sl, -1);
 		return;
 	}
 
@@ -213,13 +220,13 @@ work(void *arg)
 }
 
 static void
-worker_free(struct worker *wk)
+worker_release(struct worker *wk)
 {
 	ctx_skeleton_free(wk->sk);
-	ctx_buf_free(&wk->content);
-	ctx_buf_free(&wk->entry);
-	ctx_buf_free(&wk->rel);
-	ctx_buf_free(&wk->module);
+	ctx_buf_release(&wk->content);
+	ctx_buf_release(&wk->entry);
+	ctx_buf_release(&wk->rel);
+	ctx_buf_release(&wk->module);
 }
 
 int
@@ -262,7 +269,7 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 			rc = -EIO;
 		if (sl->entry.len && ctx_cache_put(o->cache, sl->key, sl->entry.data, sl->entry.len) < 0)
 			counts->cache_errors++;
-		ctx_buf_free(&sl->entry);
+		ctx_buf_release(&sl->entry);
 		if (sl->outcome == UNREADABLE && o->unreadable)
 			o->unreadable(o->arg, paths[i], sl->err ? sl->err : -EIO);
 		counts->parsed += sl->outcome == PARSED;
@@ -272,7 +279,7 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 		counts->symbols += sl->symbols;
 		counts->bytes += sl->bytes;
 		counts->skeleton_bytes += sl->skeleton_bytes;
-		ctx_buf_free(&sl->rec);
+		ctx_buf_release(&sl->rec);
 		if (o->progress)
 			o->progress(o->arg, i + 1, n);
 	}
@@ -281,10 +288,10 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	for (int i = 0; i < jobs; i++)
-		worker_free(&wk[i]);
+		worker_release(&wk[i]);
 	for (size_t i = 0; i < n; i++) {
-		ctx_buf_free(&r.slots[i].rec);
-		ctx_buf_free(&r.slots[i].entry);
+		ctx_buf_release(&r.slots[i].rec);
+		ctx_buf_release(&r.slots[i].entry);
 	}
 	pthread_mutex_destroy(&r.mu);
 	pthread_cond_destroy(&r.done);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "cache.h"
-#include "events.h"
+#include "evstream.h"
 
 struct ctx_index_opts {
 	const char *root;       /* real path of the workspace root */
@@ -16,7 +16,7 @@ struct ctx_index_opts {
 	struct ctx_cache *cache; /* NULL: no cache */
 	size_t max_file_bytes;
 	int jobs;               /* parsing threads, >= 1; the caller's thread writes */
-	struct ctx_events *events;
+	struct ctx_evstream *events;
 	/* Called on the calling thread, in input order: a file that could not be read (err is
 	 * a negative errno), and progress after each record. Either may be NULL. */
 	void (*unreadable)(void *arg, const char *path, int err);

@@ -398,7 +398,7 @@ cur_ws(struct ctx_json_cur *c)
 }
 
 int
-ctx_json_peek(struct ctx_json_cur *c)
+ctx_jsoncur_peek(struct ctx_json_cur *c)
 {
 	cur_ws(c);
 	if (c->p >= c->end)
@@ -439,9 +439,9 @@ cur_string(struct ctx_json_cur *c, struct ctx_json_str *s)
 }
 
 int
-ctx_json_string(struct ctx_json_cur *c, struct ctx_json_str *s)
+ctx_jsoncur_string(struct ctx_json_cur *c, struct ctx_json_str *s)
 {
-	return ctx_json_peek(c) == CTX_JSON_STRING ? cur_string(c, s) : -1;
+	return ctx_jsoncur_peek(c) == CTX_JSON_STRING ? cur_string(c, s) : -1;
 }
 
 static bool
@@ -466,11 +466,11 @@ cur_skip_number(struct ctx_json_cur *c, struct ctx_json_str *text)
 }
 
 int
-ctx_json_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
+ctx_jsoncur_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
 {
 	char buf[64], *endp;
 
-	if (ctx_json_peek(c) != CTX_JSON_NUMBER)
+	if (ctx_jsoncur_peek(c) != CTX_JSON_NUMBER)
 		return -1;
 	cur_skip_number(c, text);
 	/* Small non-negative integers, the usual timing or count, without strtod. */
@@ -493,12 +493,12 @@ ctx_json_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
 }
 
 int
-ctx_json_skip(struct ctx_json_cur *c)
+ctx_jsoncur_skip(struct ctx_json_cur *c)
 {
 	struct ctx_json_str s;
 	int depth = 0;
 
-	switch (ctx_json_peek(c)) {
+	switch (ctx_jsoncur_peek(c)) {
 	case CTX_JSON_STRING: return cur_string(c, &s);
 	case CTX_JSON_NUMBER: return cur_skip_number(c, &s);
 	case CTX_JSON_TRUE: return (c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0) ? (c->p += 4, 0) : -1;
@@ -529,9 +529,9 @@ ctx_json_skip(struct ctx_json_cur *c)
 }
 
 int
-ctx_json_enter(struct ctx_json_cur *c, enum ctx_json_type t, bool *first)
+ctx_jsoncur_enter(struct ctx_json_cur *c, enum ctx_json_type t, bool *first)
 {
-	if (ctx_json_peek(c) != (int)t)
+	if (ctx_jsoncur_peek(c) != (int)t)
 		return -1;
 	c->p++;
 	*first = true;
@@ -559,13 +559,13 @@ cur_next(struct ctx_json_cur *c, bool *first, char close)
 }
 
 int
-ctx_json_member(struct ctx_json_cur *c, bool *first, struct ctx_json_str *key)
+ctx_jsoncur_member(struct ctx_json_cur *c, bool *first, struct ctx_json_str *key)
 {
 	int rc = cur_next(c, first, '}');
 
 	if (rc <= 0)
 		return rc;
-	if (ctx_json_string(c, key) < 0)
+	if (ctx_jsoncur_string(c, key) < 0)
 		return -1;
 	cur_ws(c);
 	if (c->p >= c->end || *c->p != ':')
@@ -575,7 +575,7 @@ ctx_json_member(struct ctx_json_cur *c, bool *first, struct ctx_json_str *key)
 }
 
 int
-ctx_json_element(struct ctx_json_cur *c, bool *first)
+ctx_jsoncur_element(struct ctx_json_cur *c, bool *first)
 {
 	return cur_next(c, first, ']');
 }
@@ -592,7 +592,7 @@ ctx_json_str_decode(const struct ctx_json_str *s, struct ctx_buf *out)
 	size_t n;
 	int rc = string(&ps, &d, &n) < 0 ? -1 : ctx_buf_add(out, d, n);
 
-	ctx_arena_free(&a);
+	ctx_arena_release(&a);
 	return rc;
 }
 
@@ -605,7 +605,7 @@ ctx_json_str_eq(const struct ctx_json_str *s, const char *lit)
 		return s->len == n && memcmp(s->s, lit, n) == 0;
 	struct ctx_buf b = { 0 };
 	bool eq = ctx_json_str_decode(s, &b) == 0 && b.len == n && memcmp(b.data, lit, n) == 0;
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 	return eq;
 }
 

@@ -62,9 +62,9 @@ ctx_jsonrpc_next(struct ctx_jsonrpc_decoder *d, const char **body, size_t *len)
 }
 
 void
-ctx_jsonrpc_free(struct ctx_jsonrpc_decoder *d)
+ctx_jsonrpc_release(struct ctx_jsonrpc_decoder *d)
 {
-	ctx_buf_free(&d->in);
+	ctx_buf_release(&d->in);
 	d->start = 0;
 }
 

@@ -28,7 +28,8 @@ int ctx_jsonrpc_feed(struct ctx_jsonrpc_decoder *d, const char *p, size_t n);
 /* The next message, if a whole one is there. A framing error is final: the stream can no
  * longer be trusted. */
 int ctx_jsonrpc_next(struct ctx_jsonrpc_decoder *d, const char **body, size_t *len);
-void ctx_jsonrpc_free(struct ctx_jsonrpc_decoder *d);
+/* Release the buffer of a decoder the caller owns; it is empty and reusable afterwards. */
+void ctx_jsonrpc_release(struct ctx_jsonrpc_decoder *d);
 
 /* Append "Content-Length: N\r\n\r\n" and the body to out. 0 or -ENOMEM. */
 int ctx_jsonrpc_frame(struct ctx_buf *out, const char *body, size_t len);

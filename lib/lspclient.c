@@ -90,7 +90,7 @@ struct session {
 static void
 event(struct session *s, const char *cmd, const char *args, const char *result, long timing, const char *x)
 {
-	ctx_events_emit(s->o->events, cmd, args, result, timing, x);
+	ctx_evstream_emit(s->o->events, cmd, args, result, timing, x);
 }
 
 static void
@@ -240,7 +240,7 @@ file_of(const struct session *s, const char *uri)
 	ctx_path_normalize(b.data);
 	const char *rel = ctx_path_under(b.data, s->o->root);
 	char *r = strdup(rel ? rel : b.data);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 	return r;
 }
 
@@ -261,7 +261,7 @@ read_file(const struct session *s, const char *file, struct ctx_buf *out)
 
 	if (err == 0)
 		err = ctx_wsfile_read(s->o->root, path.data, MAX_FILE_BYTES, out, NULL);
-	ctx_buf_free(&path);
+	ctx_buf_release(&path);
 	return err;
 }
 
@@ -341,7 +341,7 @@ refused_file(const struct session *s, const char *file)
 		ctx_path_normalize(path.data);
 		rc = ctx_path_under(path.data, s->o->root) ? 0 : CTX_REFUSED_OUTSIDE_ROOT;
 	}
-	ctx_buf_free(&path);
+	ctx_buf_release(&path);
 	return rc > 0 ? rc : 0;
 }
 
@@ -354,11 +354,11 @@ sync_doc(struct session *s, const char *file, int *rc)
 	struct ctx_buf now = { 0 };
 
 	if ((*rc = read_file(s, file, &now)) != 0) {
-		ctx_buf_free(&now);
+		ctx_buf_release(&now);
 		return NULL;
 	}
 	if (d && d->text.len == now.len && memcmp(d->text.data, now.data, now.len) == 0) {
-		ctx_buf_free(&now);
+		ctx_buf_release(&now);
 		return d;
 	}
 	cJSON *params = cJSON_CreateObject(), *td = cJSON_AddObjectToObject(params, "textDocument");
@@ -387,7 +387,7 @@ sync_doc(struct session *s, const char *file, int *rc)
 		cJSON_Delete(d->diagnostics); /* they were of the old text */
 		d->diagnostics = NULL;
 	}
-	ctx_buf_free(&d->text);
+	ctx_buf_release(&d->text);
 	d->text = now;
 	return d;
 }
@@ -434,8 +434,8 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 
 	ctx_buf_addf(&b, "{\"id\":%s,\"method\":", id ? id : "null");
 	ctx_utf8_write_json(&b, r->method, strlen(r->method));
-	ctx_buf_addf(&b, ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"result\":%s", status,
-	    backend, state_names[s->state], elapsed, result ? result : "null");
+	ctx_buf_addf(&b, ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"result\":%s",
+	    status, backend, state_names[s->state], elapsed, result ? result : "null");
 	if (error) {
 		ctx_buf_adds(&b, ",\"error\":");
 		ctx_utf8_write_json(&b, error, strlen(error));
@@ -446,7 +446,7 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 	if (strcmp(status, "error") == 0 && s->rc == 0)
 		s->rc = CTX_REJECTED;
 	/* An event per request of a known method (not status); a malformed one is only answered. */
-	if (strcmp(r->method, "status") != 0 && known_method(r->method) && ctx_events_on(s->o->events)) {
+	if (strcmp(r->method, "status") != 0 && known_method(r->method) && ctx_evstream_on(s->o->events)) {
 		struct ctx_buf args = { 0 }, res = { 0 }, x = { 0 }, cmd = { 0 };
 		ctx_buf_adds(&args, "{\"file\":");
 		ctx_utf8_write_json(&args, r->file ? r->file : "", r->file ? strlen(r->file) : 0);
@@ -455,13 +455,13 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 		ctx_buf_addf(&x, "{\"backend\":\"%s\"}", backend);
 		ctx_buf_addf(&cmd, "lsp.%s", r->method);
 		event(s, cmd.data, args.data, res.data, elapsed, x.data);
-		ctx_buf_free(&args);
-		ctx_buf_free(&res);
-		ctx_buf_free(&x);
-		ctx_buf_free(&cmd);
+		ctx_buf_release(&args);
+		ctx_buf_release(&res);
+		ctx_buf_release(&x);
+		ctx_buf_release(&cmd);
 	}
 	free(id);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 	remove_req(s, r);
 }
 
@@ -491,7 +491,10 @@ fallback(struct session *s, struct req *r, const char *reason)
 	}
 	if (!s->index && !s->index_failed) {
 		int err;
-		s->index = s->o->index ? ctx_symindex_load(s->o->index, s->o->root, &err) : ctx_symindex_build(s->o->root, &err);
+		if (s->o->index)
+			s->index = ctx_symindex_load(s->o->index, s->o->root, &err);
+		else
+			s->index = ctx_symindex_build(s->o->root, &err);
 		s->index_failed = !s->index;
 	}
 	if (!s->index) {
@@ -507,7 +510,7 @@ fallback(struct session *s, struct req *r, const char *reason)
 						: ctx_symindex_definition(s->index, r->file, word, &out);
 	}
 	answer(s, r, "fallback", "ast", out.data, n, NULL);
-	ctx_buf_free(&out);
+	ctx_buf_release(&out);
 }
 
 /* ---- results from the server, in our shapes ---- */
@@ -536,7 +539,8 @@ num_of(const cJSON *o, const char *key)
 static void
 add_location(struct session *s, cJSON *list, const char *uri, const cJSON *range, struct ctx_buf *text)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(range, "start"), *b = cJSON_GetObjectItemCaseSensitive(range, "end");
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(range, "start"),
+	            *b = cJSON_GetObjectItemCaseSensitive(range, "end");
 
 	if (!*uri || !cJSON_IsObject(a)) /* not a Location: no answer rather than {"file":""} */
 		return;
@@ -587,7 +591,9 @@ flatten_symbols(struct session *s, cJSON *list, const cJSON *syms, const char *p
 			l1--;
 		cJSON_AddNumberToObject(o, "line", (double)(l0 + 1));
 		cJSON_AddNumberToObject(o, "end_line", (double)(l1 + 1));
-		const char *p = parent ? parent : cJSON_IsString(container) && *container->valuestring ? container->valuestring : NULL;
+		const char *p = parent;
+		if (!p && cJSON_IsString(container) && *container->valuestring)
+			p = container->valuestring;
 		if (p)
 			cJSON_AddStringToObject(o, "parent", p);
 		else
@@ -630,7 +636,8 @@ diagnostics_list(struct session *s, const cJSON *diags, const struct doc *d)
 		long sev = num_of(g, "severity"), l0 = num_of(start, "line");
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "line", (double)(l0 + 1));
-		cJSON_AddNumberToObject(o, "col", (double)(from_units(s, d ? &d->text : NULL, l0, num_of(start, "character")) + 1));
+		cJSON_AddNumberToObject(
+		    o, "col", (double)(from_units(s, d ? &d->text : NULL, l0, num_of(start, "character")) + 1));
 		cJSON_AddStringToObject(o, "severity", sev >= 1 && sev <= 4 ? severities[sev] : "error");
 		const char *keys[] = { "message", "source", "code" };
 		for (int k = 0; k < 3; k++) {
@@ -654,7 +661,8 @@ answer_result(struct session *s, struct req *r, const cJSON *result)
 	if (!strcmp(r->method, "definition") || !strcmp(r->method, "references")) {
 		const cJSON *arr = cJSON_IsArray(result) ? result : NULL, *e;
 		if (cJSON_IsObject(result))
-			add_location(s, list, str_of(result, "uri"), cJSON_GetObjectItemCaseSensitive(result, "range"), &text);
+			add_location(
+			    s, list, str_of(result, "uri"), cJSON_GetObjectItemCaseSensitive(result, "range"), &text);
 		cJSON_ArrayForEach(e, arr) {
 			const cJSON *uri = cJSON_GetObjectItemCaseSensitive(e, "uri");
 			const cJSON *range = cJSON_GetObjectItemCaseSensitive(e, "range");
@@ -681,7 +689,7 @@ answer_result(struct session *s, struct req *r, const cJSON *result)
 	answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
 	free(json);
 	cJSON_Delete(out);
-	ctx_buf_free(&text);
+	ctx_buf_release(&text);
 }
 
 /* ---- requests ---- */
@@ -745,7 +753,7 @@ status_answer(struct session *s, struct req *r)
 	ctx_buf_addf(&b, ",\"pid\":%ld,\"uptime_ms\":%ld,\"requests\":%ld,\"timeouts\":%ld,\"fallbacks\":%ld}",
 	    (long)s->pid, (long)((ctx_clock_ns() - s->spawned) / MS), s->requests, s->timeouts, s->fallbacks);
 	answer(s, r, "ok", "lsp", b.data, 1, NULL);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 }
 
 /* A request line from the caller (blank lines are ignored). */
@@ -773,7 +781,8 @@ take_request(struct session *s, const char *line, size_t len)
 	if (!cJSON_IsObject(j))
 		bad = "not a JSON object";
 	else if (!known_method(r->method))
-		bad = "unknown method: want definition, references, hover, symbols, workspace_symbols, diagnostics or status";
+		bad = "unknown method: want definition, references, hover, symbols, workspace_symbols, diagnostics or "
+		      "status";
 	else if (!r->file && strcmp(r->method, "workspace_symbols") != 0 && strcmp(r->method, "status") != 0)
 		bad = "missing \"file\"";
 	else if ((r->line < 1 || r->col < 1) && (!strcmp(r->method, "definition") || !strcmp(r->method, "references") ||
@@ -834,10 +843,13 @@ on_initialized(struct session *s, const cJSON *result)
 	const char *name = str_of(cJSON_GetObjectItemCaseSensitive(result, "serverInfo"), "name");
 
 	s->initialized = true;
+	const char *negotiated = cJSON_IsString(enc) ? enc->valuestring : NULL;
 	s->encoding = UTF16;
-	if (cJSON_IsString(enc))
-		s->encoding = !strcmp(enc->valuestring, "utf-8") ? UTF8 : !strcmp(enc->valuestring, "utf-32") ? UTF32 : UTF16;
-	else
+	if (negotiated && !strcmp(negotiated, "utf-8"))
+		s->encoding = UTF8;
+	else if (negotiated && !strcmp(negotiated, "utf-32"))
+		s->encoding = UTF32;
+	else if (!negotiated)
 		for (size_t i = 0; i < sizeof counts_code_points / sizeof *counts_code_points; i++)
 			if (!strcmp(name, counts_code_points[i]))
 				s->encoding = UTF32;
@@ -853,7 +865,7 @@ on_initialized(struct session *s, const cJSON *result)
 	}
 	ctx_buf_adds(&names, "]}");
 	event(s, "lsp.initialize", NULL, names.data, (long)((ctx_clock_ns() - s->spawned) / MS), NULL);
-	ctx_buf_free(&names);
+	ctx_buf_release(&names);
 	send_notification(s, "initialized", NULL);
 	cJSON *settings = cJSON_CreateObject();
 	cJSON_AddObjectToObject(settings, "settings");
@@ -915,9 +927,9 @@ on_published(struct session *s, const cJSON *params)
 		}
 	}
 	become_ready(s, "diagnostics");
-	ctx_buf_free(&msgs);
-	ctx_buf_free(&args);
-	ctx_buf_free(&res);
+	ctx_buf_release(&msgs);
+	ctx_buf_release(&args);
+	ctx_buf_release(&res);
 	free(file);
 }
 
@@ -941,7 +953,8 @@ on_server_request(struct session *s, const cJSON *id, const char *method, const 
 		if (n && uri[n - 1] == '/')
 			uri[n - 1] = '\0';
 		cJSON_AddStringToObject(f, "uri", uri);
-		cJSON_AddStringToObject(f, "name", strrchr(s->o->root, '/') ? strrchr(s->o->root, '/') + 1 : s->o->root);
+		cJSON_AddStringToObject(
+		    f, "name", strrchr(s->o->root, '/') ? strrchr(s->o->root, '/') + 1 : s->o->root);
 		cJSON_AddItemToArray(folders, f);
 		send_response(s, id, folders, 0, NULL);
 		free(uri);
@@ -1210,7 +1223,8 @@ expire(struct session *s, int64_t now)
 			}
 			s->timeouts++;
 			snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
-			snprintf(result, sizeof result, "{\"timeout_ms\":%ld}", (long)((r->deadline - r->arrived) / MS));
+			snprintf(
+			    result, sizeof result, "{\"timeout_ms\":%ld}", (long)((r->deadline - r->arrived) / MS));
 			snprintf(x, sizeof x, "{\"fallback_to\":\"%s\"}", has_fallback(r->method) ? "ast" : "none");
 			event(s, "lsp.timeout", args, result, -1, x);
 			if (has_fallback(r->method))
@@ -1288,15 +1302,15 @@ free_session(struct session *s)
 		next = d->next;
 		free(d->file);
 		free(d->uri);
-		ctx_buf_free(&d->text);
+		ctx_buf_release(&d->text);
 		cJSON_Delete(d->diagnostics);
 		free(d);
 	}
 	ctx_symindex_free(s->index);
-	ctx_jsonrpc_free(&s->dec);
-	ctx_buf_free(&s->outq);
-	ctx_buf_free(&s->inbuf);
-	ctx_buf_free(&s->errbuf);
+	ctx_jsonrpc_release(&s->dec);
+	ctx_buf_release(&s->outq);
+	ctx_buf_release(&s->inbuf);
+	ctx_buf_release(&s->errbuf);
 	if (s->to_srv >= 0)
 		close(s->to_srv);
 	if (s->from_srv >= 0)
@@ -1318,9 +1332,10 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 	ctx_buf_adds(&args, "{\"server\":");
 	ctx_utf8_write_json(&args, s.server_name, strlen(s.server_name)); /* a name from outside */
 	ctx_buf_adds(&args, "}");
-	snprintf(result, sizeof result, "{\"status\":\"%s\",\"pid\":%ld}", err ? "failed" : "ok", (long)(err ? 0 : s.pid));
+	snprintf(
+	    result, sizeof result, "{\"status\":\"%s\",\"pid\":%ld}", err ? "failed" : "ok", (long)(err ? 0 : s.pid));
 	event(&s, "lsp.spawn", args.data, result, (long)((ctx_clock_ns() - s.spawned) / MS), NULL);
-	ctx_buf_free(&args);
+	ctx_buf_release(&args);
 	if (err) {
 		int st;
 		if (s.pid > 0)

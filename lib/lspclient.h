@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "events.h"
+#include "evstream.h"
 
 struct ctx_lsp_opts {
 	const char *server;     /* the command line, split into words like a shell would */
@@ -15,7 +15,7 @@ struct ctx_lsp_opts {
 	int timeout_ms;         /* per request once READY */
 	int ready_timeout_ms;   /* per request while WARMING */
 	const char *index;      /* ctx-parse lines for the fallback, or NULL to parse the root */
-	struct ctx_events *events;
+	struct ctx_evstream *events;
 	FILE *trace;            /* raw JSON-RPC traffic, or NULL */
 	int in_fd;              /* requests, one JSON line each */
 	FILE *out;              /* answers */

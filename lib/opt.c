@@ -75,7 +75,8 @@ store(const struct ctx_opt_spec *spec, const struct ctx_opt *o, const char *v)
 		return;
 	case CTX_OPT_LONG:
 		if (ctx_parse_long(v, o->min, o->max, (long *)o->value) < 0)
-			ctx_opt_die(spec, "bad value for --%s: '%s' (a whole number from %ld to %ld)", o->name, v, o->min, o->max);
+			ctx_opt_die(spec, "bad value for --%s: '%s' (a whole number from %ld to %ld)", o->name, v,
+			    o->min, o->max);
 		return;
 	case CTX_OPT_ENUM:
 		for (const char *const *c = o->choices; *c; c++)

@@ -45,6 +45,10 @@ struct ctx_opt_spec {
 	int n;
 };
 
+/* The spec of a tool whose table is the array `table` (CTX_VERSION from version.h). */
+#define CTX_OPT_SPEC(prog, synopsis, table) \
+	{ (prog), CTX_VERSION, (synopsis), (table), (int)(sizeof(table) / sizeof *(table)) }
+
 /* Parse argv into the table's values and return the index of the first operand. --help
  * prints the usage and one line per option on stdout and exits 0; --version prints
  * "PROG VERSION" and exits 0; an unknown option, a missing value or a bad value prints

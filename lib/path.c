@@ -97,7 +97,7 @@ ctx_path_resolve_existing(const char *path)
 			free(real);
 			free(copy);
 			if (err) {
-				ctx_buf_free(&b);
+				ctx_buf_release(&b);
 				return NULL;
 			}
 			return b.data;

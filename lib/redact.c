@@ -117,10 +117,10 @@ ctx_redact_free(struct ctx_redact *r)
 	free(r->root_real);
 	free(r->root_given);
 	free(r->home);
-	ctx_buf_free(&r->out);
-	ctx_buf_free(&r->tmp);
-	ctx_buf_free(&r->blocks);
-	ctx_buf_free(&r->urls);
+	ctx_buf_release(&r->out);
+	ctx_buf_release(&r->tmp);
+	ctx_buf_release(&r->blocks);
+	ctx_buf_release(&r->urls);
 	free(r);
 }
 
@@ -620,7 +620,7 @@ rewrite_posix(struct ctx_redact *r, const char *abs)
 	free(real);
 	free(norm);
 	if (err < 0 || !out.data) {
-		ctx_buf_free(&out);
+		ctx_buf_release(&out);
 		return NULL;
 	}
 	return out.data;
@@ -700,7 +700,7 @@ add_rewritten(struct ctx_redact *r, const char *s, size_t n, size_t skip, struct
 		err = ctx_buf_add(&abs, s, n);
 	/* Each form above appends at least one byte ('/', the home, the '/' after file://). */
 	const char *res = err || !abs.data ? NULL : rewrite_memo(r, abs.data);
-	ctx_buf_free(&abs);
+	ctx_buf_release(&abs);
 	return res ? ctx_buf_adds(out, res) : -ENOMEM;
 }
 

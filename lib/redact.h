@@ -16,6 +16,7 @@ struct ctx_redact;
  * typed, through a symlink) that is also recognised lexically. allow_pii turns the path
  * rule off. Strings are copied. Returns NULL on out of memory. Free with ctx_redact_free. */
 struct ctx_redact *ctx_redact_new(const char *root_real, const char *root_given, bool allow_pii);
+/* NULL is fine. */
 void ctx_redact_free(struct ctx_redact *r);
 
 /* Redact the members of the object or array v (NULL is fine) in place, at any depth; new

@@ -180,17 +180,17 @@ reach(char *dir, const char *root, int flags, int *dfd)
 {
 	const char *under = root ? ctx_path_under(dir, root) : NULL;
 	char *rel;
-	int fd, rc;
+	int fd;
 
 	if (under) {
 		fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rel = dir + (under - dir);
-		if (strcmp(rel, ".") == 0)
-			rel[0] = '\0';
+		/* under points into dir, or is "." (a literal) for the root itself. */
+		rel = strcmp(under, ".") == 0 ? dir + strlen(dir) : dir + (under - dir);
 	} else {
 		char *slash = strrchr(dir, '/');
 		*slash = '\0';
-		if ((flags & CTX_PRIVDIR_CREATE) && *dir && (rc = mkdirs(dir)) < 0)
+		int rc = (flags & CTX_PRIVDIR_CREATE) && *dir ? mkdirs(dir) : 0;
+		if (rc < 0)
 			return rc;
 		fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		rel = slash + 1;

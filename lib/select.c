@@ -31,14 +31,14 @@ struct loaded {
 };
 
 static void
-loaded_free(struct loaded *l)
+loaded_release(struct loaded *l)
 {
-	ctx_buf_free(&l->content);
-	ctx_buf_free(&l->entry);
-	ctx_buf_free(&l->record);
-	ctx_buf_free(&l->rel);
-	ctx_buf_free(&l->module);
-	ctx_arena_free(&l->arena);
+	ctx_buf_release(&l->content);
+	ctx_buf_release(&l->entry);
+	ctx_buf_release(&l->record);
+	ctx_buf_release(&l->rel);
+	ctx_buf_release(&l->module);
+	ctx_arena_release(&l->arena);
 	memset(l, 0, sizeof *l);
 }
 
@@ -83,7 +83,7 @@ answer_error(FILE *out, const char *code, const char *message, const struct ctx_
 		ctx_buf_addf(&b, ",\"candidates\":[%s]", candidates->data ? candidates->data : "");
 	ctx_buf_adds(&b, "}\n");
 	fwrite(b.data, 1, b.len, out);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 	return CTX_REJECTED;
 }
 
@@ -92,16 +92,16 @@ resolve_event(const struct ctx_select_opts *o, const char *query, bool resolved,
 {
 	struct ctx_buf args = { 0 }, result = { 0 };
 
-	if (!ctx_events_on(o->events))
+	if (!ctx_evstream_on(o->events))
 		return;
 	ctx_buf_adds(&args, "{\"query\":");
 	ctx_utf8_write_json(&args, query, strlen(query));
 	ctx_buf_add(&args, "}", 1);
 	ctx_buf_addf(&result, "{\"resolved\":%s,\"matches\":%ld,\"ambiguous\":%s}", resolved ? "true" : "false",
 	    matches, matches > 1 ? "true" : "false");
-	ctx_events_emit(o->events, "selector.resolve", args.data, result.data, (ctx_clock_ns() - t0) / 1000000, NULL);
-	ctx_buf_free(&args);
-	ctx_buf_free(&result);
+	ctx_evstream_emit(o->events, "selector.resolve", args.data, result.data, (ctx_clock_ns() - t0) / 1000000, NULL);
+	ctx_buf_release(&args);
+	ctx_buf_release(&result);
 }
 
 /* The source lines [first, last] (1-based, inclusive) of text. */
@@ -147,7 +147,8 @@ answer_ok(const struct ctx_select_opts *o, const struct loaded *l, const struct 
 		ctx_buf_add(&body, "[", 1);
 		for (const struct ctx_json *s = ctx_json_get(l->rec, "symbols")->child; s; s = s->next) {
 			const struct ctx_json *sq = ctx_json_get(s, "qualname");
-			bool member = q && sq && sq->len > q->len && strncmp(sq->str, q->str, q->len) == 0 && sq->str[q->len] == '.';
+			bool member = q && sq && sq->len > q->len && strncmp(sq->str, q->str, q->len) == 0 &&
+			    sq->str[q->len] == '.';
 			if (sym && s != sym && !member)
 				continue;
 			if (n++)
@@ -178,18 +179,18 @@ answer_ok(const struct ctx_select_opts *o, const struct loaded *l, const struct 
 	}
 	ctx_buf_adds(&b, "}\n");
 	fwrite(b.data, 1, b.len, out);
-	if (ctx_events_on(o->events)) {
+	if (ctx_evstream_on(o->events)) {
 		struct ctx_buf args = { 0 }, result = { 0 };
 		ctx_buf_adds(&args, "{\"file\":");
 		ctx_utf8_write_json(&args, l->rel.data, l->rel.len);
 		ctx_buf_addf(&args, ",\"mode\":\"%s\"}", mode);
 		ctx_buf_addf(&result, "{\"bytes\":%ld}", bytes);
-		ctx_events_emit(o->events, "file.read", args.data, result.data, -1, NULL);
-		ctx_buf_free(&args);
-		ctx_buf_free(&result);
+		ctx_evstream_emit(o->events, "file.read", args.data, result.data, -1, NULL);
+		ctx_buf_release(&args);
+		ctx_buf_release(&result);
 	}
-	ctx_buf_free(&b);
-	ctx_buf_free(&body);
+	ctx_buf_release(&b);
+	ctx_buf_release(&body);
 	return 0;
 }
 
@@ -237,8 +238,8 @@ module_file(const struct ctx_select_opts *o, const char *module, size_t len, str
 		rc = answer_error(out, "FILE_NOT_FOUND", "no file for that module under the root", NULL);
 	else if (n > 1)
 		rc = answer_error(out, "AMBIGUOUS_SYMBOL", "the module is both a file and a package", &found);
-	ctx_buf_free(&found);
-	ctx_buf_free(&cand);
+	ctx_buf_release(&found);
+	ctx_buf_release(&cand);
 	return rc;
 }
 
@@ -262,13 +263,15 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 		rest = uri + 18;
 		hash = strchr(rest, '#');
 	} else {
-		rc = answer_error(out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
+		rc = answer_error(
+		    out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
 		goto out;
 	}
 	size_t mlen = is_mod ? strlen(rest) : hash ? (size_t)(hash - rest) : 0;
 	if (mlen == 0 || (!is_mod && (!hash || !hash[1])) || strstr(rest, "..") || rest[0] == '.' ||
 	    strchr(rest, '/')) {
-		rc = answer_error(out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
+		rc = answer_error(
+		    out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
 		goto out;
 	}
 	if ((rc = module_file(o, rest, mlen, &path, out)) != 0)
@@ -304,12 +307,12 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 		rc = answer_error(out, "PARSE_ERROR", "no such symbol, and the file has syntax errors", NULL);
 	else
 		rc = answer_error(out, "SYMBOL_NOT_FOUND", "no symbol with that qualname in the module", NULL);
-	ctx_buf_free(&cands);
+	ctx_buf_release(&cands);
 out:
 	resolve_event(o, uri, rc == 0, matches, t0);
-	loaded_free(&l);
+	loaded_release(&l);
 	ctx_skeleton_free(sk);
-	ctx_buf_free(&path);
+	ctx_buf_release(&path);
 	return rc;
 }
 
@@ -327,13 +330,15 @@ ctx_select_find(const struct ctx_select_opts *o, const char *name, char *const *
 
 	for (size_t i = 0; sk && i < n; i++) {
 		if (load(o, sk, files[i], &l) != 0) {
-			loaded_free(&l);
+			loaded_release(&l);
 			continue;
 		}
 		bool keep = false;
 		for (const struct ctx_json *s = ctx_json_get(l.rec, "symbols")->child; s; s = s->next) {
 			const struct ctx_json *q = ctx_json_get(s, "qualname"), *nm = ctx_json_get(s, "name");
-			int kind = q && strcmp(q->str, name) == 0 ? 0 : (!dotted && nm && strcmp(nm->str, name) == 0) ? 1 : -1;
+			int kind = q && strcmp(q->str, name) == 0           ? 0
+			    : (!dotted && nm && strcmp(nm->str, name) == 0) ? 1
+			                                                    : -1;
 			if (kind < 0)
 				continue;
 			if (count[kind]++ < MAX_CANDIDATES)
@@ -344,11 +349,11 @@ ctx_select_find(const struct ctx_select_opts *o, const char *name, char *const *
 			}
 		}
 		if (keep) {
-			loaded_free(&hit);
+			loaded_release(&hit);
 			hit = l; /* the tree's nodes stay where they are: hit_sym is still good */
 			memset(&l, 0, sizeof l);
 		} else {
-			loaded_free(&l);
+			loaded_release(&l);
 		}
 	}
 	long matches = count[0] + count[1];
@@ -368,14 +373,14 @@ ctx_select_find(const struct ctx_select_opts *o, const char *name, char *const *
 			p = next ? next + 1 : NULL;
 		}
 		rc = answer_error(out, "AMBIGUOUS_SYMBOL", "several symbols have that name", &top);
-		ctx_buf_free(&top);
+		ctx_buf_release(&top);
 	} else {
 		rc = answer_error(out, "SYMBOL_NOT_FOUND", "no symbol with that name in the files", NULL);
 	}
 	resolve_event(o, name, rc == 0, matches, t0);
-	loaded_free(&hit);
-	ctx_buf_free(&cand[0]);
-	ctx_buf_free(&cand[1]);
+	loaded_release(&hit);
+	ctx_buf_release(&cand[0]);
+	ctx_buf_release(&cand[1]);
 	ctx_skeleton_free(sk);
 	return rc;
 }

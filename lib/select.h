@@ -10,14 +10,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "events.h"
+#include "evstream.h"
 
 struct ctx_select_opts {
 	const char *root, *root_given; /* as for ctx_index */
 	const char *mode;              /* "skeleton", "excerpt" or "raw" */
 	long context;                  /* lines around an excerpt */
 	size_t max_file_bytes;         /* a larger file is not read */
-	struct ctx_events *events;     /* selector.resolve and file.read */
+	struct ctx_evstream *events;     /* selector.resolve and file.read */
 };
 
 /* Answer a sym:// URI on out. Returns 0 when resolved, CTX_REJECTED (err.h) when the

@@ -146,7 +146,8 @@ resolve(void)
 				l->roles[sym] = (uint8_t)t->role;
 	}
 	for (int f = 0; f < F_COUNT; f++)
-		l->field_ids[f] = l->fields[f] ? ts_language_field_id_for_name(tl, l->fields[f], (uint32_t)strlen(l->fields[f])) : 0;
+		l->field_ids[f] =
+		    l->fields[f] ? ts_language_field_id_for_name(tl, l->fields[f], (uint32_t)strlen(l->fields[f])) : 0;
 }
 
 /* Resolve every language's names once (pthread_once takes no argument, hence the loop
@@ -201,9 +202,9 @@ ctx_skeleton_free(struct ctx_skeleton *s)
 	if (!s)
 		return;
 	ts_parser_delete(s->parser);
-	ctx_buf_free(&s->syms);
-	ctx_buf_free(&s->imports);
-	ctx_buf_free(&s->text);
+	ctx_buf_release(&s->syms);
+	ctx_buf_release(&s->imports);
+	ctx_buf_release(&s->text);
 	free(s);
 }
 
@@ -674,13 +675,13 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 	struct ctx_json *syms = ctx_json_get(e, "symbols");
 	int err = 0;
 
-	if (!v || v->type != CTX_JSON_NUMBER || ctx_json_clamp_long(strtod(v->str, NULL)) != CTX_SKELETON_SCHEMA || !lang ||
-	    lang->type != CTX_JSON_STRING || !sha || sha->type != CTX_JSON_STRING || sha->len != 64 || !bytes ||
-	    bytes->type != CTX_JSON_NUMBER || !lines || lines->type != CTX_JSON_NUMBER || !perr ||
+	if (!v || v->type != CTX_JSON_NUMBER || ctx_json_clamp_long(strtod(v->str, NULL)) != CTX_SKELETON_SCHEMA ||
+	    !lang || lang->type != CTX_JSON_STRING || !sha || sha->type != CTX_JSON_STRING || sha->len != 64 ||
+	    !bytes || bytes->type != CTX_JSON_NUMBER || !lines || lines->type != CTX_JSON_NUMBER || !perr ||
 	    (perr->type != CTX_JSON_TRUE && perr->type != CTX_JSON_FALSE) || !imports ||
 	    imports->type != CTX_JSON_ARRAY || !syms || syms->type != CTX_JSON_ARRAY ||
 	    (want_sha && strcmp(sha->str, want_sha) != 0)) {
-		ctx_arena_free(&a);
+		ctx_arena_release(&a);
 		return -EINVAL;
 	}
 	err |= ctx_buf_adds(out, "{\"file\":") | ctx_json_write_string(out, file, strlen(file));
@@ -714,7 +715,7 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 			struct ctx_buf uri = { 0 };
 			err |= ctx_buf_addf(&uri, "sym://%s/type/%s#%s", lang->str, module, q ? q->str : "");
 			err |= ctx_json_write_string(out, uri.data, uri.len);
-			ctx_buf_free(&uri);
+			ctx_buf_release(&uri);
 		}
 		err |= ctx_buf_add(out, "}", 1);
 	}
@@ -725,7 +726,7 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 	ctx_json_format_fixed(size > 0 ? (double)sk / size : 0, 4, ratio, sizeof ratio);
 	err |= ctx_buf_addf(out, ",\"skeleton_bytes\":%ld,\"reduction_ratio\":%s}\n", sk, ratio);
 	bool had_errors = perr->type == CTX_JSON_TRUE; /* read before the tree is freed */
-	ctx_arena_free(&a);
+	ctx_arena_release(&a);
 	if (err || damaged) {
 		ctx_buf_truncate(out, start);
 		return damaged ? -EINVAL : -ENOMEM;

@@ -26,6 +26,7 @@ const char *ctx_lang_grammar(const struct ctx_lang *l);
 
 /* A parser for one thread. NULL on out of memory. */
 struct ctx_skeleton *ctx_skeleton_new(void);
+/* NULL is fine. */
 void ctx_skeleton_free(struct ctx_skeleton *s);
 
 /* Parse src[0, len) as language l and append its entry to out. sha256_hex is the

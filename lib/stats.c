@@ -106,7 +106,7 @@ ctx_hist_summary(const struct ctx_hist *h, struct ctx_summary *out)
 }
 
 void
-ctx_hist_free(struct ctx_hist *h)
+ctx_hist_release(struct ctx_hist *h)
 {
 	free(h->bins);
 	memset(h, 0, sizeof *h);

@@ -31,6 +31,7 @@ struct ctx_summary {
 /* The summary of the samples (all zero when there are none). Returns 0 or -ENOMEM. */
 int ctx_hist_summary(const struct ctx_hist *h, struct ctx_summary *out);
 
-void ctx_hist_free(struct ctx_hist *h);
+/* Release the bins of a histogram the caller owns; it is empty and reusable afterwards. */
+void ctx_hist_release(struct ctx_hist *h);
 
 #endif

@@ -79,13 +79,13 @@ ctx_strmap_get(struct ctx_strmap *m, const char *key, size_t len, int *created)
 	m->entries[m->n] = (struct ctx_strmap_entry){ k, len, NULL, 0 };
 	m->slots[slot] = ++m->n;
 	*created = 1;
-	/* k is owned by the entry, freed by ctx_strmap_free. */
+	/* k is owned by the entry, freed by ctx_strmap_release. */
 	/* cppcheck-suppress memleak */
 	return &m->entries[m->n - 1];
 }
 
 void
-ctx_strmap_free(struct ctx_strmap *m)
+ctx_strmap_release(struct ctx_strmap *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		free(m->entries[i].key);

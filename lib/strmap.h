@@ -25,6 +25,6 @@ struct ctx_strmap_entry *ctx_strmap_get(struct ctx_strmap *m, const char *key, s
 /* The entry or NULL, never creating one. */
 struct ctx_strmap_entry *ctx_strmap_find(const struct ctx_strmap *m, const char *key, size_t len);
 /* Free the keys and tables (not the values). The map is empty and reusable afterwards. */
-void ctx_strmap_free(struct ctx_strmap *m);
+void ctx_strmap_release(struct ctx_strmap *m);
 
 #endif

@@ -43,9 +43,9 @@ ctx_symindex_free(struct ctx_symindex *x)
 {
 	if (!x)
 		return;
-	ctx_arena_free(&x->arena);
+	ctx_arena_release(&x->arena);
 	ctx_skeleton_free(x->sk);
-	ctx_buf_free(&x->text);
+	ctx_buf_release(&x->text);
 	free(x->text_of);
 	free(x->files);
 	free(x->root);
@@ -228,10 +228,10 @@ text_of(struct ctx_symindex *x, const char *file)
 	x->text_of = NULL;
 	if (ctx_buf_addf(&path, "%s/%s", x->root, file) < 0 ||
 	    ctx_wsfile_read(x->root, file[0] == '/' ? file : path.data, MAX_TEXT, &x->text, NULL) != 0) {
-		ctx_buf_free(&path);
+		ctx_buf_release(&path);
 		return NULL;
 	}
-	ctx_buf_free(&path);
+	ctx_buf_release(&path);
 	x->text_of = strdup(file);
 	return &x->text;
 }
@@ -293,7 +293,8 @@ in_file(struct ctx_symindex *x, struct file *f, const char *name, bool first, st
 {
 	long n = 0;
 
-	for (const struct ctx_json *s = f ? ctx_json_get(f->rec, "symbols")->child : NULL; s && n < limit; s = s->next) {
+	for (const struct ctx_json *s = f ? ctx_json_get(f->rec, "symbols")->child : NULL; s && n < limit;
+	     s = s->next) {
 		const char *nm = str(s, "name");
 		if (nm && strcmp(nm, name) == 0)
 			location(x, f, s, first && n == 0, out), n++;
@@ -355,7 +356,7 @@ definitions(struct ctx_symindex *x, const char *file, const char *name, struct c
 	for (size_t i = 0; i < x->n && n < MAX_ANYWHERE && (!f || n == 0 || &x->files[i] == f); i++)
 		if (&x->files[i] != f)
 			n += in_file(x, &x->files[i], name, n == 0, out, MAX_ANYWHERE - n);
-	ctx_buf_free(&mod);
+	ctx_buf_release(&mod);
 	return n;
 }
 
@@ -395,13 +396,13 @@ ctx_symindex_hover(struct ctx_symindex *x, const char *file, const char *name, s
 		ctx_buf_adds(out, "{\"text\":");
 		ctx_utf8_write_json(out, text.data, text.len);
 		ctx_buf_add(out, "}", 1);
-		ctx_buf_free(&text);
+		ctx_buf_release(&text);
 	} else {
 		ctx_buf_adds(out, "null");
 	}
-	ctx_arena_free(&a);
-	ctx_buf_free(&arr);
-	ctx_buf_free(&locs);
+	ctx_arena_release(&a);
+	ctx_buf_release(&arr);
+	ctx_buf_release(&locs);
 	return hit != NULL;
 }
 

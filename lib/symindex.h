@@ -14,6 +14,7 @@ struct ctx_symindex;
 struct ctx_symindex *ctx_symindex_load(const char *path, const char *root, int *err);
 /* Parse every supported, not denylisted file under root (real path) into an index. */
 struct ctx_symindex *ctx_symindex_build(const char *root, int *err);
+/* NULL is fine. */
 void ctx_symindex_free(struct ctx_symindex *x);
 
 /* The identifier at line/col (1-based, col in code points) of the root-relative file.

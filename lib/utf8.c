@@ -109,6 +109,6 @@ ctx_utf8_write_json(struct ctx_buf *out, const char *s, size_t len)
 	struct ctx_buf fixed = { 0 };
 	int err = ctx_utf8_add_valid(&fixed, s, len);
 	err = err ? err : ctx_json_write_string(out, fixed.data, fixed.len);
-	ctx_buf_free(&fixed);
+	ctx_buf_release(&fixed);
 	return err ? -ENOMEM : 0;
 }

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "event.h"
 #include "path.h"
+#include "sha256.h"
 
 bool
 ctx_workspace_no_telemetry(void)
@@ -38,7 +38,7 @@ absolute_given(const char *given, const char *real)
 	char cwd[PATH_MAX];
 	const char *base = pwd && *pwd == '/' ? pwd : getcwd(cwd, sizeof cwd);
 	if (!base || ctx_buf_addf(&b, "%s/%s", base, given) < 0) {
-		ctx_buf_free(&b);
+		ctx_buf_release(&b);
 		return strdup(real);
 	}
 	return b.data;
@@ -62,7 +62,7 @@ telemetry_dir(const struct ctx_workspace *w, const char *dir)
 	if (*dir != '/' && (!getcwd(cwd, sizeof cwd) || ctx_buf_addf(&b, "%s/", cwd) < 0))
 		return NULL;
 	if (ctx_buf_adds(&b, dir) < 0) {
-		ctx_buf_free(&b);
+		ctx_buf_release(&b);
 		return NULL;
 	}
 	ctx_path_normalize(b.data);
@@ -70,9 +70,9 @@ telemetry_dir(const struct ctx_workspace *w, const char *dir)
 	if (w->root_given && (under = ctx_path_under(b.data, w->root_given)) && !ctx_path_under(b.data, w->root)) {
 		struct ctx_buf r = { 0 };
 		int err = ctx_buf_adds(&r, w->root) | (strcmp(under, ".") ? ctx_buf_addf(&r, "/%s", under) : 0);
-		ctx_buf_free(&b);
+		ctx_buf_release(&b);
 		if (err)
-			ctx_buf_free(&r);
+			ctx_buf_release(&r);
 		return r.data;
 	}
 	return b.data;
@@ -90,7 +90,7 @@ ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *di
 	memset(w, 0, sizeof *w);
 	if (root && !*root)
 		root = NULL;
-	if (run && *run && !ctx_event_run_id_ok(run)) {
+	if (run && *run && !ctx_workspace_run_id_ok(run, strlen(run))) {
 		snprintf(why, size, "bad value for CTX_RUN_ID: a run id is 1 to 128 of A-Z a-z 0-9 . _ : -");
 		return CTX_WORKSPACE_BAD_RUN_ID;
 	}
@@ -100,7 +100,7 @@ ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *di
 		return err;
 	}
 	w->root_given = absolute_given(root, w->root);
-	ctx_event_segment_id(w->root, w->segment_id);
+	ctx_workspace_segment_id(w->root, w->segment_id);
 	if (w->root_given)
 		w->dir = telemetry_dir(w, dir);
 	if (run && *run)
@@ -108,7 +108,7 @@ ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *di
 	else if (ctx_buf_addf(&b, "run_%lld_%ld", (long long)time(NULL), (long)getpid()) == 0)
 		w->run_id = b.data;
 	if (!w->root_given || !w->dir || !w->run_id) {
-		ctx_workspace_free(w);
+		ctx_workspace_release(w);
 		snprintf(why, size, "workspace: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
@@ -116,11 +116,35 @@ ctx_workspace_init(struct ctx_workspace *w, const char *root_opt, const char *di
 }
 
 void
-ctx_workspace_free(struct ctx_workspace *w)
+ctx_workspace_release(struct ctx_workspace *w)
 {
 	free(w->root);
 	free(w->root_given);
 	free(w->dir);
 	free(w->run_id);
 	memset(w, 0, sizeof *w);
+}
+
+void
+ctx_workspace_segment_id(const char *s, char out[9])
+{
+	char hex[65];
+
+	ctx_sha256_hex(s, strlen(s), hex);
+	memcpy(out, hex, 8);
+	out[8] = '\0';
+}
+
+bool
+ctx_workspace_run_id_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > CTX_RUN_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		        c == '_' || c == ':' || c == '-'))
+			return false;
+	}
+	return true;
 }

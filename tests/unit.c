@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +12,22 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "cache.h"
 #include "clock.h"
 #include "err.h"
 #include "event.h"
 #include "json.h"
 #include "jsonl.h"
+#include "jsonrpc.h"
 #include "path.h"
 #include "redact.h"
 #include "safeopen.h"
 #include "sha256.h"
+#include "skeleton.h"
 #include "stats.h"
+#include "strmap.h"
 #include "utf8.h"
+#include "workspace.h"
 
 static int passed, failed;
 
@@ -36,6 +42,22 @@ check(int ok, const char *what, const char *detail)
 		printf("not ok %d - %s\n", passed + failed, what);
 		if (detail)
 			printf("# %s\n", detail);
+	}
+}
+
+/* One row per input of a predicate: "<what> '<input>' is <yes|no>". */
+struct pred_row {
+	const char *in;
+	bool want;
+};
+
+static void
+check_pred(const char *what, bool (*pred)(const char *), const struct pred_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char name[256];
+		snprintf(name, sizeof name, "%s '%s' is %s", what, rows[i].in, rows[i].want ? "yes" : "no");
+		check(pred(rows[i].in) == rows[i].want, name, NULL);
 	}
 }
 
@@ -211,10 +233,10 @@ redact_json(struct ctx_redact *r, const char *in)
 	struct ctx_json *v = ctx_json_parse(&a, in, strlen(in), &bad);
 
 	if (!v || ctx_redact_tree(r, &a, v) < 0 || ctx_json_write(&out, v) < 0) {
-		ctx_buf_free(&out);
+		ctx_buf_release(&out);
 		out.data = NULL;
 	}
-	ctx_arena_free(&a);
+	ctx_arena_release(&a);
 	return out.data;
 }
 
@@ -296,11 +318,13 @@ test_redact_table(void)
 	got = ctx_redact_string(r, "file", "/etc/passwd");
 	check_str("redact: ctx_redact_string", got, "external/74acf318-passwd");
 	free(got);
-	check(ctx_redact_key_is_secret("AWS_SECRET_ACCESS_KEY") && ctx_redact_key_is_secret("apiKey") &&
-	    !ctx_redact_key_is_secret("keyword") && !ctx_redact_key_is_secret("input_tokens"),
-	    "redact: secret key names", NULL);
-	ctx_buf_free(&in);
-	ctx_buf_free(&want);
+	static const struct pred_row secret_keys[] = {
+		{ "AWS_SECRET_ACCESS_KEY", true }, { "apiKey", true }, { "keyword", false }, { "input_tokens", false },
+	};
+	check_pred("redact: key names a secret:", ctx_redact_key_is_secret, secret_keys,
+	    sizeof secret_keys / sizeof *secret_keys);
+	ctx_buf_release(&in);
+	ctx_buf_release(&want);
 	ctx_redact_free(r);
 	ctx_redact_free(pii);
 }
@@ -318,9 +342,9 @@ normalize(const char *line, int *rc, char *why, size_t whylen)
 	bool critical;
 
 	*rc = ctx_event_normalize(ev_env, &a, line, strlen(line), &out, &critical, why, whylen);
-	ctx_arena_free(&a);
+	ctx_arena_release(&a);
 	if (*rc != 0) {
-		ctx_buf_free(&out);
+		ctx_buf_release(&out);
 		return NULL;
 	}
 	if (out.len && out.data[out.len - 1] == '\n')
@@ -412,9 +436,20 @@ test_event(void)
 	    "{\"cmd\":\"a\",\"ts\":\"2026-01-01T00:00:00Z\",\"run_id\":\"Run-1.2_x:y\"}",
 	    "{\"ts\":\"2026-01-01T00:00:00.000Z\",\"run_id\":\"Run-1.2_x:y\",\"segment_id\":\"0123abcd\","
 	    "\"cmd\":\"a\",\"args\":{},\"result\":{},\"warnings\":[],\"x\":{}}");
-	check(ctx_event_run_id_ok("run_1767046012_42") && ctx_event_run_id_ok("a:b.c-d") &&
-	    !ctx_event_run_id_ok("") && !ctx_event_run_id_ok("r\xff") && !ctx_event_run_id_ok("a b") &&
-	    !ctx_event_run_id_ok(long_run + 23), "event: ctx_event_run_id_ok", NULL);
+	char r129[130];
+	memset(r129, 'r', 129);
+	r129[129] = '\0';
+	const struct {
+		const char *id;
+		bool ok;
+	} ids[] = { { "run_1767046012_42", true }, { "a:b.c-d", true }, { r129 + 1, true }, { "", false },
+		{ "r\xff", false }, { "a b", false }, { r129, false } };
+	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+		char what[200];
+		snprintf(what, sizeof what, "workspace: run id '%.20s%s' is %s", ids[i].id, strlen(ids[i].id) > 20 ? "..." : "",
+		    ids[i].ok ? "good" : "refused");
+		check(ctx_workspace_run_id_ok(ids[i].id, strlen(ids[i].id)) == ids[i].ok, what, NULL);
+	}
 	struct ctx_event_env bad_env = { "r\xff id\n", "0123abcd", ev_redact };
 	ev_env = &bad_env;
 	check_norm("event: a bad default run id is never written raw",
@@ -424,7 +459,7 @@ test_event(void)
 	struct ctx_buf drop = { 0 };
 	check(ctx_event_drop_line(&bad_env, 1, 2, &drop) == 0 && strstr(drop.data, "\"run_id\":\"r__id_\""),
 	    "event: a bad default run id in the drop line", drop.data);
-	ctx_buf_free(&drop);
+	ctx_buf_release(&drop);
 	ev_env = &env;
 
 	/* dates that are not on the calendar */
@@ -467,12 +502,13 @@ test_event(void)
 	ctx_buf_truncate(&deep, 0);
 	ctx_buf_adds(&deep, "{\"cmd\":\"a\",\"x\":[[[[1,]]]]}");
 	check_reject("event: bad JSON inside a few levels is still not JSON", deep.data, "not JSON (at byte 22)");
-	ctx_buf_free(&deep);
+	ctx_buf_release(&deep);
 
-	check(ctx_event_cmd_critical("lsp.ready") && ctx_event_cmd_critical("file.read") &&
-	    ctx_event_cmd_critical("telemetry.drop") && ctx_event_cmd_critical("ctx.run.end") &&
-	    !ctx_event_cmd_critical("ast.parse") && !ctx_event_cmd_critical("lsp.readyx"),
-	    "event: critical cmds", NULL);
+	static const struct pred_row critical[] = {
+		{ "lsp.ready", true }, { "file.read", true }, { "telemetry.drop", true }, { "ctx.run.end", true },
+		{ "ast.parse", false }, { "lsp.readyx", false },
+	};
+	check_pred("event: critical:", ctx_event_cmd_critical, critical, sizeof critical / sizeof *critical);
 	ctx_redact_free(ev_redact);
 }
 
@@ -491,18 +527,35 @@ test_safeopen(void)
 		check(0, "safeopen: temporary top", strerror(errno));
 		return;
 	}
-	static const char *const setup[] = {
-		"mkdir -p %s/ws/pkg %s/ws/.git %s/out && echo x >%s/out/secret.py",
-		"echo 'A = 1' >%s/ws/pkg/a.py && echo y >%s/ws/.env && echo z >%s/ws/.git/h.py",
-		"ln -s ../../out/secret.py %s/ws/pkg/leak.py && ln -s ../.env %s/ws/pkg/settings.py",
-		"ln -s ../.git/h.py %s/ws/pkg/hook.py && mkfifo %s/ws/pkg/fifo.py && ln -s /dev/zero %s/ws/pkg/zero.py",
-		"ln -s ../out %s/ws/linkdir && mkdir -m 0777 %s/ws/open && ln -s ../out %s/ws/priv",
+	/* The tree: ws/ the root, out/ beside it with a secret, and the traps inside ws/. */
+	static const struct {
+		char kind; /* d directory, D directory 0777, f file, l symlink, p FIFO */
+		const char *path, *arg;
+	} tree[] = {
+		{ 'd', "ws", NULL }, { 'd', "ws/pkg", NULL }, { 'd', "ws/.git", NULL }, { 'd', "out", NULL },
+		{ 'f', "out/secret.py", "x\n" }, { 'f', "ws/pkg/a.py", "A = 1\n" }, { 'f', "ws/.env", "y\n" },
+		{ 'f', "ws/.git/h.py", "z\n" }, { 'l', "ws/pkg/leak.py", "../../out/secret.py" },
+		{ 'l', "ws/pkg/settings.py", "../.env" }, { 'l', "ws/pkg/hook.py", "../.git/h.py" },
+		{ 'p', "ws/pkg/fifo.py", NULL }, { 'l', "ws/pkg/zero.py", "/dev/zero" }, { 'l', "ws/linkdir", "../out" },
+		{ 'D', "ws/open", NULL }, { 'l', "ws/priv", "../out" },
 	};
-	for (size_t i = 0; i < sizeof setup / sizeof *setup; i++) {
-		char cmd[8 * PATH_MAX];
-		snprintf(cmd, sizeof cmd, setup[i], top, top, top, top);
-		if (system(cmd) != 0) {
-			check(0, "safeopen: set up the tree", cmd);
+	for (size_t i = 0; i < sizeof tree / sizeof *tree; i++) {
+		int rc = 0, fd;
+		snprintf(path, sizeof path, "%s/%s", top, tree[i].path);
+		switch (tree[i].kind) {
+		case 'd': rc = mkdir(path, 0755); break;
+		case 'D': rc = mkdir(path, 0755) || chmod(path, 0777); break;
+		case 'l': rc = symlink(tree[i].arg, path); break;
+		case 'p': rc = mkfifo(path, 0644); break;
+		case 'f':
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			rc = fd < 0 || write(fd, tree[i].arg, strlen(tree[i].arg)) < 0;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (rc != 0) {
+			check(0, "safeopen: set up the tree", path);
 			return;
 		}
 	}
@@ -550,6 +603,7 @@ test_safeopen(void)
 		{ "open", CTX_PRIVDIR_READONLY, 0 },
 		{ "pkg/a.py", 0, CTX_REFUSED_NOT_REGULAR },
 		{ "absent", 0, -ENOENT },
+		{ ".", CTX_PRIVDIR_READONLY, 0 },
 	};
 	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
 		char what[128], detail[64];
@@ -562,14 +616,190 @@ test_safeopen(void)
 		snprintf(detail, sizeof detail, "got %d, want %d", rc, dirs[i].want);
 		check(rc == dirs[i].want, what, detail);
 	}
-	check(ctx_denylisted(".env.local/x.py") && ctx_denylisted("a/node_modules/b.py") && !ctx_denylisted("env/x.py") &&
-		  !ctx_denylisted("a/.envrc.py"),
-	    "safeopen: the denylist names components, not substrings", NULL);
-	ctx_buf_free(&b);
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", top);
-	if (system(cmd) != 0)
-		check(0, "safeopen: clean up", cmd);
+	static const struct pred_row deny[] = {
+		{ ".env.local/x.py", true }, { "a/node_modules/b.py", true }, { ".git", true }, { "x/__pycache__/m.py", true },
+		{ "venv/lib/a.py", true }, { ".venv/a.py", true }, { "env/x.py", false }, { "a/.envrc.py", false },
+		{ "gitx/a.py", false }, { "my.env.py", false },
+	};
+	check_pred("safeopen: denylisted:", ctx_denylisted, deny, sizeof deny / sizeof *deny);
+	ctx_buf_release(&b);
+	/* Clean up: the files and links, then the directories, deepest first. */
+	for (size_t i = sizeof tree / sizeof *tree; i-- > 0;) {
+		snprintf(path, sizeof path, "%s/%s", top, tree[i].path);
+		if (tree[i].kind == 'd' || tree[i].kind == 'D')
+			continue;
+		unlink(path);
+	}
+	static const char *const dirs_made[] = {
+		"ws/_ctx/telemetry", "ws/_ctx", "ws/open", "ws/.git", "ws/pkg", "ws", "out", "",
+	};
+	for (size_t i = 0; i < sizeof dirs_made / sizeof *dirs_made; i++) {
+		snprintf(path, sizeof path, "%s/%s", top, dirs_made[i]);
+		rmdir(path);
+	}
+}
+
+static void
+test_strmap(void)
+{
+	struct ctx_strmap m = { 0 };
+	int created;
+	char key[32];
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		struct ctx_strmap_entry *e = ctx_strmap_get(&m, key, strlen(key), &created);
+		if (!e || !created) {
+			check(0, "strmap: 1000 distinct keys are created", key);
+			return;
+		}
+		e->count = i;
+	}
+	check(m.n == 1000, "strmap: 1000 distinct keys are created", NULL);
+	struct ctx_strmap_entry *e = ctx_strmap_get(&m, "k500", 4, &created);
+	check(e && !created && e->count == 500, "strmap: an existing key is found, not created", NULL);
+	check(ctx_strmap_find(&m, "k1000", 5) == NULL, "strmap: find never creates", NULL);
+	check(strcmp(m.entries[0].key, "k0") == 0 && strcmp(m.entries[999].key, "k999") == 0,
+	    "strmap: insertion order is kept", NULL);
+	e = ctx_strmap_get(&m, "a\0b", 3, &created);
+	check(e && created && e->len == 3 && ctx_strmap_find(&m, "a", 1) == NULL, "strmap: keys are bytes, NUL included",
+	    NULL);
+	ctx_strmap_release(&m);
+	check(m.n == 0 && ctx_strmap_find(&m, "k1", 2) == NULL, "strmap: empty and reusable after release", NULL);
+}
+
+static void
+test_jsonrpc(void)
+{
+	struct ctx_jsonrpc_decoder d = { 0 };
+	struct ctx_buf two = { 0 };
+	const char *body;
+	size_t len;
+
+	ctx_jsonrpc_frame(&two, "{\"a\":1}", 7);
+	ctx_jsonrpc_frame(&two, "{\"b\":22}", 8);
+	check_str("jsonrpc: frame", two.data, "Content-Length: 7\r\n\r\n{\"a\":1}Content-Length: 8\r\n\r\n{\"b\":22}");
+	/* Byte by byte: nothing comes out before a message is whole. */
+	int got = 0, messages = 0;
+	size_t first_at = 0;
+	for (size_t i = 0; i < two.len && got >= 0; i++) {
+		ctx_jsonrpc_feed(&d, two.data + i, 1);
+		while ((got = ctx_jsonrpc_next(&d, &body, &len)) == CTX_JSONRPC_MESSAGE)
+			if (messages++ == 0)
+				first_at = i;
+	}
+	check(got == CTX_JSONRPC_MORE && messages == 2, "jsonrpc: fed a byte at a time, two messages", NULL);
+	check(first_at == 27, "jsonrpc: the first comes out with its last byte, not before", NULL);
+	ctx_jsonrpc_release(&d);
+
+	static const struct {
+		const char *what, *in;
+		int want;
+	} frames[] = {
+		{ "a whole message", "Content-Length: 2\r\n\r\n{}", CTX_JSONRPC_MESSAGE },
+		{ "any case, with Content-Type",
+		    "content-length: 2\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}",
+		    CTX_JSONRPC_MESSAGE },
+		{ "a body still coming", "Content-Length: 5\r\n\r\n{}", CTX_JSONRPC_MORE },
+		{ "a negative length", "Content-Length: -1\r\n\r\n{}", CTX_JSONRPC_BAD_HEADER },
+		{ "a length over the limit", "Content-Length: 99999999999\r\n\r\n{}", CTX_JSONRPC_TOO_LARGE },
+		{ "garbage", "garbage\r\n\r\n{}", CTX_JSONRPC_BAD_HEADER },
+		{ "no Content-Length", "X-Other: 1\r\n\r\n{}", CTX_JSONRPC_BAD_HEADER },
+	};
+	for (size_t i = 0; i < sizeof frames / sizeof *frames; i++) {
+		char what[160];
+		ctx_jsonrpc_feed(&d, frames[i].in, strlen(frames[i].in));
+		int rc = ctx_jsonrpc_next(&d, &body, &len);
+		snprintf(what, sizeof what, "jsonrpc: %s gives %d", frames[i].what, frames[i].want);
+		check(rc == frames[i].want, what, NULL);
+		ctx_jsonrpc_release(&d);
+	}
+	ctx_buf_release(&two);
+}
+
+static void
+test_workspace(void)
+{
+	char a[] = "/tmp/ctx-unit-ws-a.XXXXXX", b[] = "/tmp/ctx-unit-ws-b.XXXXXX", cwd[PATH_MAX], why[256];
+	struct ctx_workspace w;
+	char ra[PATH_MAX], rb[PATH_MAX], rc_[PATH_MAX];
+
+	if (!mkdtemp(a) || !mkdtemp(b) || !getcwd(cwd, sizeof cwd) || !realpath(a, ra) || !realpath(b, rb) ||
+	    !realpath(cwd, rc_)) {
+		check(0, "workspace: temporary directories", strerror(errno));
+		return;
+	}
+	const char *saved = getenv("CTX_ROOT");
+	/* --root > $CTX_ROOT > the current directory. */
+	static const struct {
+		const char *what;
+		int opt, env; /* 0 none, 1 a, 2 b */
+		int want;     /* 0 cwd, 1 a, 2 b */
+	} rows[] = {
+		{ "workspace: --root wins over $CTX_ROOT", 1, 2, 1 },
+		{ "workspace: $CTX_ROOT without --root", 0, 2, 2 },
+		{ "workspace: neither: the current directory", 0, 0, 0 },
+	};
+	const char *const dirs[] = { NULL, a, b }, *const reals[] = { rc_, ra, rb };
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		if (rows[i].env)
+			setenv("CTX_ROOT", dirs[rows[i].env], 1);
+		else
+			unsetenv("CTX_ROOT");
+		int rc = ctx_workspace_init(&w, dirs[rows[i].opt], NULL, why, sizeof why);
+		check(rc == 0 && strcmp(w.root, reals[rows[i].want]) == 0, rows[i].what, rc ? why : w.root);
+		if (rc == 0)
+			ctx_workspace_release(&w);
+	}
+	setenv("CTX_RUN_ID", "bad id", 1);
+	check(ctx_workspace_init(&w, a, NULL, why, sizeof why) == CTX_WORKSPACE_BAD_RUN_ID && strstr(why, "CTX_RUN_ID"),
+	    "workspace: a bad $CTX_RUN_ID is refused with a message", why);
+	unsetenv("CTX_RUN_ID");
+	char given[PATH_MAX + 40];
+	snprintf(given, sizeof given, "%s/./x/../_ctx/t", a);
+	check(ctx_workspace_init(&w, a, given, why, sizeof why) == 0 && strncmp(w.dir, ra, strlen(ra)) == 0 &&
+		  strcmp(w.dir + strlen(ra), "/_ctx/t") == 0,
+	    "workspace: --dir is made absolute and normalised", w.dir);
+	ctx_workspace_release(&w);
+	if (saved)
+		setenv("CTX_ROOT", saved, 1);
+	else
+		unsetenv("CTX_ROOT");
+	rmdir(a);
+	rmdir(b);
+}
+
+static void
+test_skeleton_module(void)
+{
+	static const struct {
+		const char *rel, *want;
+	} rows[] = {
+		{ "pkg/mod.py", "pkg.mod" }, { "pkg/__init__.py", "pkg" }, { "a/b/c.pyi", "a.b.c" },
+		{ "./a.py", "a" }, { "__init__.py", "__init__" }, { "x.y/z.py", "x.y.z" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		struct ctx_buf b = { 0 };
+		char what[96];
+		ctx_skeleton_module(rows[i].rel, &b);
+		snprintf(what, sizeof what, "skeleton: module of %s", rows[i].rel);
+		check_str(what, b.data, rows[i].want);
+		ctx_buf_release(&b);
+	}
+}
+
+static void
+test_cache_key(void)
+{
+	char k1[65], k2[65], k3[65];
+	const char *sha = "0000000000000000000000000000000000000000000000000000000000000000";
+
+	ctx_cache_key(sha, "python 0.23.6", k1);
+	ctx_cache_key(sha, "python 0.23.6", k2);
+	ctx_cache_key(sha, "python 0.23.7", k3);
+	check(strcmp(k1, k2) == 0, "cache: the key depends on content and grammar only", NULL);
+	check(strcmp(k1, k3) != 0, "cache: another grammar version is another key", NULL);
+	check(strlen(k1) == 64 && strspn(k1, "0123456789abcdef") == 64, "cache: the key is 64 lowercase hex", k1);
 }
 
 static void
@@ -589,8 +819,12 @@ test_clock(void)
 	ctx_clock_parse_ts("2026-03-01T00:30:00+05:30", &ms);
 	ctx_clock_format_ts(ms, ts);
 	check_str("clock: half-hour offset across a month", ts, "2026-02-28T19:00:00.000Z");
-	check(ctx_clock_parse_ts("2026-13-01T00:00:00Z", &ms) < 0 && ctx_clock_parse_ts("2026-01-01", &ms) < 0 &&
-	    ctx_clock_parse_ts("2026-01-01T00:00:00Zjunk", &ms) < 0, "clock: bad dates rejected", NULL);
+	static const char *const bad_ts[] = { "2026-13-01T00:00:00Z", "2026-01-01", "2026-01-01T00:00:00Zjunk" };
+	for (size_t i = 0; i < sizeof bad_ts / sizeof *bad_ts; i++) {
+		char what[96];
+		snprintf(what, sizeof what, "clock: '%s' rejected", bad_ts[i]);
+		check(ctx_clock_parse_ts(bad_ts[i], &ms) < 0, what, NULL);
+	}
 	int64_t a = ctx_clock_ns(), b = ctx_clock_ns();
 	check(b >= a, "clock: monotonic", NULL);
 }
@@ -626,9 +860,9 @@ test_utf8_json(void)
 		ctx_buf_add(&deep, "[", 1);
 	check(ctx_json_parse(&a, deep.data, deep.len, &bad) == NULL && bad <= CTX_JSON_MAX_DEPTH + 1,
 	    "json: nesting limit", NULL);
-	ctx_buf_free(&deep);
-	ctx_buf_free(&out);
-	ctx_arena_free(&a);
+	ctx_buf_release(&deep);
+	ctx_buf_release(&out);
+	ctx_arena_release(&a);
 
 	char hex[65];
 	ctx_sha256_hex("abc", 3, hex);
@@ -684,7 +918,7 @@ test_stats(void)
 		snprintf(what, sizeof what, "stats: n=%ld p50/p95/max", n);
 		snprintf(detail, sizeof detail, "got %g %g %g", s.p50, s.p95, s.max);
 		check(s.count == n && s.p50 == want[t][1] && s.p95 == want[t][2] && s.max == want[t][3], what, detail);
-		ctx_hist_free(&h);
+		ctx_hist_release(&h);
 	}
 	/* Random data with repeats: p50 <= p95 <= max, and the bins stay few. */
 	struct ctx_hist h = { 0 };
@@ -697,7 +931,7 @@ test_stats(void)
 	ctx_hist_summary(&h, &s);
 	check(s.p50 <= s.p95 && s.p95 <= s.max && s.count == 200000 && h.used <= 300,
 	    "stats: ordered percentiles, memory by distinct values", NULL);
-	ctx_hist_free(&h);
+	ctx_hist_release(&h);
 
 	struct ctx_buf out = { 0 };
 	struct ctx_jsonw w;
@@ -713,7 +947,7 @@ test_stats(void)
 	ctx_jsonw_close(&w, '}');
 	check_str("jsonw: rounding and layout", out.data,
 	    "{\n  \"a\": 0.667,\n  \"b\": 1.0,\n  \"c\": 0.0001,\n  \"d\": 4.7,\n  \"e\": 1e+20,\n  \"f\": []\n}\n");
-	ctx_buf_free(&out);
+	ctx_buf_release(&out);
 }
 
 /* ---- lexical paths ---- */
@@ -747,6 +981,11 @@ main(void)
 	test_stats();
 	test_path();
 	test_safeopen();
+	test_strmap();
+	test_jsonrpc();
+	test_workspace();
+	test_skeleton_module();
+	test_cache_key();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -36,14 +36,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
 		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
-		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the telemetry directory ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
-		CTX_OPT_STRING(0, "run", &o->run, "RUN_ID", "the run last_run.json describes (else the last event's)"),
-		CTX_OPT_ENUM(0, "print", &o->print, "last_run|metrics", documents, "also write that document to stdout"),
+		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the log ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
+		CTX_OPT_STRING(0, "run", &o->run, "RUN_ID", "the run last_run.json describes (the last event's)"),
+		CTX_OPT_ENUM(0, "print", &o->print, "last_run|metrics", documents, "that document on stdout too"),
 		CTX_OPT_STRING(0, "prom", &o->prom, "FILE", "also write the Prometheus text format, mode 0644"),
 		CTX_OPT_FLAG(0, "no-write", &o->no_write, "write no file"),
 	};
-	const struct ctx_opt_spec spec = { "ctx-aggregate", CTX_VERSION, synopsis, table,
-		(int)(sizeof table / sizeof *table) };
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate", synopsis, table);
 
 	*o = (struct opts){ 0 };
 	return ctx_opt_parse(&spec, argc, argv);
@@ -99,7 +98,7 @@ detail_run(const struct opts *o, const struct ctx_logfile *files, int n)
 			return run.data;
 		break;
 	}
-	ctx_buf_free(&run);
+	ctx_buf_release(&run);
 	return NULL;
 }
 
@@ -225,7 +224,7 @@ main(int argc, char **argv)
 		n = open_args(argv + first, argc - first, &files, &rc);
 	} else if ((err = ctx_appendlog_snapshot(ws.dir, ws.root, LOCK_TIMEOUT_MS, &files, &n, &locked)) != 0) {
 		ctx_warn_code(err, "%s", ws.dir);
-		ctx_workspace_free(&ws);
+		ctx_workspace_release(&ws);
 		return err > 0 ? CTX_EXIT_SYSTEM : CTX_EXIT_FAIL;
 	}
 	if (!locked)
@@ -256,9 +255,9 @@ main(int argc, char **argv)
 	ctx_appendlog_snapshot_free(files, n);
 	free(detail);
 	ctx_agg_free(a);
-	ctx_buf_free(&metrics);
-	ctx_buf_free(&last);
-	ctx_buf_free(&prom);
-	ctx_workspace_free(&ws);
+	ctx_buf_release(&metrics);
+	ctx_buf_release(&last);
+	ctx_buf_release(&prom);
+	ctx_workspace_release(&ws);
 	return ctx_err_close_stdout(rc);
 }

@@ -37,18 +37,18 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
 		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
-		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the telemetry directory ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
-		CTX_OPT_ENUM(0, "lock", &o->lock, "wait|skip", lock_modes, "wait for the lock, or queue and go on (wait)"),
+		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the log ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
+		CTX_OPT_ENUM(0, "lock", &o->lock, "wait|skip", lock_modes, "wait for the lock, or queue and go on"),
 		CTX_OPT_LONG(0, "lock-timeout-ms", &o->timeout_ms, "N", 0, 3600000, "how long wait mode waits (5000)"),
-		CTX_OPT_LONG(0, "max-bytes", &o->max_bytes, "N", 0, 1L << 50, "rotate events.jsonl before it passes N (5 MiB)"),
+		CTX_OPT_LONG(0, "max-bytes", &o->max_bytes, "N", 0, 1L << 50, "rotate before the log passes N (5 MiB)"),
 		CTX_OPT_LONG(0, "keep", &o->keep, "N", 0, 1000, "rotated files kept (3)"),
-		CTX_OPT_LONG(0, "queue", &o->bound, "N", 1, 100000000, "events skip mode keeps queued (10000)"),
+		CTX_OPT_LONG(0, "queue", &o->bound, "N", 1, 100000000, "events skip mode keeps (10000)"),
 		CTX_OPT_FLAG(0, "tee", &o->tee, "also write each normalised line to stdout"),
 		CTX_OPT_FLAG('v', "verbose", &o->verbose, "counts on stderr: read, written, rejected, dropped"),
 	};
-	const struct ctx_opt_spec spec = { "ctx-emit", CTX_VERSION, synopsis, table, (int)(sizeof table / sizeof *table) };
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-emit", synopsis, table);
 
-	*o = (struct opts){ .lock = "wait", .timeout_ms = 5000, .max_bytes = 5L * 1024 * 1024, .keep = 3, .bound = 10000 };
+	*o = (struct opts){ .lock = "wait", .timeout_ms = 5000, .max_bytes = 5L << 20, .keep = 3, .bound = 10000 };
 	return ctx_opt_parse(&spec, argc, argv);
 }
 
@@ -137,8 +137,8 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 			rc = ctx_exit_worse(rc, flush(q, false, o->timeout_ms));
 		}
 	}
-	ctx_buf_free(&ev);
-	ctx_arena_free(&arena);
+	ctx_buf_release(&ev);
+	ctx_arena_release(&arena);
 	ctx_jsonl_free(r);
 	return rc;
 }
@@ -185,8 +185,8 @@ main(int argc, char **argv)
 
 	struct ctx_redact *red = ctx_redact_new(ws.root, ws.root_given, pii && strcmp(pii, "allow") == 0);
 	struct ctx_event_env env = { ws.run_id, ws.segment_id, red };
-	struct ctx_emitq_opts qo = { ws.dir, ws.root, o.max_bytes, (int)o.keep, strcmp(o.lock, "skip") == 0, (int)o.timeout_ms,
-		(size_t)o.bound, &env };
+	struct ctx_emitq_opts qo = { ws.dir, ws.root, o.max_bytes, (int)o.keep, strcmp(o.lock, "skip") == 0,
+		(int)o.timeout_ms, (size_t)o.bound, &env };
 	struct ctx_emitq *q = red ? ctx_emitq_new(&qo) : NULL;
 	if (!q)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
@@ -201,6 +201,6 @@ main(int argc, char **argv)
 	}
 	ctx_emitq_free(q);
 	ctx_redact_free(red);
-	ctx_workspace_free(&ws);
+	ctx_workspace_release(&ws);
 	return ctx_err_close_stdout(rc);
 }

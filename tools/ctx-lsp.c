@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "events.h"
+#include "evstream.h"
 #include "lspclient.h"
 #include "opt.h"
 #include "version.h"
@@ -47,15 +47,15 @@ static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
-		CTX_OPT_STRING(0, "server", &o->server, "CMD", "the language server, split into words like a shell (required)"),
+		CTX_OPT_STRING(0, "server", &o->server, "CMD", "the language server, split as a shell would"),
 		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
 		CTX_OPT_LONG(0, "timeout-ms", &o->timeout_ms, "N", 1, 3600000, "a request's deadline once READY (500)"),
-		CTX_OPT_LONG(0, "ready-timeout-ms", &o->ready_timeout_ms, "N", 1, 3600000, "a request's deadline while WARMING (10000)"),
-		CTX_OPT_STRING(0, "index", &o->index, "FILE", "ctx-parse records for the fallback (else the root is parsed)"),
-		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events as JSON lines ($CTX_EVENTS; - is stdout)"),
+		CTX_OPT_LONG(0, "ready-timeout-ms", &o->ready_timeout_ms, "N", 1, 3600000, "while WARMING (10000)"),
+		CTX_OPT_STRING(0, "index", &o->index, "FILE", "ctx-parse records for the fallback"),
+		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events ($CTX_EVENTS; - is stdout)"),
 		CTX_OPT_STRING(0, "trace", &o->trace, "FILE", "the raw JSON-RPC traffic"),
 	};
-	const struct ctx_opt_spec spec = { "ctx-lsp", CTX_VERSION, synopsis, table, (int)(sizeof table / sizeof *table) };
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-lsp", synopsis, table);
 
 	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000 };
 	int first = ctx_opt_parse(&spec, argc, argv);
@@ -81,15 +81,15 @@ main(int argc, char **argv)
 		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
 	}
-	struct ctx_events *ev = ctx_events_open(o.events, ws.run_id, ws.segment_id, &err);
+	struct ctx_evstream *ev = ctx_evstream_open(o.events, ws.run_id, ws.segment_id, &err);
 	FILE *tf = ev && o.trace ? fopen(o.trace, "w") : NULL;
 	if (!ev || (o.trace && !tf)) {
 		if (!ev)
 			ctx_warn_code(err, "--events %s", o.events ? o.events : getenv("CTX_EVENTS"));
 		else
 			ctx_warn("--trace %s", o.trace);
-		ctx_events_close(ev);
-		ctx_workspace_free(&ws);
+		ctx_evstream_close(ev);
+		ctx_workspace_release(&ws);
 		return CTX_EXIT_USAGE;
 	}
 	/* SIGINT and SIGTERM end the session the orderly way: the loop sees the pipe. */
@@ -103,11 +103,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct ctx_lsp_opts lo = {
-		.server = o.server, .root = ws.root, .timeout_ms = (int)o.timeout_ms, .ready_timeout_ms = (int)o.ready_timeout_ms,
-		.index = o.index, .events = ev, .trace = tf, .in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0],
+		.server = o.server, .root = ws.root, .index = o.index, .events = ev, .trace = tf,
+		.timeout_ms = (int)o.timeout_ms, .ready_timeout_ms = (int)o.ready_timeout_ms,
+		.in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0],
 	};
 	int rc = ctx_exit_of(ctx_lsp_run(&lo));
-	if ((err = ctx_events_failed(ev)) < 0)
+	if ((err = ctx_evstream_failed(ev)) < 0)
 		ctx_warn_code(err, "events: telemetry stream closed early");
 	if (tf) {
 		bool bad = fflush(tf) != 0 || ferror(tf);
@@ -116,7 +117,7 @@ main(int argc, char **argv)
 			rc = ctx_exit_worse(rc, CTX_EXIT_SYSTEM);
 		}
 	}
-	ctx_events_close(ev);
-	ctx_workspace_free(&ws);
+	ctx_evstream_close(ev);
+	ctx_workspace_release(&ws);
 	return ctx_err_close_stdout(rc);
 }

@@ -12,7 +12,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "err.h"
-#include "events.h"
+#include "evstream.h"
 #include "index.h"
 #include "opt.h"
 #include "select.h"
@@ -48,8 +48,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_FLAG(0, "no-cache", &o->no_cache, "use no cache"),
 		CTX_OPT_LONG('j', "jobs", &o->jobs, "N", 1, 256, "parsing threads (the online CPUs)"),
 		CTX_OPT_FLAG('0', "null", &o->nul, "names on stdin are NUL-separated"),
-		CTX_OPT_LONG(0, "max-file-bytes", &o->max_bytes, "N", 0, 1L << 40, "a larger file is skipped, too_large (1 MiB)"),
-		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events as JSON lines ($CTX_EVENTS; - is stdout)"),
+		CTX_OPT_LONG(0, "max-file-bytes", &o->max_bytes, "N", 0, 1L << 40, "skip larger files (1 MiB)"),
+		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events ($CTX_EVENTS; - is stdout)"),
 		CTX_OPT_FLAG(0, "progress", &o->progress, "a progress line on stderr"),
 		CTX_OPT_FLAG(0, "no-progress", &o->no_progress, "none, even on a terminal"),
 		CTX_OPT_STRING(0, "get", &o->get, "URI", "select a module or symbol by sym:// URI"),
@@ -57,7 +57,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_ENUM(0, "mode", &o->mode, "skeleton|excerpt|raw", modes, "what a selection returns (skeleton)"),
 		CTX_OPT_LONG(0, "context", &o->context, "N", 0, 1000000, "lines around an excerpt (5)"),
 	};
-	const struct ctx_opt_spec spec = { "ctx-parse", CTX_VERSION, synopsis, table, (int)(sizeof table / sizeof *table) };
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-parse", synopsis, table);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	*o = (struct opts){ .jobs = cpus > 0 ? cpus : 1, .max_bytes = 1024 * 1024, .context = 5, .mode = "skeleton" };
@@ -158,7 +158,7 @@ open_cache(const struct opts *o, const struct ctx_workspace *ws, int *rc)
 }
 
 static int
-index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_events *ev, int argc, char **argv)
+index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_evstream *ev, int argc, char **argv)
 {
 	size_t n;
 	char **files = file_list(argc, argv, o->nul, &n);
@@ -199,10 +199,10 @@ main(int argc, char **argv)
 		return CTX_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error we report, not a signal */
-	struct ctx_events *ev = ctx_events_open(o.events, ws.run_id, ws.segment_id, &err);
+	struct ctx_evstream *ev = ctx_evstream_open(o.events, ws.run_id, ws.segment_id, &err);
 	if (!ev) {
 		ctx_warn_code(err, "--events %s", o.events ? o.events : getenv("CTX_EVENTS"));
-		ctx_workspace_free(&ws);
+		ctx_workspace_release(&ws);
 		return CTX_EXIT_USAGE;
 	}
 	argc -= first;
@@ -217,9 +217,9 @@ main(int argc, char **argv)
 		free_list(files, argv, n);
 	} else
 		rc = index_files(&o, &ws, ev, argc, argv);
-	if ((err = ctx_events_failed(ev)) < 0)
+	if ((err = ctx_evstream_failed(ev)) < 0)
 		ctx_warn_code(err, "events: telemetry stream closed early");
-	ctx_events_close(ev);
-	ctx_workspace_free(&ws);
+	ctx_evstream_close(ev);
+	ctx_workspace_release(&ws);
 	return ctx_err_close_stdout(rc);
 }

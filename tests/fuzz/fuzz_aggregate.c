@@ -42,8 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctx_agg_prom(a, NULL, &prom);
 	}
 	ctx_agg_free(a);
-	ctx_buf_free(&metrics);
-	ctx_buf_free(&last);
-	ctx_buf_free(&prom);
+	ctx_buf_release(&metrics);
+	ctx_buf_release(&last);
+	ctx_buf_release(&prom);
 	return 0;
 }

@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
-	ctx_buf_free(&out);
-	ctx_buf_free(&again);
+	ctx_buf_release(&out);
+	ctx_buf_release(&again);
 	return 0;
 }

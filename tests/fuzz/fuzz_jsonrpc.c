@@ -23,6 +23,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		ctx_jsonrpc_feed(&d, (const char *)data + half, size - half);
 	}
-	ctx_jsonrpc_free(&d);
+	ctx_jsonrpc_release(&d);
 	return 0;
 }

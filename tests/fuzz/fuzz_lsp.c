@@ -17,7 +17,7 @@
 /* A fixed root, so that seeds can name its files by URI. */
 static const char root[] = "/tmp/ctx-fuzz-lsp";
 static char events_path[96];
-static struct ctx_events *events;
+static struct ctx_evstream *events;
 static struct ctx_symindex *shared_index;
 static int devnull = -1, events_fd = -1;
 
@@ -71,7 +71,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	write_file("b.py", b_py);
 	snprintf(events_path, sizeof events_path, "%s/events.jsonl", dir);
 	atexit(remove_events);
-	if (!(events = ctx_events_open(events_path, "run_fuzz", "0123abcd", &err)))
+	if (!(events = ctx_evstream_open(events_path, "run_fuzz", "0123abcd", &err)))
 		abort();
 	if ((events_fd = open(events_path, O_RDWR)) < 0 || (devnull = open("/dev/null", O_WRONLY)) < 0)
 		abort();
@@ -129,8 +129,8 @@ check_events(void)
 		ctx_buf_truncate(&out, 0);
 		at += n + 1;
 	}
-	ctx_buf_free(&ev);
-	ctx_buf_free(&out);
+	ctx_buf_release(&ev);
+	ctx_buf_release(&out);
 }
 
 static long
@@ -214,6 +214,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.index = NULL;
 	close(o.in_fd);
 	free_session(&s);
-	ctx_buf_free(&requests);
+	ctx_buf_release(&requests);
 	return 0;
 }

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    ctx_skeleton_record(entry.data, entry.len, NULL, "f.py", "f", "miss", &rec, &n, &perr, &sk) != 0)
 		__builtin_trap(); /* an entry we wrote must always make a record */
 	ctx_skeleton_identifier_at(s, l, (const char *)data, size, 1 + (long)(size % 7), 1 + (long)(size % 13), word, sizeof word);
-	ctx_buf_free(&entry);
-	ctx_buf_free(&rec);
+	ctx_buf_release(&entry);
+	ctx_buf_release(&rec);
 	return 0;
 }

@@ -24,7 +24,7 @@ replay_file(const char *path, long *count)
 
 	if (ctx_file_read(path, (size_t)1 << 30, true, &b) != 0) {
 		fprintf(stderr, "replay: %s: cannot read\n", path);
-		ctx_buf_free(&b);
+		ctx_buf_release(&b);
 		return 1;
 	}
 	/* A copy of exactly size bytes, so that reading past the input is an ASan report. */
@@ -35,7 +35,7 @@ replay_file(const char *path, long *count)
 		memcpy(copy, b.data, b.len);
 	LLVMFuzzerTestOneInput(copy, b.len);
 	free(copy);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 	(*count)++;
 	return 0;
 }
@@ -56,7 +56,7 @@ replay_dir(const char *dir, long *count)
 			struct ctx_buf p = { 0 };
 			ctx_buf_addf(&p, "%s/%s", dir, names[i]->d_name);
 			rc |= replay_file(p.data, count);
-			ctx_buf_free(&p);
+			ctx_buf_release(&p);
 		}
 		free(names[i]);
 	}

@@ -1,4 +1,4 @@
-#include "events.h"
+#include "evstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include "json.h"
 #include "workspace.h"
 
-struct ctx_events {
+struct ctx_evstream {
 	int fd; /* -1: off */
 	bool own_fd;
 	char *run_id, *segment_id;
@@ -19,10 +19,10 @@ struct ctx_events {
 	pthread_mutex_t lock;
 };
 
-struct ctx_events *
-ctx_events_open(const char *path, const char *run_id, const char *segment_id, int *err)
+struct ctx_evstream *
+ctx_evstream_open(const char *path, const char *run_id, const char *segment_id, int *err)
 {
-	struct ctx_events *ev = calloc(1, sizeof *ev);
+	struct ctx_evstream *ev = calloc(1, sizeof *ev);
 
 	*err = -ENOMEM;
 	if (!ev)
@@ -32,7 +32,7 @@ ctx_events_open(const char *path, const char *run_id, const char *segment_id, in
 	if (!path || !*path)
 		path = getenv("CTX_EVENTS");
 	if (!(ev->run_id = strdup(run_id)) || !(ev->segment_id = strdup(segment_id))) {
-		ctx_events_close(ev);
+		ctx_evstream_close(ev);
 		return NULL;
 	}
 	if (!path || !*path || ctx_workspace_no_telemetry())
@@ -44,7 +44,7 @@ ctx_events_open(const char *path, const char *run_id, const char *segment_id, in
 	ev->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (ev->fd < 0) {
 		*err = -errno;
-		ctx_events_close(ev);
+		ctx_evstream_close(ev);
 		return NULL;
 	}
 	ev->own_fd = true;
@@ -52,20 +52,20 @@ ctx_events_open(const char *path, const char *run_id, const char *segment_id, in
 }
 
 bool
-ctx_events_on(const struct ctx_events *ev)
+ctx_evstream_on(const struct ctx_evstream *ev)
 {
 	return ev && ev->fd >= 0;
 }
 
 void
-ctx_events_emit(struct ctx_events *ev, const char *cmd, const char *args, const char *result,
+ctx_evstream_emit(struct ctx_evstream *ev, const char *cmd, const char *args, const char *result,
     long timing_ms, const char *x)
 {
 	struct ctx_buf b = { 0 };
 	char ts[CTX_TS_LEN];
 	int err;
 
-	if (!ctx_events_on(ev))
+	if (!ctx_evstream_on(ev))
 		return;
 	ctx_clock_format_ts(ctx_clock_wall_ms(), ts);
 	err = ctx_buf_addf(&b, "{\"ts\":\"%s\",\"run_id\":", ts);
@@ -92,17 +92,17 @@ ctx_events_emit(struct ctx_events *ev, const char *cmd, const char *args, const 
 		}
 	}
 	pthread_mutex_unlock(&ev->lock);
-	ctx_buf_free(&b);
+	ctx_buf_release(&b);
 }
 
 int
-ctx_events_failed(const struct ctx_events *ev)
+ctx_evstream_failed(const struct ctx_evstream *ev)
 {
 	return ev ? ev->failed : 0;
 }
 
 void
-ctx_events_close(struct ctx_events *ev)
+ctx_evstream_close(struct ctx_evstream *ev)
 {
 	if (!ev)
 		return;
