@@ -29,8 +29,13 @@ ctx_parse_long(const char *s, long min, long max, long *out)
 static void
 usage_lines(const struct ctx_opt_spec *spec, FILE *f)
 {
-	for (int i = 0; spec->synopsis[i]; i++)
-		fprintf(f, "%s %s %s\n", i ? "      " : "usage:", spec->prog, spec->synopsis[i]);
+	const char *p = spec->synopsis;
+
+	for (int i = 0; *p; i++) {
+		int n = (int)strcspn(p, "\n");
+		fprintf(f, "%s %s %.*s\n", i ? "      " : "usage:", spec->prog, n, p);
+		p += n + (p[n] == '\n');
+	}
 }
 
 static void

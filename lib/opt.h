@@ -36,10 +36,15 @@ struct ctx_opt {
 #define CTX_OPT_STRING(l, n, v, a, h) { (n), (l), CTX_OPT_STRING, (v), (a), 0, 0, NULL, (h) }
 #define CTX_OPT_ENUM(l, n, v, a, c, h) { (n), (l), CTX_OPT_ENUM, (v), (a), 0, 0, (c), (h) }
 
+/* Rows that every tool having them spells the same way. */
+#define CTX_OPT_ROOT(v) CTX_OPT_STRING(0, "root", (v), "DIR", "the workspace root ($CTX_ROOT, else .)")
+#define CTX_OPT_DIR(v) CTX_OPT_STRING(0, "dir", (v), "DIR", "the log ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)")
+#define CTX_OPT_EVENTS(v) CTX_OPT_STRING(0, "events", (v), "PATH", "telemetry events ($CTX_EVENTS; - is stdout)")
+
 struct ctx_opt_spec {
 	const char *prog;            /* "ctx-emit" */
 	const char *version;
-	const char *const *synopsis; /* NULL-terminated forms after the program name, e.g.
+	const char *synopsis;        /* the forms after the program name, one a line, e.g.
 				      * "[OPTIONS] [FILE ...]"; the first is the usage line */
 	const struct ctx_opt *opts;
 	int n;

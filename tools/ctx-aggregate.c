@@ -29,20 +29,19 @@ struct opts {
 };
 
 static const char *const documents[] = { "last_run", "metrics", NULL };
-static const char *const synopsis[] = { "[OPTIONS] [FILE ...]", NULL };
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
-		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
-		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the log ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
+		CTX_OPT_ROOT(&o->root),
+		CTX_OPT_DIR(&o->dir),
 		CTX_OPT_STRING(0, "run", &o->run, "RUN_ID", "the run last_run.json describes (the last event's)"),
 		CTX_OPT_ENUM(0, "print", &o->print, "last_run|metrics", documents, "that document on stdout too"),
 		CTX_OPT_STRING(0, "prom", &o->prom, "FILE", "also write the Prometheus text format, mode 0644"),
 		CTX_OPT_FLAG(0, "no-write", &o->no_write, "write no file"),
 	};
-	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate", synopsis, table);
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate", "[OPTIONS] [FILE ...]", table);
 
 	*o = (struct opts){ 0 };
 	return ctx_opt_parse(&spec, argc, argv);

@@ -30,14 +30,13 @@ struct counts {
 };
 
 static const char *const lock_modes[] = { "wait", "skip", NULL };
-static const char *const synopsis[] = { "[OPTIONS] [FILE ...]", NULL };
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
-		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
-		CTX_OPT_STRING(0, "dir", &o->dir, "DIR", "the log ($CTX_TELEMETRY_DIR, else ROOT/_ctx/telemetry)"),
+		CTX_OPT_ROOT(&o->root),
+		CTX_OPT_DIR(&o->dir),
 		CTX_OPT_ENUM(0, "lock", &o->lock, "wait|skip", lock_modes, "wait for the lock, or queue and go on"),
 		CTX_OPT_LONG(0, "lock-timeout-ms", &o->timeout_ms, "N", 0, 3600000, "how long wait mode waits (5000)"),
 		CTX_OPT_LONG(0, "max-bytes", &o->max_bytes, "N", 0, 1L << 50, "rotate before the log passes N (5 MiB)"),
@@ -46,7 +45,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_FLAG(0, "tee", &o->tee, "also write each normalised line to stdout"),
 		CTX_OPT_FLAG('v', "verbose", &o->verbose, "counts on stderr: read, written, rejected, dropped"),
 	};
-	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-emit", synopsis, table);
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-emit", "[OPTIONS] [FILE ...]", table);
 
 	*o = (struct opts){ .lock = "wait", .timeout_ms = 5000, .max_bytes = 5L << 20, .keep = 3, .bound = 10000 };
 	return ctx_opt_parse(&spec, argc, argv);

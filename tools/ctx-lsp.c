@@ -41,21 +41,20 @@ struct opts {
 	long timeout_ms, ready_timeout_ms;
 };
 
-static const char *const synopsis[] = { "--server CMD [OPTIONS]", NULL };
 
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
 		CTX_OPT_STRING(0, "server", &o->server, "CMD", "the language server, split as a shell would"),
-		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
+		CTX_OPT_ROOT(&o->root),
 		CTX_OPT_LONG(0, "timeout-ms", &o->timeout_ms, "N", 1, 3600000, "a request's deadline once READY (500)"),
 		CTX_OPT_LONG(0, "ready-timeout-ms", &o->ready_timeout_ms, "N", 1, 3600000, "while WARMING (10000)"),
 		CTX_OPT_STRING(0, "index", &o->index, "FILE", "ctx-parse records for the fallback"),
-		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events ($CTX_EVENTS; - is stdout)"),
+		CTX_OPT_EVENTS(&o->events),
 		CTX_OPT_STRING(0, "trace", &o->trace, "FILE", "the raw JSON-RPC traffic"),
 	};
-	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-lsp", synopsis, table);
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-lsp", "--server CMD [OPTIONS]", table);
 
 	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000 };
 	int first = ctx_opt_parse(&spec, argc, argv);

@@ -32,24 +32,21 @@ struct progress {
 };
 
 static const char *const modes[] = { "skeleton", "excerpt", "raw", NULL };
-static const char *const synopsis[] = {
-	"[OPTIONS] [FILE ... | -]",
-	"--get URI [--mode skeleton|excerpt|raw] [--context N] [OPTIONS]",
-	"--find NAME [--mode skeleton|excerpt|raw] [OPTIONS] [FILE ... | -]",
-	NULL,
-};
+static const char synopsis[] = "[OPTIONS] [FILE ... | -]\n"
+			       "--get URI [--mode skeleton|excerpt|raw] [--context N] [OPTIONS]\n"
+			       "--find NAME [--mode skeleton|excerpt|raw] [OPTIONS] [FILE ... | -]";
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
-		CTX_OPT_STRING(0, "root", &o->root, "DIR", "the workspace root ($CTX_ROOT, else .)"),
+		CTX_OPT_ROOT(&o->root),
 		CTX_OPT_STRING(0, "cache", &o->cache, "DIR", "the cache ($CTX_CACHE_DIR, else ROOT/_ctx/cache/ast)"),
 		CTX_OPT_FLAG(0, "no-cache", &o->no_cache, "use no cache"),
 		CTX_OPT_LONG('j', "jobs", &o->jobs, "N", 1, 256, "parsing threads (the online CPUs)"),
 		CTX_OPT_FLAG('0', "null", &o->nul, "names on stdin are NUL-separated"),
 		CTX_OPT_LONG(0, "max-file-bytes", &o->max_bytes, "N", 0, 1L << 40, "skip larger files (1 MiB)"),
-		CTX_OPT_STRING(0, "events", &o->events, "PATH", "telemetry events ($CTX_EVENTS; - is stdout)"),
+		CTX_OPT_EVENTS(&o->events),
 		CTX_OPT_FLAG(0, "progress", &o->progress, "a progress line on stderr"),
 		CTX_OPT_FLAG(0, "no-progress", &o->no_progress, "none, even on a terminal"),
 		CTX_OPT_STRING(0, "get", &o->get, "URI", "select a module or symbol by sym:// URI"),
