@@ -159,10 +159,14 @@ check-static: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(TOOLS) $(PIPELINES) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/ctx
+	install -m 0644 pipelines/common.sh $(DESTDIR)$(PREFIX)/share/ctx/
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS) $(PIPELINES)))
+	rm -f $(DESTDIR)$(PREFIX)/share/ctx/common.sh
+	-rmdir $(DESTDIR)$(PREFIX)/share/ctx 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MANPAGES)))
 
 clean:

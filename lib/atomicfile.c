@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "err.h"
 
 /* Create ".<name>.<12 hex>" in dfd, exclusively. Returns the descriptor or -errno. */
 static int
@@ -43,9 +44,14 @@ ctx_atomicfile_write_at(int dfd, const char *name, const char *data, size_t len,
     bool durable)
 {
 	struct ctx_buf tmp = { 0 };
-	int fd = create_temp(dfd, name, mode, &tmp), err = 0;
+	struct stat st;
+	int fd, err = 0;
 
-	if (fd < 0) {
+	/* A device, FIFO, socket or directory at the name is never replaced: a root user's
+	 * --prom /dev/null must not turn /dev/null into a file. A symlink is (it is a name). */
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return CTX_REFUSED_NOT_REGULAR;
+	if ((fd = create_temp(dfd, name, mode, &tmp)) < 0) {
 		ctx_buf_release(&tmp);
 		return fd;
 	}

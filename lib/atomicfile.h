@@ -11,8 +11,10 @@
 
 /* Write data[0, len) as name in the directory dfd atomically, with exactly the given mode
  * (not masked by the umask); durable: fsync the file and the directory (without, a crash
- * may leave an empty or torn file under the name, which a reader must detect). Returns 0
- * or a negative errno; on failure the file is unchanged and no temporary file is left. */
+ * may leave an empty or torn file under the name, which a reader must detect). Returns 0,
+ * CTX_REFUSED_NOT_REGULAR (err.h) when a device, FIFO, socket or directory has the name
+ * (it is left alone), or a negative errno; on failure the file is unchanged and no
+ * temporary file is left. */
 int ctx_atomicfile_write_at(int dfd, const char *name, const char *data, size_t len, mode_t mode,
     bool durable);
 

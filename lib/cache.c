@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,19 +50,21 @@ ctx_cache_dir(const char *opt, const char *root)
 	return b.data;
 }
 
-/* $XDG_CACHE_HOME/ctx, else HOME/.cache/ctx (HOME from the environment or passwd). */
+/* $XDG_CACHE_HOME/ctx, else HOME/.cache/ctx (HOME from the environment or passwd, and
+ * only when it exists: a home like /nonexistent is never created). */
 static char *
 key_dir(void)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	const struct passwd *pw;
 	struct ctx_buf b = { 0 };
+	struct stat st;
 
 	if (xdg && *xdg == '/')
 		return ctx_buf_addf(&b, "%s/ctx", xdg) < 0 ? NULL : b.data;
 	if ((!home || *home != '/') && (pw = getpwuid(geteuid())) != NULL)
 		home = pw->pw_dir;
-	if (!home || *home != '/')
+	if (!home || *home != '/' || stat(home, &st) < 0 || !S_ISDIR(st.st_mode))
 		return NULL;
 	return ctx_buf_addf(&b, "%s/.cache/ctx", home) < 0 ? NULL : b.data;
 }
@@ -95,12 +98,14 @@ read_key(int kfd, unsigned char key[KEY_BYTES])
  * written under a temporary name and linked to "key", which fails if the other won; the
  * winner's key is then read. */
 static int
-load_key(const char *dir, unsigned char key[KEY_BYTES])
+load_key(const char *dir, unsigned char key[KEY_BYTES], bool *of_file)
 {
 	int kfd, rc = ctx_privdir_open(dir, NULL, CTX_PRIVDIR_CREATE, &kfd);
 
+	*of_file = false;
 	if (rc != 0)
 		return rc;
+	*of_file = true;
 	if ((rc = read_key(kfd, key)) == -ENOENT) {
 		unsigned char fresh[KEY_BYTES];
 		char tmp[64];
@@ -132,6 +137,7 @@ ctx_cache_open(const char *dir, const char *root, struct ctx_cache **c, char *wh
 {
 	struct ctx_cache *k = calloc(1, sizeof *k);
 	char *kdir = NULL;
+	bool of_file;
 	int rc = -ENOMEM;
 
 	*c = NULL;
@@ -142,9 +148,11 @@ ctx_cache_open(const char *dir, const char *root, struct ctx_cache **c, char *wh
 	k->dfd = -1;
 	if (!(kdir = key_dir())) {
 		rc = -ENOENT;
-		snprintf(why, size, "no $XDG_CACHE_HOME nor home directory for the cache key");
-	} else if ((rc = load_key(kdir, k->key)) != 0) {
-		say(why, size, kdir, rc);
+		snprintf(why, size, "no $XDG_CACHE_HOME nor an existing home directory for the cache key");
+	} else if ((rc = load_key(kdir, k->key, &of_file)) != 0) {
+		char key_path[PATH_MAX + 8];
+		snprintf(key_path, sizeof key_path, "%s%s", kdir, of_file ? "/key" : "");
+		say(why, size, key_path, rc == -EINVAL ? -EBADMSG : rc); /* -EINVAL: not 32 bytes */
 	} else if ((rc = ctx_privdir_open(dir, root, CTX_PRIVDIR_CREATE, &k->dfd)) != 0) {
 		say(why, size, dir, rc);
 	}
@@ -202,13 +210,18 @@ entry_mac(const struct ctx_cache *c, const char *key, const char *data, size_t l
 int
 ctx_cache_get(struct ctx_cache *c, const char *key, struct ctx_buf *out)
 {
-	char name[70], mac[MAC_HEX + 1];
-	int fd, rc;
+	char fan[3] = { key[0], key[1], '\0' }, mac[MAC_HEX + 1];
+	int sub, fd, rc;
 
 	ctx_buf_truncate(out, 0);
-	snprintf(name, sizeof name, "%.2s/%s", key, key + 2);
-	if ((rc = ctx_privfile_open(c->dfd, name, O_RDONLY, 0, &fd)) != 0)
-		return rc == -ENOENT || rc == -ENOTDIR || rc == -ELOOP || rc > 0 ? 0 : rc;
+	/* The fan-out directory is opened without following a symlink too: openat of "ab/cd..."
+	 * would follow "ab". */
+	if ((sub = openat(c->dfd, fan, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
+	rc = ctx_privfile_open(sub, key + 2, O_RDONLY, 0, &fd);
+	close(sub);
+	if (rc != 0)
+		return rc == -ENOENT || rc > 0 ? 0 : rc;
 	rc = ctx_file_read_fd(fd, CTX_CACHE_MAX_ENTRY, out);
 	close(fd);
 	if (rc < 0)

@@ -18,7 +18,8 @@ static const struct {
 	[CTX_REFUSED_TOO_LARGE] = { "too_large", "is over the size limit" },
 	[CTX_REFUSED_SYMLINK] = { "symlink", "is a symbolic link" },
 	[CTX_REFUSED_NOT_OURS] = { "not_ours", "is not owned by this user" },
-	[CTX_REFUSED_OPEN_TO_OTHERS] = { "open_to_others", "is writable by group or others" },
+	[CTX_REFUSED_OPEN_TO_OTHERS] = { "open_to_others", "is open to group or others" },
+	[CTX_REFUSED_HARD_LINK] = { "hard_link", "has other hard links" },
 };
 
 const char *

@@ -23,6 +23,7 @@ enum ctx_refusal {
 	CTX_REFUSED_SYMLINK,          /* a symbolic link where none may be */
 	CTX_REFUSED_NOT_OURS,         /* owned by another user */
 	CTX_REFUSED_OPEN_TO_OTHERS,   /* a directory writable by group or others */
+	CTX_REFUSED_HARD_LINK,        /* a file with other names: possibly one outside the root */
 };
 
 /* A refusal's token as records and answers spell it ("outside_root", "not_regular"...),

@@ -18,6 +18,7 @@
 #include "safeopen.h"
 #include "sha256.h"
 #include "skeleton.h"
+#include "utf8.h"
 
 enum outcome { PENDING, PARSED, SKIPPED, UNREADABLE };
 
@@ -81,7 +82,7 @@ static void
 skipped_record(struct slot *sl, const char *file, const char *why)
 {
 	int err = ctx_buf_adds(&sl->rec, "{\"file\":");
-	err |= ctx_json_write_string(&sl->rec, file, strlen(file));
+	err |= ctx_utf8_write_json(&sl->rec, file, strlen(file)); /* a name need not be UTF-8 */
 	err |= ctx_buf_addf(&sl->rec, ",\"skipped\":\"%s\"}\n", why);
 	sl->outcome = SKIPPED;
 	(void)err; /* out of memory shows as a missing record */
@@ -97,7 +98,7 @@ parse_event(struct worker *wk, const char *file, const char *lang, const char *s
 	if (!ctx_evstream_on(ev))
 		return;
 	ctx_buf_adds(&args, "{\"file\":");
-	ctx_json_write_string(&args, file, strlen(file));
+	ctx_utf8_write_json(&args, file, strlen(file));
 	ctx_buf_add(&args, "}", 1);
 	if (sl->outcome == PARSED) {
 		char ratio[40];
@@ -267,8 +268,9 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 		pthread_mutex_unlock(&r.mu);
 		if (sl->rec.len && fwrite(sl->rec.data, 1, sl->rec.len, out) != sl->rec.len)
 			rc = -EIO;
-		if (sl->entry.len && ctx_cache_put(o->cache, sl->key, sl->entry.data, sl->entry.len) < 0)
-			counts->cache_errors++;
+		int put = sl->entry.len ? ctx_cache_put(o->cache, sl->key, sl->entry.data, sl->entry.len) : 0;
+		if (put != 0 && counts->cache_errors++ == 0)
+			counts->cache_err = put;
 		ctx_buf_release(&sl->entry);
 		if (sl->outcome == UNREADABLE && o->unreadable)
 			o->unreadable(o->arg, paths[i], sl->err ? sl->err : -EIO);

@@ -27,6 +27,7 @@ struct ctx_index_opts {
 struct ctx_index_counts {
 	size_t parsed, hits, skipped, unreadable;
 	size_t cache_errors; /* entries that could not be stored (the records are still right) */
+	int cache_err;       /* why the first could not: a refusal or a negative errno */
 	long symbols, bytes, skeleton_bytes;
 };
 

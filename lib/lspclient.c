@@ -234,7 +234,12 @@ file_of(const struct session *s, const char *uri)
 
 	if (strncmp(uri, "file://", 7) != 0)
 		return strdup(uri);
-	ctx_path_percent_decode(&b, uri + 7, strlen(uri + 7));
+	const char *path = uri + 7;
+	if (strncmp(path, "localhost/", 10) == 0)
+		path += 9;
+	else if (*path != '/')
+		ctx_buf_add(&b, "/", 1); /* file://host/x: absolute (/host/x), never root-relative */
+	ctx_path_percent_decode(&b, path, strlen(path));
 	if (!b.data)
 		return strdup("");
 	ctx_path_normalize(b.data);
@@ -797,7 +802,8 @@ take_request(struct session *s, const char *line, size_t len)
 		status_answer(s, r);
 		return;
 	}
-	if (r->file && r->file[0] == '/') { /* absolute paths inside the root become relative */
+	if (r->file && (r->file[0] == '/' || strncmp(r->file, "file://", 7) == 0)) {
+		/* absolute paths and file:// URIs inside the root become relative */
 		char *rel = file_of(s, r->file);
 		free(r->file);
 		r->file = rel;

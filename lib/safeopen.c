@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,7 +14,9 @@
 bool
 ctx_denylisted(const char *path)
 {
-	static const char *const names[] = { ".git", ".env", "node_modules", "__pycache__", ".venv", "venv" };
+	/* SPEC §6's list, and the files that hold credentials by convention. */
+	static const char *const names[] = { ".git", ".env", "node_modules", "__pycache__", ".venv", "venv", ".envrc",
+		".netrc", ".pypirc", ".npmrc" };
 
 	for (const char *p = path; *p;) {
 		const char *slash = strchr(p, '/');
@@ -70,28 +73,39 @@ ctx_file_read_fd(int fd, size_t max, struct ctx_buf *out)
 	return ctx_buf_add(out, "", 0);
 }
 
-/* fstat an open descriptor: a regular file within max, else a refusal. */
+/* What a stat says of a file we are about to read: 0, or a refusal. A hard-linked file is
+ * refused when it must be the workspace's own (its other name may be anywhere on the
+ * file system: an archive unpacked as root can link /etc/shadow into the tree). */
 static int
-check_regular(int fd, size_t max)
+refusal_of(const struct stat *st, size_t max, bool own)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
+	if (S_ISLNK(st->st_mode))
+		return CTX_REFUSED_SYMLINK;
+	if (!S_ISREG(st->st_mode))
 		return CTX_REFUSED_NOT_REGULAR;
-	return (unsigned long long)st.st_size > max ? CTX_REFUSED_TOO_LARGE : 0;
+	if (own && st->st_nlink > 1)
+		return CTX_REFUSED_HARD_LINK;
+	return (unsigned long long)st->st_size > max ? CTX_REFUSED_TOO_LARGE : 0;
 }
 
 int
 ctx_file_read(const char *path, size_t max, bool follow, struct ctx_buf *out)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)), rc;
+	struct stat st;
+	int fd, rc;
 
 	ctx_buf_truncate(out, 0);
-	if (fd < 0)
+	/* Looked at before it is opened: opening a device can act (a tape rewinds). */
+	if (fstatat(AT_FDCWD, path, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if ((rc = refusal_of(&st, max, !follow)) != 0)
+		return rc;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW))) < 0)
 		return errno == ELOOP && !follow ? CTX_REFUSED_SYMLINK : -errno;
-	if ((rc = check_regular(fd, max)) == 0)
+	/* And again on the descriptor read: the name may have changed meanwhile. */
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if ((rc = refusal_of(&st, max, !follow)) == 0)
 		rc = ctx_file_read_fd(fd, max, out);
 	close(fd);
 	return rc;
@@ -126,7 +140,7 @@ why_not(int dfd, const char *name, int err)
 		if (S_ISLNK(st.st_mode))
 			return CTX_REFUSED_SYMLINK;
 		if (!S_ISDIR(st.st_mode))
-			return CTX_REFUSED_NOT_REGULAR;
+			return -ENOTDIR;
 	}
 	return -err;
 }
@@ -238,17 +252,20 @@ ctx_privdir_open(const char *dir, const char *root, int flags, int *dfd)
 int
 ctx_privfile_open(int dfd, const char *name, int flags, mode_t mode, int *fd)
 {
+	bool writing = (flags & O_ACCMODE) != O_RDONLY;
 	struct stat st;
 	int rc = 0;
 
+	*fd = -1;
+	/* Looked at before it is opened: opening a device can act. */
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (rc = refusal_of(&st, SIZE_MAX, writing)) != 0)
+		return rc;
 	*fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
 	if (*fd < 0)
 		return errno == ELOOP ? CTX_REFUSED_SYMLINK : -errno;
 	if (fstat(*fd, &st) < 0)
 		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = CTX_REFUSED_NOT_REGULAR;
-	else if ((flags & O_ACCMODE) != O_RDONLY && st.st_uid != geteuid())
+	else if ((rc = refusal_of(&st, SIZE_MAX, writing)) == 0 && writing && st.st_uid != geteuid())
 		rc = CTX_REFUSED_NOT_OURS;
 	if (rc != 0) {
 		close(*fd);

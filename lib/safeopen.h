@@ -38,8 +38,10 @@ bool ctx_denylisted(const char *path);
 int ctx_wsfile_resolve(const char *root, const char *path, char **real);
 
 /* Read a regular file whole into out (cleared first, NUL-terminated), at most max bytes:
- * opened O_NONBLOCK (and O_NOFOLLOW unless follow), checked with fstat on that
- * descriptor. Returns 0, a refusal (NOT_REGULAR, TOO_LARGE, SYMLINK), or -errno. */
+ * looked at with stat before it is opened (a device is never opened), opened O_NONBLOCK
+ * (and O_NOFOLLOW unless follow), checked again with fstat on that descriptor. Unless
+ * follow, a file with several hard links is refused too (its other name may be outside
+ * the root). Returns 0, a refusal (NOT_REGULAR, TOO_LARGE, SYMLINK, HARD_LINK), or -errno. */
 int ctx_file_read(const char *path, size_t max, bool follow, struct ctx_buf *out);
 
 /* Read what the descriptor of a regular file holds, at most max bytes (TOO_LARGE when it
@@ -63,9 +65,11 @@ enum {
  * NOT_OURS, OPEN_TO_OTHERS), or -errno (-ENOENT when missing and not CREATE). */
 int ctx_privdir_open(const char *dir, const char *root, int flags, int *dfd);
 
-/* openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode), then fstat: it
- * must be a regular file, and ours when flags open it for writing. Returns 0 with *fd, a
- * refusal (SYMLINK, NOT_REGULAR, NOT_OURS), or -errno. */
+/* openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode) of a name that is
+ * not a symlink nor anything but a regular file when it exists (checked before opening),
+ * then fstat: a regular file, and, when flags open it for writing, ours with no other hard
+ * link (writing through one would write outside). Returns 0 with *fd, a refusal (SYMLINK,
+ * NOT_REGULAR, NOT_OURS, HARD_LINK), or -errno. */
 int ctx_privfile_open(int dfd, const char *name, int flags, mode_t mode, int *fd);
 
 #endif

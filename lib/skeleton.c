@@ -658,7 +658,7 @@ ctx_skeleton_module(const char *rel, struct ctx_buf *out)
 static int
 put_string_member(struct ctx_buf *out, const char *key, const char *s)
 {
-	return ctx_buf_addf(out, ",\"%s\":", key) | ctx_json_write_string(out, s, strlen(s));
+	return ctx_buf_addf(out, ",\"%s\":", key) | ctx_utf8_write_json(out, s, strlen(s));
 }
 
 int
@@ -684,7 +684,8 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 		ctx_arena_release(&a);
 		return -EINVAL;
 	}
-	err |= ctx_buf_adds(out, "{\"file\":") | ctx_json_write_string(out, file, strlen(file));
+	/* A file name need not be UTF-8: its bad bytes become U+FFFD, so the record stays JSON. */
+	err |= ctx_buf_adds(out, "{\"file\":") | ctx_utf8_write_json(out, file, strlen(file));
 	err |= put_string_member(out, "module", module) | put_string_member(out, "lang", lang->str);
 	err |= put_string_member(out, "sha256", sha->str);
 	err |= ctx_buf_addf(out, ",\"bytes\":%s,\"lines\":%s,\"parse_error\":%s", bytes->str, lines->str,
@@ -714,7 +715,7 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
 			err |= ctx_buf_addf(out, ",\"uri\":");
 			struct ctx_buf uri = { 0 };
 			err |= ctx_buf_addf(&uri, "sym://%s/type/%s#%s", lang->str, module, q ? q->str : "");
-			err |= ctx_json_write_string(out, uri.data, uri.len);
+			err |= ctx_utf8_write_json(out, uri.data, uri.len);
 			ctx_buf_release(&uri);
 		}
 		err |= ctx_buf_add(out, "}", 1);

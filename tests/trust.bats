@@ -27,8 +27,9 @@ setup() {
 }
 
 teardown() {
-	pkill -9 -f "hostile_lsp.py" 2>/dev/null || true
-	pkill -9 -f "sleep 300" 2>/dev/null || true
+	# This suite's own processes only: its hostile servers and the helper one starts.
+	pkill -9 -f "$BATS_TEST_DIRNAME/hostile_lsp.py" 2>/dev/null || true
+	[ ! -s "$T/helper.pid" ] || kill -9 "$(cat "$T/helper.pid")" 2>/dev/null || true
 }
 
 # Names, sizes, modes and checksums of everything in the decoy.
@@ -70,7 +71,7 @@ decoy_unchanged() {
 	mkdir -p "$WS/_ctx/telemetry"
 	chmod 777 "$WS/_ctx/telemetry"
 	run -3 --separate-stderr "$BIN/ctx-emit" --root "$WS" <<<'{"cmd":"a.b"}'
-	[[ $stderr == *"refused: is writable by group or others"* ]]
+	[[ $stderr == *"refused: is open to group or others"* ]]
 	[ -z "$(ls -A "$WS/_ctx/telemetry")" ]
 	chmod 700 "$WS/_ctx/telemetry"
 	if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
@@ -279,7 +280,7 @@ decoy_unchanged() {
 	CTX_RUN_ID=$(printf 'r%.0s' $(seq 129)) run -2 "$BIN/ctx-emit" --root "$WS" </dev/null
 	[ ! -e "$WS/_ctx" ]
 	CTX_RUN_ID='bad id' run -2 --separate-stderr "$REPO/pipelines/ctx-run" "$WS"
-	[[ $stderr == *"ctx-run: bad CTX_RUN_ID"* ]]
+	[[ $stderr == *"ctx-run: bad value for CTX_RUN_ID"* ]]
 	run -1 --separate-stderr "$BIN/ctx-emit" --root "$WS" "$T"
 	[[ $stderr == *"Is a directory"* ]]
 }
@@ -355,4 +356,95 @@ decoy_unchanged() {
 	! grep -rq --exclude-dir=.git -e DECOY_SECRET -e envsecret "$T/clone"
 	! pgrep -f "$T/clone" >/dev/null
 	[ -z "$(ls -A "$TMPDIR")" ]
+}
+
+# ---- found by a second review: each attack in the shape it was found, and another ----
+
+@test "review: --prom never replaces a FIFO or device, nor writes through a refused telemetry directory" {
+	printf '{"cmd":"a.b"}\n' | "$BIN/ctx-emit" --root "$WS"
+	mkfifo "$T/prom.fifo"
+	run -3 --separate-stderr timeout 20 "$BIN/ctx-aggregate" --root "$WS" --prom "$T/prom.fifo"
+	[[ $stderr == *"prom.fifo: refused: is not a regular file"* ]]
+	[ -p "$T/prom.fifo" ]
+	run -2 "$BIN/ctx-aggregate" --root "$WS" --prom ''
+	mv "$WS/_ctx/telemetry" "$T/moved"
+	ln -s "$DECOY" "$WS/_ctx/telemetry"
+	run -3 --separate-stderr "$BIN/ctx-aggregate" --root "$WS" --prom "$WS/_ctx/telemetry/metrics.prom" "$T/moved/events.jsonl"
+	[[ $stderr == *"refused: is a symbolic link"* ]]
+	decoy_unchanged
+}
+
+@test "review: a hard link to a file outside is neither read (ctx-parse) nor written (ctx-emit)" {
+	ln "$DECOY/creds.py" "$WS/pkg/hard.py"
+	cd "$WS"
+	run -0 "$BIN/ctx-parse" --no-cache pkg/hard.py pkg/a.py
+	[ "$(echo "$output" | jq -r '.skipped // "parsed"' | tr '\n' ' ')" = "hard_link parsed " ]
+	run -1 "$BIN/ctx-parse" --get sym://python/mod/pkg.hard --mode raw
+	[[ $output != *DECOY_SECRET* ]]
+	mkdir -p _ctx/telemetry && chmod 700 _ctx/telemetry
+	ln "$DECOY/profile" _ctx/telemetry/events.jsonl
+	run -3 --separate-stderr "$BIN/ctx-emit" --root "$WS" <<<'{"cmd":"a.b"}'
+	[[ $stderr == *"events.jsonl: refused: has other hard links"* ]]
+	rm _ctx/telemetry/events.jsonl _ctx/telemetry/events.lock
+	ln "$DECOY/profile" _ctx/telemetry/events.lock
+	run -3 "$BIN/ctx-emit" --root "$WS" <<<'{"cmd":"a.b"}'
+	decoy_unchanged
+}
+
+@test "review: a FIFO is looked at, never opened; a symlinked cache fan-out directory is not followed" {
+	cd "$WS"
+	mkfifo pkg/fifo.py
+	# A writer blocks until a reader opens the FIFO: it must still be waiting afterwards.
+	(echo x >pkg/fifo.py) &
+	writer=$!
+	run -0 timeout 20 "$BIN/ctx-parse" --no-cache pkg/fifo.py
+	[ "$(echo "$output" | jq -r .skipped)" = not_regular ]
+	sleep 0.2
+	kill -0 "$writer"
+	kill "$writer"
+	rm pkg/fifo.py
+	run -0 "$BIN/ctx-parse" pkg/a.py
+	fan=$(ls _ctx/cache/ast)
+	mkdir "$T/outfan"
+	cp _ctx/cache/ast/"$fan"/* "$T/outfan/"
+	rm -r "_ctx/cache/ast/$fan"
+	ln -s "$T/outfan" "_ctx/cache/ast/$fan"
+	run --separate-stderr "$BIN/ctx-parse" pkg/a.py
+	[ "$(echo "$output" | jq -r .cache)" = miss ]
+	[[ $stderr == *"could not be stored, the first"* ]]
+}
+
+@test "review: git in the workspace runs nothing of its config; odd names and ids, and the pipelines' exits" {
+	cd "$WS"
+	git init -q && git add -A && git -c user.email=e@x -c user.name=e commit -qm ws
+	git config core.fsmonitor "touch $T/FSMON_PWNED; false #"
+	printf 'X = 1\n' >"$(printf 'caf\351.py')"
+	run -0 --separate-stderr "$REPO/pipelines/ctx-index" "$WS"
+	[ ! -e "$T/FSMON_PWNED" ]
+	[ "$(jq -r 'select(.file | startswith("caf")) | .file' _ctx/skeleton.jsonl)" = "caf�.py" ]
+	CTX_RUN_ID='a b' run -2 --separate-stderr "$REPO/pipelines/ctx-index" "$WS"
+	[ "$(echo "$stderr" | grep -c 'bad value for CTX_RUN_ID')" -eq 1 ]
+	CTX_PROBE_LIMIT=99999999999999999999 run -2 --separate-stderr "$REPO/pipelines/ctx-probe" "$WS"
+	[[ $stderr == *"ctx-probe: bad value for CTX_PROBE_LIMIT"* ]]
+	rm _ctx/skeleton.jsonl && mkdir _ctx/skeleton.jsonl
+	run -3 --separate-stderr "$REPO/pipelines/ctx-index" "$WS"
+	[[ $stderr == *"skeleton.jsonl: refused: a directory"* ]]
+	rmdir _ctx/skeleton.jsonl
+	# Not a work tree (a bare repository's files at the top): find lists the files.
+	mkdir "$T/bare" && cp pkg/a.py "$T/bare/"
+	git init -q --bare "$T/bare/repo.git" && cp -r "$T/bare/repo.git/." "$T/bare/"
+	run -0 --separate-stderr "$REPO/pipelines/ctx-index" "$T/bare"
+	[ "$(jq -r 'select(.file == "a.py") | .symbols | length' "$T/bare/_ctx/skeleton.jsonl")" -eq 1 ]
+}
+
+@test "review: ctx-lsp refuses file:// URIs outside the root; --trace /dev/full says why" {
+	cd "$WS"
+	printf '%s\n' '{"id":1,"method":"hover","file":"file:///etc/passwd","line":1,"col":1}' \
+		'{"id":2,"method":"hover","file":"file://localhost/etc/passwd","line":1,"col":1}' >"$T/req"
+	run -1 timeout 30 "$BIN/ctx-lsp" --server /nonexistent/server <"$T/req"
+	[ "$(echo "$output" | jq -r .error | sort -u)" = outside_root ]
+	echo '{"id":1,"method":"definition","file":"pkg/b.py","line":5,"col":12}' >"$T/req"
+	run -3 --separate-stderr timeout 30 "$BIN/ctx-lsp" --server "python3 $BATS_TEST_DIRNAME/hostile_lsp.py echo" \
+		--trace /dev/full <"$T/req"
+	[[ $stderr == *"--trace /dev/full: write failed"* ]]
 }

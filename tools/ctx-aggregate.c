@@ -44,7 +44,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate", "[OPTIONS] [FILE ...]", table);
 
 	*o = (struct opts){ 0 };
-	return ctx_opt_parse(&spec, argc, argv);
+	int first = ctx_opt_parse(&spec, argc, argv);
+	if (o->prom && (!*o->prom || o->prom[strlen(o->prom) - 1] == '/'))
+		ctx_opt_die(&spec, "bad value for --prom: '%s' (a file)", o->prom);
+	return first;
 }
 
 /* The FILEs given, opened now, to be read to their end; one that cannot be opened is
@@ -151,7 +154,7 @@ save(int dfd, const char *dir, const char *name, const struct ctx_buf *b, mode_t
 	int err = dfd >= 0 ? ctx_atomicfile_write_at(dfd, name, b->data ? b->data : "", b->len, mode, true)
 			   : ctx_atomicfile_write(name, b->data ? b->data : "", b->len, mode);
 
-	if (err < 0) {
+	if (err != 0) {
 		ctx_warn_code(err, "%s%s%s", dfd >= 0 ? dir : "", dfd >= 0 ? "/" : "", name);
 		return CTX_EXIT_SYSTEM;
 	}
@@ -165,16 +168,15 @@ static int
 save_all(const struct ctx_workspace *ws, const struct opts *o, const struct ctx_buf *metrics,
     const struct ctx_buf *last, const struct ctx_buf *prom)
 {
-	int dfd, rc = CTX_EXIT_OK, err = ctx_privdir_open(ws->dir, ws->root, CTX_PRIVDIR_CREATE, &dfd);
+	int dfd, rc, err = ctx_privdir_open(ws->dir, ws->root, CTX_PRIVDIR_CREATE, &dfd);
 
-	if (err != 0) {
+	if (err != 0) { /* nothing is written, --prom included: it may lie in that directory */
 		ctx_warn_code(err, "%s", ws->dir);
-		rc = CTX_EXIT_SYSTEM;
-	} else {
-		rc = ctx_exit_worse(save(dfd, ws->dir, "metrics.json", metrics, 0600),
-		    save(dfd, ws->dir, "last_run.json", last, 0600));
-		close(dfd);
+		return CTX_EXIT_SYSTEM;
 	}
+	rc = ctx_exit_worse(save(dfd, ws->dir, "metrics.json", metrics, 0600),
+	    save(dfd, ws->dir, "last_run.json", last, 0600));
+	close(dfd);
 	if (o->prom && save(-1, NULL, o->prom, prom, 0644) != CTX_EXIT_OK)
 		rc = CTX_EXIT_SYSTEM;
 	return rc;

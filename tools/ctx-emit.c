@@ -107,7 +107,10 @@ emit_file(const char *path, const struct opts *o, const struct ctx_event_env *en
 			continue;
 		}
 		if (got < 0) { /* a directory named as input is input rejected, not a system error */
-			ctx_warn_code(got, "%s:%ld", ctx_jsonl_name(r), ctx_jsonl_lineno(r));
+			if (ctx_jsonl_lineno(r) > 0)
+				ctx_warn_code(got, "%s:%ld", ctx_jsonl_name(r), ctx_jsonl_lineno(r));
+			else
+				ctx_warn_code(got, "%s", ctx_jsonl_name(r));
 			rc = ctx_exit_worse(rc, got == -EISDIR ? CTX_EXIT_FAIL : CTX_EXIT_SYSTEM);
 			break;
 		}

@@ -109,10 +109,12 @@ main(int argc, char **argv)
 	int rc = ctx_exit_of(ctx_lsp_run(&lo));
 	if ((err = ctx_evstream_failed(ev)) < 0)
 		ctx_warn_code(err, "events: telemetry stream closed early");
+	/* The trace is written through stdio: a failed write leaves ferror set but its errno
+	 * long gone, so the message says what failed, not why. */
 	if (tf) {
 		bool bad = fflush(tf) != 0 || ferror(tf);
 		if (fclose(tf) != 0 || bad) {
-			ctx_warn("--trace %s", o.trace);
+			ctx_warnx("--trace %s: write failed", o.trace);
 			rc = ctx_exit_worse(rc, CTX_EXIT_SYSTEM);
 		}
 	}
