@@ -27,9 +27,18 @@
  * share one \b, those that start a key one look-behind, which halves the work done at each
  * byte. \K keeps what stands before the secret ("Bearer ", "password=") out of the
  * replaced part. The key=value alternatives call secret_callout: (?C1) decides on the
- * key, (?C2) and (?C3) on the value. Their quantifiers are possessive, so that a key or
+ * key, (?C2), (?C3) and (?C5) on the value, (?C4) whether it is an Authorization value,
+ * whose end redact_secrets finds (the rest of its line: auth_value_end); the empty group 2
+ * tells it which alternative matched. Their quantifiers are possessive, so that a key or
  * value refused is not tried again in shorter pieces (which would make long strings
  * quadratic). */
+
+/* A key's closing quote or a value's opening one, maybe escaped: JSON written into a string
+ * once more reads {\"password\":\"hunter2\"}. */
+#define KV_QUOTE "(?:\\\\{0,3}+[\"'])?+"
+/* Between a key and its value: ':' or '=', "=>" (Ruby, Perl, PHP), ":=", "==", or " -> ". */
+#define KV_SEPARATOR "(?:\\s*+(?:=>|[:=]=?+)|\\s++->)\\s*+"
+
 static const char secrets_pattern[] =
 	"\\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}\\b"
 	"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
@@ -39,12 +48,23 @@ static const char secrets_pattern[] =
 	"|eyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*"
 	"|(?i:bearer\\s+)\\K[A-Za-z0-9._~+/=-]{8,})"
 	"|(?<![A-Za-z0-9_./\\\\-])(?:"
-	/* key=value and "key": "value" under a key that names a secret: a quoted value to its
-	 * closing quote, else one word (with the scheme of an Authorization value) */
-	"([A-Za-z0-9_.-]++)[\"']?+\\s*+[:=]\\s*+[\"']?+(?C1)\\K"
-	"(?:(?<=\")[^\"]++(?=\")|(?<=')[^']++(?=')|(?>(?:(?i:bearer|basic)\\s++)?)[^\\s\"'&,;]++)(?C2)"
+	/* key=value and "key": "value" under a key that names a secret, and a command-line
+	 * flag "--key value" (group 1 either way) */
+	"(?|([A-Za-z0-9_.-]++)" KV_QUOTE KV_SEPARATOR "|--([A-Za-z0-9_.-]++)[ \\t]++(?=[^\\s-]))"
+	KV_QUOTE "(?C1)\\K"
+	/* the value: quoted, to its closing quote (escaped as the opening one was), an
+	 * Authorization value (its end found in C), a list on one line, else one word (with
+	 * the scheme of an Authorization value), up to an escaped closing quote; the word of a
+	 * plural key goes on past commas (?C5): SECRETS=a,b */
+	"(?:(?:(?<=\\\\\")(?:[^\"\\\\]++|\\\\\\\\(?:\\\\[\\s\\S]|[^\\\\\"])|\\\\[^\"\\\\])++(?=\\\\\")"
+	"|(?<=[^\\\\]\")(?:[^\"\\\\]++|\\\\[\\s\\S])++(?=\")"
+	"|(?<=')(?:[^'\\\\]++|\\\\[^'])++(?=\\\\?+'))(?C2)"
+	"|(?C4)()"
+	"|(?:\\[[^[\\]\\r\\n]*+]|\\{[^{}\\r\\n]*+})(?C2)"
+	"|(?>(?:(?i:bearer|basic)\\s++)?)(?:[^\\s\"'&,;\\\\]++|\\\\++(?![\"'])|,(?=[^\\s,])(?C5))++(?C2))"
 	/* an upper-case KEY or *_KEY with a value that looks random (?C3) */
-	"|(?:[A-Z0-9]++_)*+KEY[\"']?+\\s*+[:=]\\s*+[\"']?+\\K[A-Za-z0-9+/_.~-]{16,}+=*+(?![^\\s\"'&,;])(?C3))";
+	"|(?:[A-Z0-9]++_)*+KEY" KV_QUOTE KV_SEPARATOR KV_QUOTE
+	"\\K[A-Za-z0-9+/_.~-]{16,}+=*+(?![^\\s\"'&,;\\\\])(?C3))";
 
 static const char *const content_keys[] = {
 	"content", "text", "source", "code", "snippet", "body", "diff", "patch",
@@ -62,6 +82,9 @@ struct ctx_redact {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx; /* carries secret_callout */
 	bool kv_measure;           /* the key of the key=value being matched names a quantity */
+	bool kv_plural;            /* ... is a plural (SECRETS, api_keys, tokens) */
+	bool kv_auth;              /* ... names an Authorization header */
+	bool kv_flag;              /* ... is a command-line flag (--password value) */
 	char *root_real, *root_given, *home;
 	bool allow_pii;
 	struct path_memo memo[PATH_CACHE];
@@ -199,11 +222,29 @@ ctx_redact_key_is_secret(const char *key)
 		"accesskey", "privatekey",
 	};
 	static const char *const firsts[] = { "api", "access", "private" };
+	static const char *const grants[] = { "access", "refresh", "auth", "api", "bearer", "session", "oauth", "id" };
 	for (size_t i = 0; i < nwords; i++) {
 		if (word_in(words[i], alone, sizeof alone / sizeof *alone))
 			return true;
 		if (i + 1 < nwords && strcmp(words[i + 1], "key") == 0 &&
 		    word_in(words[i], firsts, sizeof firsts / sizeof *firsts))
+			return true;
+		/* A plural names secrets as well (passwords, api_keys), but "tokens" only after a
+		 * word that says what they grant (access_tokens): the events' own "tokens"
+		 * (Appendix A) and an LLM's input_tokens or max_tokens are counts. */
+		char one[32];
+		size_t wl = strlen(words[i]);
+		if (wl < 2 || words[i][wl - 1] != 's')
+			continue;
+		if (strcmp(words[i], "tokens") == 0) {
+			if (i > 0 && word_in(words[i - 1], grants, sizeof grants / sizeof *grants))
+				return true;
+			continue;
+		}
+		memcpy(one, words[i], wl - 1);
+		one[wl - 1] = '\0';
+		if (word_in(one, alone, sizeof alone / sizeof *alone) || (strcmp(one, "key") == 0 && i > 0 &&
+		    word_in(words[i - 1], firsts, sizeof firsts / sizeof *firsts)))
 			return true;
 	}
 	return false;
@@ -229,13 +270,16 @@ key_names_measure(const char *key)
 }
 
 /* Whether key[0, n) ends with a secret word, a word of its own or glued to what precedes it
- * ("DB_PASSWORD", "mypassword", "x.apikey"): keys in text that split_words misses. */
+ * ("DB_PASSWORD", "mypassword", "x.apikey"): keys in text that split_words misses. A plural
+ * counts ("SECRETS", "API_KEYS", "tokens"): callout 2 keeps the number of a plural. */
 static bool
 key_ends_secret(const char *key, size_t n)
 {
 	static const char *const ends[] = { "password", "passwd", "secret", "token", "authorization" };
 	static const char *const before_key[] = { "api", "access", "private" };
 
+	if (n > 1 && (key[n - 1] == 's' || key[n - 1] == 'S'))
+		n--;
 	for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
 		size_t m = strlen(ends[i]);
 		if (n >= m && strncasecmp(key + n - m, ends[i], m) == 0)
@@ -351,22 +395,31 @@ secret_callout(pcre2_callout_block *cb, void *data)
 		copy[m] = '\0';
 		for (size_t i = 0; i < m; i++)
 			low[i] = (char)tolower((unsigned char)copy[i]);
+		low[m] = '\0';
 		/* Most keys ("error", "https") hold no secret word at all: one cheap pass. */
 		if (whole && !maybe_secret(low, m))
 			return 1;
 		if (!key_ends_secret(key, kn) && !ctx_redact_key_is_secret(copy))
 			return 1;
-		r->kv_measure = key_names_measure(copy);
+		bool measure = key_names_measure(copy);
+		r->kv_plural = tolower((unsigned char)key[kn - 1]) == 's';
+		r->kv_measure = measure || r->kv_plural; /* the number of a plural (tokens=12) is a count */
+		r->kv_auth = !measure && strstr(low, "authorization") != NULL;
+		r->kv_flag = key > s && key[-1] == '-'; /* only "--key value" has a '-' before its key */
 		return 0;
 	}
-	case 2: { /* a number under a key such as token_count is a count: kept */
+	case 2: { /* a number under a key such as token_count or tokens is a count: kept */
 		size_t digits = 0, i;
-		for (i = 0; i < n && (isdigit((unsigned char)v[i]) || v[i] == '.'); i++)
-			digits += v[i] != '.';
+		for (i = 0; i < n && (isdigit((unsigned char)v[i]) || v[i] == '.' || v[i] == ','); i++)
+			digits += isdigit((unsigned char)v[i]) != 0;
 		return r->kv_measure && i == n && digits > 0;
 	}
 	case 3: /* the value of KEY or *_KEY */
 		return !looks_random(v, n);
+	case 4: /* an Authorization header's value, not a flag's word */
+		return !r->kv_auth || r->kv_flag;
+	case 5: /* a comma inside the value of a plural key */
+		return !r->kv_plural;
 	}
 	return 0;
 }
@@ -398,6 +451,28 @@ pem_end(const char *s, size_t len, size_t i)
 	for (j = k; k < len && k - j < 5 && s[k] == '-'; k++)
 		;
 	return k;
+}
+
+/* Whether s opens a private-key block that it does not close: a key split over the elements
+ * of an array, one line each. */
+static bool
+opens_key_block(const char *s, size_t len)
+{
+	size_t i = 0;
+	const char *b;
+
+	while (i < len && (b = memmem(s + i, len - i, "-----BEGIN", 10)) != NULL) {
+		size_t at = (size_t)(b - s);
+		const char *end;
+		if (pem_end(s, len, at) == at) { /* not a private key */
+			i = at + 10;
+			continue;
+		}
+		if (!(end = memmem(s + at + 10, len - at - 10, "-----END", 8)))
+			return true;
+		i = (size_t)(end - s) + 8;
+	}
+	return false;
 }
 
 /* Append s with every private-key block replaced whole. 0 or -ENOMEM. */
@@ -480,6 +555,45 @@ holds(const char *s, size_t len, const char *lit)
 	return false;
 }
 
+/* The end of the unquoted Authorization value that starts at s[v], its key at s[key, key_end):
+ * the whole value is the secret, whatever its scheme (token, Digest, AWS4-HMAC-SHA256 with
+ * its Signature), so it runs to the end of its line (a line break, or "\n" or "\r" in text
+ * that was a string once), or to the quote that closes the string the header stands in
+ * (["Authorization: Digest response=\"x\"", ...]): the quote before the key, escaped as
+ * that one is. Nothing (v) when the value is not on the key's line. */
+static size_t
+auth_value_end(const char *s, size_t len, size_t key, size_t key_end, size_t v)
+{
+	char q = 0;
+	size_t escapes = 0, e;
+
+	for (e = key_end; e < v; e++)
+		if (s[e] == '\n' || s[e] == '\r')
+			return v;
+	if (key > 0 && (s[key - 1] == '"' || s[key - 1] == '\'') && s[key_end] != s[key - 1] &&
+	    s[key_end] != '\\') { /* a quote before the key, not one around it ("Authorization": x) */
+		q = s[key - 1];
+		while (escapes < key - 1 && s[key - 2 - escapes] == '\\')
+			escapes++;
+	}
+	for (e = v; e < len && s[e] != '\n' && s[e] != '\r'; e++) {
+		if (s[e] == '\\' && e + 1 < len && (s[e + 1] == 'n' || s[e + 1] == 'r'))
+			break;
+		if (q && s[e] == q) {
+			size_t b = 0;
+			while (b < e - v && s[e - 1 - b] == '\\')
+				b++;
+			if (b == escapes) {
+				e -= b;
+				break;
+			}
+		}
+	}
+	while (e > v && isspace((unsigned char)s[e - 1]))
+		e--;
+	return e;
+}
+
 /* Append s with every secret replaced. Returns 0 or -ENOMEM. */
 static int
 redact_secrets(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *out)
@@ -509,21 +623,24 @@ redact_secrets(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *
 		if (rc < 0)
 			break;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
-		if (ov[1] <= ov[0]) { /* empty (cannot happen with these rules): step over */
+		/* group 2 matched: an Authorization value, which the pattern only finds */
+		size_t end = ov[4] != PCRE2_UNSET ? auth_value_end(s, len, ov[2], ov[3], ov[0]) : ov[1];
+		if (end <= ov[0]) { /* nothing to replace: step over */
 			from = ov[0] + 1;
 			continue;
 		}
 		if (ctx_buf_add(out, s + pos, ov[0] - pos) < 0 || ctx_buf_adds(out, REDACTED) < 0)
 			return -ENOMEM;
-		pos = from = ov[1];
+		pos = from = end;
 	}
 	return ctx_buf_add(out, s + pos, len - pos);
 }
 
 /* ---- rule 3: paths ---- */
 
-/* Character classes of the path scanner, looked up once per byte of every string. */
-enum { PATH_END = 1, PATH_BEFORE = 2 };
+/* Character classes of the path scanner, looked up once per byte of every string. A mark
+ * precedes a path when it stands alone (may_precede_path). */
+enum { PATH_END = 1, PATH_BEFORE = 2, PATH_MARK = 4 };
 static const unsigned char path_class[256] = {
 	['\0'] = PATH_END, [' '] = PATH_END | PATH_BEFORE, ['\t'] = PATH_END | PATH_BEFORE,
 	['\n'] = PATH_END | PATH_BEFORE, ['\r'] = PATH_END | PATH_BEFORE, ['\v'] = PATH_END | PATH_BEFORE,
@@ -532,6 +649,8 @@ static const unsigned char path_class[256] = {
 	['|'] = PATH_END | PATH_BEFORE, [')'] = PATH_END, [']'] = PATH_END, ['}'] = PATH_END,
 	['>'] = PATH_END, [':'] = PATH_END | PATH_BEFORE, ['('] = PATH_BEFORE, ['['] = PATH_BEFORE,
 	['{'] = PATH_BEFORE, ['<'] = PATH_BEFORE, ['='] = PATH_BEFORE, ['@'] = PATH_BEFORE,
+	['*'] = PATH_MARK, ['!'] = PATH_MARK, ['$'] = PATH_MARK, ['%'] = PATH_MARK, ['&'] = PATH_MARK,
+	['+'] = PATH_MARK, ['-'] = PATH_MARK, ['#'] = PATH_MARK, ['^'] = PATH_MARK, ['?'] = PATH_MARK,
 };
 
 static bool
@@ -540,31 +659,108 @@ is_path_end(char c)
 	return path_class[(unsigned char)c] & PATH_END;
 }
 
+/* The length of the Unicode white space (U+0085, U+00A0, U+1680, U+2000 to U+200A, U+2028,
+ * U+2029, U+202F, U+205F, U+3000) that p[0, rest) starts with, or 0. */
+static size_t
+unicode_space(const char *p, size_t rest)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (rest >= 2 && u[0] == 0xc2 && (u[1] == 0x85 || u[1] == 0xa0))
+		return 2;
+	if (rest < 3 || u[2] < 0x80)
+		return 0;
+	if (u[0] == 0xe2 && u[1] == 0x80)
+		return u[2] <= 0x8a || u[2] == 0xa8 || u[2] == 0xa9 || u[2] == 0xaf ? 3 : 0;
+	return (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) || (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f) ||
+	    (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ? 3 : 0;
+}
+
+/* Whether s[i - 2, i) is the escape of a tab or line break ("\t", "\n", "\r"), as in text
+ * that was a string once (repr'd stderr: "x\n/home/u/a.py"): a backslash that is not itself
+ * escaped (an odd run of them). Each run is counted from the one byte after it, so the
+ * scanner stays linear. */
+static bool
+escape_before(const char *s, size_t i)
+{
+	size_t k = 0;
+
+	if (i < 2 || s[i - 2] != '\\' || (s[i - 1] != 'n' && s[i - 1] != 't' && s[i - 1] != 'r'))
+		return false;
+	while (k < i - 1 && s[i - 2 - k] == '\\')
+		k++;
+	return k % 2 == 1;
+}
+
+/* Whether a path ends at p[0, rest): at white space (Unicode's too), a quote, a bracket, or
+ * an escaped quote ("{\"f\":\"/a/b\"}"); a POSIX path also at the escape of a tab or line
+ * break ("\n"), the backslash of a Windows path being its separator. */
+static bool
+path_ends(const char *p, size_t rest, bool windows)
+{
+	if (is_path_end(*p))
+		return true;
+	if ((unsigned char)*p >= 0x80)
+		return unicode_space(p, rest) > 0;
+	if (*p != '\\' || rest < 2)
+		return false;
+	return p[1] == '"' || p[1] == '\'' || (!windows && (p[1] == 'n' || p[1] == 't' || p[1] == 'r'));
+}
+
+/* Whether s[i - 1] (or the character that ends there) parts what follows from a word. */
 static bool
 stands_alone(const char *s, size_t i)
 {
-	return i == 0 || (path_class[(unsigned char)s[i - 1]] & PATH_BEFORE);
+	if (i == 0 || (path_class[(unsigned char)s[i - 1]] & PATH_BEFORE))
+		return true;
+	if ((unsigned char)s[i - 1] >= 0x80)
+		return (i >= 2 && unicode_space(s + i - 2, 2) == 2) || (i >= 3 && unicode_space(s + i - 3, 3) == 3);
+	return escape_before(s, i);
 }
 
-/* Whether a path may start at s[i]: at the start, after white space, a quote, a bracket,
- * '=', ':' (every entry of PATH=/a:/b, host:/x), '@' (@/tmp/args), after -I or -L
- * standing alone (compiler flags), "->", or one or two '*' standing alone (emphasis in
- * text; "src/" "**" "/x" is a relative glob). All in constant time: this runs on every
- * byte. */
+/* Whether a path may start at s[i]: at the start, after white space (Unicode's too, and the
+ * escapes "\n", "\t", "\r"), a quote, a bracket, '=', ':' (every entry of PATH=/a:/b,
+ * host:/x), '@' (@/tmp/args), after -I or -L standing alone (compiler flags), "->", or one
+ * or two marks standing alone: '*' (emphasis), '!' (a negated pattern), '$' and '#'
+ * (prompts, comments), '+' and '-' (a diff's lines), '%', '&', '^', '?'. A mark glued to a
+ * word is part of it: "src/" "**" "/x" is a relative glob, "include/c++/12" a relative
+ * path, "a?/b" a glob. So a URL's '?' or '#' (always after a host or path character) never
+ * starts a path, and "https://x/a?/c" and "https://x/#/settings" are kept; a query value
+ * after '=' ("https://x/a?file=/home/u/a.py") is rewritten, as every "key=/abs/path" is:
+ * it names a local file all the same, and rule 3 rewrites absolute paths wherever they
+ * stand in a string. In constant time but for escape_before's count of backslashes, linear
+ * over the string: this runs on every byte. */
 static bool
 may_precede_path(const char *s, size_t i)
 {
 	if (stands_alone(s, i))
 		return true;
+	if (path_class[(unsigned char)s[i - 1]] & PATH_MARK)
+		return stands_alone(s, i - 1) ||
+		    (i >= 2 && (path_class[(unsigned char)s[i - 2]] & PATH_MARK) && stands_alone(s, i - 2));
 	switch (s[i - 1]) {
 	case 'I': case 'L':
 		return i >= 2 && s[i - 2] == '-' && stands_alone(s, i - 2);
 	case '>':
 		return i >= 2 && s[i - 2] == '-';
-	case '*':
-		return stands_alone(s, i - 1) || (i >= 2 && s[i - 2] == '*' && stands_alone(s, i - 2));
 	}
 	return false;
+}
+
+/* Whether the '/' at s[i] opens a closing tag ("</div>", "</svg:rect >"), not a path. */
+static bool
+closing_tag(const char *s, size_t len, size_t i)
+{
+	size_t k = i + 1;
+
+	if (i == 0 || s[i - 1] != '<' || k == len || !isalpha((unsigned char)s[k]))
+		return false;
+	while (k < len && k - i < 128 && (isalnum((unsigned char)s[k]) || s[k] == ':' || s[k] == '.' ||
+	    s[k] == '_' || s[k] == '-'))
+		k++;
+	while (k < len && k - i < 128 && isspace((unsigned char)s[k]))
+		k++;
+	return k < len && s[k] == '>';
 }
 
 /* Whether the slashes at s[i] ("//host/share", "///usr") start a bare path: something
@@ -576,7 +772,7 @@ bare_slashes(const char *s, size_t len, size_t i)
 
 	while (k < len && s[k] == '/')
 		k++;
-	if (k == len || is_path_end(s[k]))
+	if (k == len || path_ends(s + k, len - k, false))
 		return false;
 	if (i < 2 || s[i - 1] != ':')
 		return true;
@@ -655,6 +851,7 @@ path_token(const char *s, size_t len, size_t i, size_t *skip)
 {
 	const char *p = s + i;
 	size_t rest = len - i, n;
+	bool windows;
 
 	*skip = 0;
 	if (rest >= 8 && strncasecmp(p, "file://", 7) == 0 && !is_path_end(p[7]))
@@ -662,11 +859,12 @@ path_token(const char *s, size_t len, size_t i, size_t *skip)
 		*skip = p[7] == '/' ? 7 : rest >= 17 && strncasecmp(p + 7, "localhost/", 10) == 0 ? 16 : 5;
 	else if (!((rest >= 3 && p[0] == '~' && p[1] == '/') ||
 		     (rest >= 4 && isalpha((unsigned char)p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/')) ||
-		     (rest >= 2 && p[0] == '/' && p[1] != '/' && !is_path_end(p[1])) ||
+		     (rest >= 2 && p[0] == '/' && p[1] != '/' && !path_ends(p + 1, rest - 1, false)) ||
 		     (rest >= 3 && p[0] == '/' && p[1] == '/' && bare_slashes(s, len, i))))
 		return 0;
-	n = *skip ? *skip + 1 : (isalpha((unsigned char)p[0]) && p[1] == ':') ? 3 : 1;
-	while (n < rest && !is_path_end(p[n]))
+	windows = !*skip && isalpha((unsigned char)p[0]) && p[1] == ':';
+	n = *skip ? *skip + 1 : windows ? 3 : 1;
+	while (n < rest && !path_ends(p + n, rest - n, windows))
 		n++;
 	if (n > 2 && p[n - 1] == '.' && p[n - 2] != '.' && p[n - 2] != '/')
 		n--; /* the full stop of a sentence */
@@ -712,7 +910,7 @@ redact_paths(struct ctx_redact *r, const char *s, size_t len, struct ctx_buf *ou
 
 	for (size_t i = 0; i < len; i++) {
 		size_t skip, n;
-		if (!may_precede_path(s, i) || !(n = path_token(s, len, i, &skip)))
+		if (!may_precede_path(s, i) || closing_tag(s, len, i) || !(n = path_token(s, len, i, &skip)))
 			continue;
 		if (ctx_buf_add(out, s + pos, i - pos) < 0 || add_rewritten(r, s + i, n, skip, out) < 0)
 			return -ENOMEM;
@@ -830,6 +1028,14 @@ content_digest(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *v)
 	return 0;
 }
 
+static void
+set_redacted(struct ctx_json *v)
+{
+	v->type = CTX_JSON_STRING;
+	v->str = REDACTED;
+	v->len = sizeof REDACTED - 1;
+}
+
 static int redact_members(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *c, bool secret);
 
 static int
@@ -846,9 +1052,7 @@ redact_node(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *v, const
 	 * names a quantity (token_count, max_token) is a count, kept. */
 	if (secret && (v->type == CTX_JSON_STRING || v->type == CTX_JSON_TRUE || v->type == CTX_JSON_FALSE ||
 	    (v->type == CTX_JSON_NUMBER && !(key && key_names_measure(key))))) {
-		v->type = CTX_JSON_STRING;
-		v->str = REDACTED;
-		v->len = sizeof REDACTED - 1;
+		set_redacted(v);
 		return 0;
 	}
 	if (v->type == CTX_JSON_STRING)
@@ -859,8 +1063,20 @@ redact_node(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *v, const
 static int
 redact_members(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *c, bool secret)
 {
+	bool in_key = false; /* a string element before opened a private-key block, not closed */
+
 	for (struct ctx_json *m = c->child; m; m = m->next) {
 		int err;
+		/* A key split over an array's strings, a line each (stderr_tail): the lines after
+		 * its BEGIN line, up to its END line, go whole. */
+		if (c->type == CTX_JSON_ARRAY && m->type == CTX_JSON_STRING && !secret) {
+			if (in_key) {
+				in_key = !holds(m->str, m->len, "-----END");
+				set_redacted(m);
+				continue;
+			}
+			in_key = holds(m->str, m->len, "-----BEGIN") && opens_key_block(m->str, m->len);
+		}
 		/* A key can hold a path or a secret too; it is never cut or hashed. */
 		if (m->key && !secret && (err = redact_node_text(r, a, NULL, &m->key, &m->key_len, false)) < 0)
 			return err;

@@ -30,7 +30,8 @@ int ctx_redact_tree(struct ctx_redact *r, struct ctx_arena *a, struct ctx_json *
 char *ctx_redact_string(struct ctx_redact *r, const char *key, const char *s);
 
 /* True when the key names a secret (password, token, api_key, ...), in any case, alone or
- * as a word of a longer name (db_password, githubToken, x-api-key). */
+ * as a word of a longer name (db_password, githubToken, x-api-key), plural too (passwords,
+ * api_keys, access_tokens; but "tokens" and input_tokens count tokens in events). */
 bool ctx_redact_key_is_secret(const char *key);
 
 #endif

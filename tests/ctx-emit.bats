@@ -289,6 +289,20 @@ check_sequences() {
 	! grep -qF "$ROOT" "$DIR/events.jsonl"
 }
 
+@test "Authorization values, =>, escaped JSON, plurals, --flags, split keys, paths after \\n or +: redacted; tags kept" {
+	cat >"$BATS_TEST_TMPDIR/in" <<'EOF'
+{"cmd":"a.b","x":{"h":"Authorization: token abc123","d":"Authorization: Digest username=\"u\", response=\"6629fae4\"","rb":"password => \"hunter2\"","esc":"{\\\"password\\\":\\\"hunter2\\\"}","env":"SECRETS=hunter2 tokens=12","cli":"run --password hunter2 --api-key abc123","tb":"x\\n/home/alice/x.py +/home/alice/y.py","html":"<div>hi</div>"},"result":{"stderr_tail":["-----BEGIN RSA PRIVATE KEY-----","MIIEowIBAAKCAQEA","-----END RSA PRIVATE KEY-----"]}}
+EOF
+	run -0 --separate-stderr "$BIN/ctx-emit" --root "$ROOT" --tee "$BATS_TEST_TMPDIR/in"
+	[ -z "$stderr" ]
+	h() { printf %s "$1" | sha256sum | cut -c1-8; }
+	[ "$(jq -c .x <<<"$output")" = '{"h":"Authorization: [REDACTED]","d":"Authorization: [REDACTED]","rb":"password => \"[REDACTED]\"","esc":"{\\\"password\\\":\\\"[REDACTED]\\\"}","env":"SECRETS=[REDACTED] tokens=12","cli":"run --password [REDACTED] --api-key [REDACTED]","tb":"x\\nexternal/'"$(h /home/alice/x.py)"'-x.py +external/'"$(h /home/alice/y.py)"'-y.py","html":"<div>hi</div>"}' ]
+	[ "$(jq -c .result.stderr_tail <<<"$output")" = '["[REDACTED]","[REDACTED]","[REDACTED]"]' ]
+	for leak in abc123 6629fae4 hunter2 MIIE /home/alice; do
+		run -1 grep -qF -- "$leak" "$DIR/events.jsonl"
+	done
+}
+
 @test "a bad run_id, an impossible date and nesting too deep are rejected with their position" {
 	{
 		echo '{"cmd":"ok.one","run_id":"run_1:a.b-c"}'

@@ -170,6 +170,63 @@ static const struct redact_case redact_cases[] = {
 	  "{\"password\":\"[REDACTED]\",\"api_key\":\"[REDACTED]\",\"token\":null,\"token_count\":5}", 0 },
 	{ "nested scalars under a secret key", "{\"secret\":{\"a\":[1,false,\"x\"],\"pin\":2.5}}",
 	  "{\"secret\":{\"a\":[\"[REDACTED]\",\"[REDACTED]\",\"[REDACTED]\"],\"pin\":\"[REDACTED]\"}}", 0 },
+	/* an Authorization value whole; "=>", ":=", "==", " -> "; JSON escaped inside a string;
+	 * plurals; "--key value"; a key split over an array's strings */
+	{ "authorization value to the end of its line, whatever the scheme",
+	  "{\"m\":\"Authorization: token abc123\\nHost: x\",\"d\":\"Authorization: Digest username=\\\"u\\\", "
+	  "response=\\\"6629fae4\\\"\",\"s\":\"Proxy-Authorization: AWS4-HMAC-SHA256 Credential=AKID/20200101/s3, "
+	  "SignedHeaders=host, Signature=fe5f80f7\"}",
+	  "{\"m\":\"Authorization: [REDACTED]\\nHost: x\",\"d\":\"Authorization: [REDACTED]\","
+	  "\"s\":\"Proxy-Authorization: [REDACTED]\"}", 0 },
+	{ "authorization value to the quote of the string it stands in, or an escaped line break",
+	  "{\"m\":\"['Authorization: Digest username=\\\"u\\\", response=\\\"r1\\\"', 'Host: x'] "
+	  "HTTP_AUTHORIZATION: Basic dXNlcjpwYXNz\\\\r\\\\nHost: y authorization_count: 5\"}",
+	  "{\"m\":\"['Authorization: [REDACTED]', 'Host: x'] HTTP_AUTHORIZATION: [REDACTED]\\\\r\\\\nHost: y "
+	  "authorization_count: 5\"}", 0 },
+	{ "separators =>, := and ->",
+	  "{\"m\":\"password => \\\"hunter2\\\", :password => 'hunter3', db_password := \\\"hunter4\\\", password "
+	  "-> hunter5\"}",
+	  "{\"m\":\"password => \\\"[REDACTED]\\\", :password => '[REDACTED]', db_password := \\\"[REDACTED]\\\", "
+	  "password -> [REDACTED]\"}", 0 },
+	{ "separator == and spaced =, and ordinary => and -> kept",
+	  "{\"m\":\"if password == \\\"hunter2\\\" and secret = \\\"s 1\\\": a => b, sort_key => name, "
+	  "token->len\"}",
+	  "{\"m\":\"if password == \\\"[REDACTED]\\\" and secret = \\\"[REDACTED]\\\": a => b, sort_key => name, "
+	  "token->len\"}", 0 },
+	{ "escaped json inside a string",
+	  "{\"m\":\"body {\\\\\\\"password\\\\\\\":\\\\\\\"hunter2\\\\\\\","
+	  "\\\\\\\"user\\\\\\\":\\\\\\\"bob\\\\\\\"}\"}",
+	  "{\"m\":\"body {\\\\\\\"password\\\\\\\":\\\\\\\"[REDACTED]\\\\\\\","
+	  "\\\\\\\"user\\\\\\\":\\\\\\\"bob\\\\\\\"}\"}", 0 },
+	{ "escaped json: an escaped quote in the value, and KEY=",
+	  "{\"m\":\"{\\\\\\\"api_key\\\\\\\": \\\\\\\"ab\\\\\\\\\\\\\\\"cd\\\\\\\", "
+	  "\\\\\\\"ENCRYPTION_KEY\\\\\\\":\\\\\\\"3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c\\\\\\\"}\"}",
+	  "{\"m\":\"{\\\\\\\"api_key\\\\\\\": \\\\\\\"[REDACTED]\\\\\\\", "
+	  "\\\\\\\"ENCRYPTION_KEY\\\\\\\":\\\\\\\"[REDACTED]\\\\\\\"}\"}", 0 },
+	{ "plural secret words in text, their numbers kept as counts",
+	  "{\"m\":\"SECRETS=hunter2 API_KEYS=k1,k2 passwords: [a, b] tokens=abc123 tokens=12 input_tokens: 7 "
+	  "secrets: 3\"}",
+	  "{\"m\":\"SECRETS=[REDACTED] API_KEYS=[REDACTED] passwords: [REDACTED] tokens=[REDACTED] tokens=12 "
+	  "input_tokens: 7 secrets: 3\"}", 0 },
+	{ "plural secret keys, but tokens",
+	  "{\"passwords\":[\"a\",\"b\"],\"api_keys\":{\"x\":\"k\"},\"tokens\":{\"input\":3}}",
+	  "{\"passwords\":[\"[REDACTED]\",\"[REDACTED]\"],\"api_keys\":{\"x\":\"[REDACTED]\"},"
+	  "\"tokens\":{\"input\":3}}", 0 },
+	{ "command-line flags with a space-separated value",
+	  "{\"c\":\"run --password hunter2 --api-key abc --auth-token 'x y' -p hunter2 --max-tokens 100 --tokens 5 "
+	  "--password-stdin -u bob --verbose\"}",
+	  "{\"c\":\"run --password [REDACTED] --api-key [REDACTED] --auth-token '[REDACTED]' -p hunter2 "
+	  "--max-tokens 100 --tokens 5 --password-stdin -u bob --verbose\"}", 0 },
+	{ "private key split over array elements",
+	  "{\"stderr_tail\":[\"-----BEGIN RSA PRIVATE KEY-----\",\"MIIEowIBAAKCAQEA\",\"-----END RSA PRIVATE "
+	  "KEY-----\",\"after\"]}",
+	  "{\"stderr_tail\":[\"[REDACTED]\",\"[REDACTED]\",\"[REDACTED]\",\"after\"]}", 0 },
+	{ "split key cut short, split certificate kept, closed block alone",
+	  "{\"a\":[\"x -----BEGIN OPENSSH PRIVATE KEY-----\",\"b3Blb\",1,\"c2g\"],\"b\":[\"-----BEGIN "
+	  "CERTIFICATE-----\",\"MIIB\",\"-----END CERTIFICATE-----\"],\"c\":[\"-----BEGIN EC PRIVATE "
+	  "KEY-----\\nAAA\\n-----END EC PRIVATE KEY-----\",\"keep\"]}",
+	  "{\"a\":[\"x [REDACTED]\",\"[REDACTED]\",1,\"[REDACTED]\"],\"b\":[\"-----BEGIN CERTIFICATE-----\","
+	  "\"MIIB\",\"-----END CERTIFICATE-----\"],\"c\":[\"[REDACTED]\",\"keep\"]}", 0 },
 	/* rule 2: content */
 	{ "content string", "{\"content\":\"hello\"}", "{\"content\":{\"sha256\":\"2cf24dba5fb0\",\"bytes\":5}}", 0 },
 	{ "text and snippet", "{\"text\":\"hello\",\"snippet\":\"hello\"}",
@@ -217,6 +274,35 @@ static const struct redact_case redact_cases[] = {
 	{ "file://localhost and bare // paths",
 	  "{\"a\":\"file://localhost/etc/hosts\",\"b\":\"open //server/share/a.txt failed\",\"c\":\"FILE://localhost$ROOT/src/a.py\",\"d\":\"x=//server/share/a.txt\"}",
 	  "{\"a\":\"external/4a666ea3-hosts\",\"b\":\"open external/f0b262d0-a.txt failed\",\"c\":\"src/a.py\",\"d\":\"x=external/f0b262d0-a.txt\"}", 0 },
+	/* boundaries before a path: the escapes \n \t \r, marks standing alone, Unicode spaces;
+	 * a closing tag is none */
+	{ "paths after the escapes \\n, \\t and \\r, and before an escaped quote",
+	  "{\"m\":\"Traceback:\\\\n  File \\\\\\\"/home/alice/proj/x.py\\\\\\\", line "
+	  "3\\\\n/etc/hosts\\\\tb\\\\r/etc/x\"}",
+	  "{\"m\":\"Traceback:\\\\n  File \\\\\\\"external/b5f3d084-x.py\\\\\\\", line "
+	  "3\\\\nexternal/4a666ea3-hosts\\\\tb\\\\rexternal/4074fa01-x\"}", 0 },
+	{ "an escaped backslash before n is no boundary",
+	  "{\"m\":\"a\\\\\\\\n/b/c and \\\\\\\\\\\\n/etc/x\"}",
+	  "{\"m\":\"a\\\\\\\\n/b/c and \\\\\\\\\\\\nexternal/4074fa01-x\"}", 0 },
+	{ "paths after a mark standing alone",
+	  "{\"m\":\"!/etc/x $/etc/x %/etc/x &/etc/x +/etc/x #/etc/x ^/etc/x ?/etc/x\"}",
+	  "{\"m\":\"!external/4074fa01-x $external/4074fa01-x %external/4074fa01-x &external/4074fa01-x "
+	  "+external/4074fa01-x #external/4074fa01-x ^external/4074fa01-x ?external/4074fa01-x\"}", 0 },
+	{ "paths after a diff's + and -, and after unicode spaces; glued marks and urls kept",
+	  "{\"d\":\"--- a\\n+/etc/x\\n-/etc/hosts\",\"u\":\"x\xc2\xa0/etc/x x\xe2\x80\xa8/etc/x "
+	  "x\xe3\x80\x80/etc/x\",\"k\":\"c++/include/vector src/**/*.py dir?/x a+b/c https://x/a?/c "
+	  "https://app/#/settings 12:30 3/4\"}",
+	  "{\"d\":\"--- a\\n+external/4074fa01-x\\n-external/4a666ea3-hosts\",\"u\":\"x\xc2\xa0"
+	  "external/4074fa01-x x\xe2\x80\xa8"
+	  "external/4074fa01-x x\xe3\x80\x80"
+	  "external/4074fa01-x\",\"k\":\"c++/include/vector src/**/*.py dir?/x a+b/c https://x/a?/c "
+	  "https://app/#/settings 12:30 3/4\"}", 0 },
+	{ "closing tags are not paths",
+	  "{\"m\":\"<div>hi</div> <a>x</a> <script>x</script> </ns:tag >\"}",
+	  "{\"m\":\"<div>hi</div> <a>x</a> <script>x</script> </ns:tag >\"}", 0 },
+	{ "a path in angle brackets still is",
+	  "{\"m\":\"<p>see </etc/x></p> <br/> </>\"}",
+	  "{\"m\":\"<p>see <external/4074fa01-x></p> <br/> </>\"}", 0 },
 	/* rule 4: length */
 	{ "numbers, booleans and null kept", "{\"line\":3,\"ok\":true,\"n\":null,\"f\":-1.5e3}", "{\"line\":3,\"ok\":true,\"n\":null,\"f\":-1.5e3}", 0 },
 	/* CTX_PII=allow turns off the path rule only */
@@ -320,6 +406,8 @@ test_redact_table(void)
 	free(got);
 	static const struct pred_row secret_keys[] = {
 		{ "AWS_SECRET_ACCESS_KEY", true }, { "apiKey", true }, { "keyword", false }, { "input_tokens", false },
+		{ "passwords", true }, { "client_secrets", true }, { "access_keys", true }, { "tokens", false },
+		{ "keys", false }, { "refreshTokens", true }, { "max_tokens", false },
 	};
 	check_pred("redact: key names a secret:", ctx_redact_key_is_secret, secret_keys,
 	    sizeof secret_keys / sizeof *secret_keys);
@@ -537,7 +625,7 @@ test_safeopen(void)
 		{ 'f', "ws/.git/h.py", "z\n" }, { 'l', "ws/pkg/leak.py", "../../out/secret.py" },
 		{ 'l', "ws/pkg/settings.py", "../.env" }, { 'l', "ws/pkg/hook.py", "../.git/h.py" },
 		{ 'p', "ws/pkg/fifo.py", NULL }, { 'l', "ws/pkg/zero.py", "/dev/zero" }, { 'l', "ws/linkdir", "../out" },
-		{ 'D', "ws/open", NULL }, { 'l', "ws/priv", "../out" },
+		{ 'D', "ws/open", NULL }, { 'l', "ws/priv", "../out" }, { 'h', "ws/pkg/hard.py", "out/secret.py" },
 	};
 	for (size_t i = 0; i < sizeof tree / sizeof *tree; i++) {
 		int rc = 0, fd;
@@ -547,6 +635,12 @@ test_safeopen(void)
 		case 'D': rc = mkdir(path, 0755) || chmod(path, 0777); break;
 		case 'l': rc = symlink(tree[i].arg, path); break;
 		case 'p': rc = mkfifo(path, 0644); break;
+		case 'h': { /* a hard link to a file outside the root */
+			char target[PATH_MAX + 64];
+			snprintf(target, sizeof target, "%s/%s", top, tree[i].arg);
+			rc = link(target, path);
+			break;
+		}
 		case 'f':
 			fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 			rc = fd < 0 || write(fd, tree[i].arg, strlen(tree[i].arg)) < 0;
@@ -574,6 +668,7 @@ test_safeopen(void)
 		{ "pkg/zero.py", CTX_REFUSED_OUTSIDE_ROOT },
 		{ "pkg/fifo.py", CTX_REFUSED_NOT_REGULAR },
 		{ "pkg/missing.py", -ENOENT },
+		{ "pkg/hard.py", CTX_REFUSED_HARD_LINK },
 	};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		char what[128];
@@ -601,7 +696,7 @@ test_safeopen(void)
 		{ "linkdir", CTX_PRIVDIR_READONLY, CTX_REFUSED_SYMLINK },
 		{ "open", 0, CTX_REFUSED_OPEN_TO_OTHERS },
 		{ "open", CTX_PRIVDIR_READONLY, 0 },
-		{ "pkg/a.py", 0, CTX_REFUSED_NOT_REGULAR },
+		{ "pkg/a.py", 0, -ENOTDIR },
 		{ "absent", 0, -ENOENT },
 		{ ".", CTX_PRIVDIR_READONLY, 0 },
 	};
