@@ -173,7 +173,8 @@ index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_evs
 	if (err < 0)
 		ctx_warn_code(err, "writing records");
 	if (counts.cache_errors)
-		ctx_warn_code(counts.cache_err, "%zu cache entries could not be stored, the first", counts.cache_errors);
+		ctx_warn_code(counts.cache_err, "%zu cache entries could not be stored, the first",
+		    counts.cache_errors);
 	free_list(files, argv, n);
 	ctx_cache_free(io.cache);
 	if (p.unreadable)
