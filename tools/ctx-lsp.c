@@ -41,7 +41,6 @@ struct opts {
 	long timeout_ms, ready_timeout_ms;
 };
 
-
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
