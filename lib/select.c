@@ -21,6 +21,7 @@
 #include "utf8.h"
 
 #define MAX_CANDIDATES 5
+#define BAD_URI "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME"
 
 /* A file loaded and parsed: its bytes, and its record as a tree. */
 struct loaded {
@@ -263,15 +264,13 @@ ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 		rest = uri + 18;
 		hash = strchr(rest, '#');
 	} else {
-		rc = answer_error(
-		    out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
+		rc = answer_error(out, "INVALID_URI", BAD_URI, NULL);
 		goto out;
 	}
 	size_t mlen = is_mod ? strlen(rest) : hash ? (size_t)(hash - rest) : 0;
 	if (mlen == 0 || (!is_mod && (!hash || !hash[1])) || strstr(rest, "..") || rest[0] == '.' ||
 	    strchr(rest, '/')) {
-		rc = answer_error(
-		    out, "INVALID_URI", "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME", NULL);
+		rc = answer_error(out, "INVALID_URI", BAD_URI, NULL);
 		goto out;
 	}
 	if ((rc = module_file(o, rest, mlen, &path, out)) != 0)
@@ -336,10 +335,12 @@ ctx_select_find(const struct ctx_select_opts *o, const char *name, char *const *
 		bool keep = false;
 		for (const struct ctx_json *s = ctx_json_get(l.rec, "symbols")->child; s; s = s->next) {
 			const struct ctx_json *q = ctx_json_get(s, "qualname"), *nm = ctx_json_get(s, "name");
-			int kind = q && strcmp(q->str, name) == 0           ? 0
-			    : (!dotted && nm && strcmp(nm->str, name) == 0) ? 1
-			                                                    : -1;
-			if (kind < 0)
+			int kind; /* 0: the qualname matches, 1: the bare name does */
+			if (q && strcmp(q->str, name) == 0)
+				kind = 0;
+			else if (!dotted && nm && strcmp(nm->str, name) == 0)
+				kind = 1;
+			else
 				continue;
 			if (count[kind]++ < MAX_CANDIDATES)
 				add_candidate(&cand[kind], &l, s);
