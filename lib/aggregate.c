@@ -23,7 +23,7 @@ struct counters {
 	long events;
 	long cache_hit, cache_miss, cache_error;
 	long bytes_skeleton, bytes_excerpt, bytes_raw;
-	long lsp_request, lsp_failed, selector_success, lock_skipped;
+	long lsp_request, lsp_failed, lsp_attach, lsp_attach_warm, selector_success, lock_skipped;
 };
 
 struct run_cmd {
@@ -63,6 +63,7 @@ struct ev {
 	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
 	double dropped;                  /* result.dropped */
 	int resolved;                    /* result.resolved: -1 absent, 0, 1 */
+	int warm;                        /* result.warm (lsp.attach): -1 absent, 0, 1 */
 	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
 	int nwarnings;
 	bool has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
@@ -140,6 +141,8 @@ read_section(struct ctx_json_cur *c, enum section sec, struct ev *e)
 			rc = read_str(c, &e->status, &e->has_status);
 		else if (sec == RESULT && key_is(&k, "resolved"))
 			rc = read_bool(c, &e->resolved);
+		else if (sec == RESULT && key_is(&k, "warm"))
+			rc = read_bool(c, &e->warm);
 		else if (sec == RESULT && key_is(&k, "dropped"))
 			rc = read_num(c, &e->dropped, &e->has_dropped);
 		else if (sec == X && key_is(&k, "cache"))
@@ -197,7 +200,7 @@ read_event(const char *line, size_t len, struct ev *e)
 	int rc;
 
 	memset(e, 0, sizeof *e);
-	e->resolved = e->cache_hit = -1;
+	e->resolved = e->warm = e->cache_hit = -1;
 	if (ctx_jsoncur_enter(&c, CTX_JSON_OBJECT, &first) < 0)
 		return -1;
 	while ((rc = ctx_jsoncur_member(&c, &first, &k)) == 1) {
@@ -289,6 +292,9 @@ derive(const struct ev *e, struct counters *d)
 		int t = e->has_to[0] ? 0 : e->has_to[1] ? 1 : e->has_to[2] ? 2 : -1;
 		d->lsp_failed = (t >= 0 && str_ieq(&e->to[t], "failed")) ||
 		    (e->has_status && str_ieq(&e->status, "failed"));
+	} else if (cmd_is(e, "lsp.attach")) {
+		d->lsp_attach = 1;
+		d->lsp_attach_warm = e->warm == 1;
 	} else if (cmd_is(e, "selector.resolve")) {
 		d->selector_success = e->resolved == 1;
 	} else if (cmd_is(e, "telemetry.drop")) {
@@ -315,6 +321,8 @@ add_counters(struct counters *to, const struct counters *d)
 	to->bytes_raw = sat_add(to->bytes_raw, d->bytes_raw);
 	to->lsp_request = sat_add(to->lsp_request, d->lsp_request);
 	to->lsp_failed = sat_add(to->lsp_failed, d->lsp_failed);
+	to->lsp_attach = sat_add(to->lsp_attach, d->lsp_attach);
+	to->lsp_attach_warm = sat_add(to->lsp_attach_warm, d->lsp_attach_warm);
 	to->selector_success = sat_add(to->selector_success, d->selector_success);
 	to->lock_skipped = sat_add(to->lock_skipped, d->lock_skipped);
 }
@@ -563,7 +571,8 @@ cmd_key(const char *cmd, char *out, size_t size)
 static const char *const derived_names[] = {
 	"ast_cache_hit_count", "ast_cache_miss_count", "ast_cache_error_count",
 	"file_read_skeleton_bytes_total", "file_read_excerpt_bytes_total", "file_read_raw_bytes_total",
-	"lsp_request_count", "lsp_failed_count", "selector_resolve_success_count", "telemetry_lock_skipped",
+	"lsp_request_count", "lsp_failed_count", "lsp_attach_count", "lsp_attach_warm_count", "selector_resolve_success_count",
+	"telemetry_lock_skipped",
 };
 
 /* The counters as sorted (key, value) pairs: events_total, the per-cmd counts, the derived
@@ -575,7 +584,7 @@ counter_pairs(const struct counters *c, const struct ctx_strmap *cmds, bool per_
 {
 	const long derived[] = {
 		c->cache_hit, c->cache_miss, c->cache_error, c->bytes_skeleton, c->bytes_excerpt,
-		c->bytes_raw, c->lsp_request, c->lsp_failed, c->selector_success, c->lock_skipped,
+		c->bytes_raw, c->lsp_request, c->lsp_failed, c->lsp_attach, c->lsp_attach_warm, c->selector_success, c->lock_skipped,
 	};
 	char name[96];
 	int created;
@@ -789,6 +798,8 @@ ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *ou
 	ctx_jsonw_fixed(&w, "lsp_ready_rate", rate(ready, spawn), 3);
 	ctx_jsonw_fixed(&w, "lsp_timeout_rate", rate(timeout, c->lsp_request), 3);
 	ctx_jsonw_fixed(&w, "lsp_fallback_rate", rate(fallback, c->lsp_request), 3);
+	ctx_jsonw_int(&w, "lsp_attach_count", c->lsp_attach);
+	ctx_jsonw_int(&w, "lsp_attach_warm_count", c->lsp_attach_warm);
 	ctx_jsonw_close(&w, '}');
 
 	ctx_jsonw_open(&w, "file_read", '{');

@@ -19,22 +19,33 @@ struct ctx_evstream {
 	pthread_mutex_t lock;
 };
 
-struct ctx_evstream *
-ctx_evstream_open(const char *path, const char *run_id, const char *segment_id, int *err)
+/* A stream that writes nothing yet. */
+static struct ctx_evstream *
+stream_new(const char *run_id, const char *segment_id)
 {
 	struct ctx_evstream *ev = calloc(1, sizeof *ev);
 
-	*err = -ENOMEM;
 	if (!ev)
 		return NULL;
 	ev->fd = -1;
 	pthread_mutex_init(&ev->lock, NULL);
-	if (!path || !*path)
-		path = getenv("CTX_EVENTS");
 	if (!(ev->run_id = strdup(run_id)) || !(ev->segment_id = strdup(segment_id))) {
 		ctx_evstream_close(ev);
 		return NULL;
 	}
+	return ev;
+}
+
+struct ctx_evstream *
+ctx_evstream_open(const char *path, const char *run_id, const char *segment_id, int *err)
+{
+	struct ctx_evstream *ev = stream_new(run_id, segment_id);
+
+	*err = -ENOMEM;
+	if (!ev)
+		return NULL;
+	if (!path || !*path)
+		path = getenv("CTX_EVENTS");
 	if (!path || !*path || ctx_workspace_no_telemetry())
 		return ev;
 	if (strcmp(path, "-") == 0) {
@@ -51,6 +62,31 @@ ctx_evstream_open(const char *path, const char *run_id, const char *segment_id, 
 	return ev;
 }
 
+struct ctx_evstream *
+ctx_evstream_open_fd(int fd, const char *run_id, const char *segment_id, int *err)
+{
+	struct ctx_evstream *ev = stream_new(run_id, segment_id);
+
+	*err = -ENOMEM;
+	if (!ev) {
+		close(fd);
+		return NULL;
+	}
+	if (!ctx_workspace_no_telemetry()) {
+		ev->fd = fd;
+		ev->own_fd = true;
+	} else {
+		close(fd);
+	}
+	return ev;
+}
+
+bool
+ctx_evstream_is_stdout(const struct ctx_evstream *ev)
+{
+	return ev && ev->fd == STDOUT_FILENO && !ev->own_fd;
+}
+
 bool
 ctx_evstream_on(const struct ctx_evstream *ev)
 {
@@ -61,6 +97,13 @@ void
 ctx_evstream_emit(struct ctx_evstream *ev, const char *cmd, const char *args, const char *result,
     long timing_ms, const char *x)
 {
+	ctx_evstream_emit_as(ev, NULL, cmd, args, result, timing_ms, x);
+}
+
+void
+ctx_evstream_emit_as(struct ctx_evstream *ev, const char *run_id, const char *cmd, const char *args,
+    const char *result, long timing_ms, const char *x)
+{
 	struct ctx_buf b = { 0 };
 	char ts[CTX_TS_LEN];
 	int err;
@@ -69,7 +112,9 @@ ctx_evstream_emit(struct ctx_evstream *ev, const char *cmd, const char *args, co
 		return;
 	ctx_clock_format_ts(ctx_clock_wall_ms(), ts);
 	err = ctx_buf_addf(&b, "{\"ts\":\"%s\",\"run_id\":", ts);
-	err |= ctx_json_write_string(&b, ev->run_id, strlen(ev->run_id));
+	if (!run_id)
+		run_id = ev->run_id;
+	err |= ctx_json_write_string(&b, run_id, strlen(run_id));
 	err |= ctx_buf_addf(&b, ",\"segment_id\":\"%s\",\"cmd\":\"%s\",\"args\":%s,\"result\":%s", ev->segment_id, cmd,
 	    args ? args : "{}", result ? result : "{}");
 	if (timing_ms >= 0)

@@ -15,6 +15,8 @@ struct ctx_evstream;
  * that writes nothing. run_id and segment_id are copied. Returns the stream, or NULL with
  * *err a negative errno when the path cannot be opened. */
 struct ctx_evstream *ctx_evstream_open(const char *path, const char *run_id, const char *segment_id, int *err);
+/* The same over a descriptor the stream then owns (a pipe to a ctx-emit child). */
+struct ctx_evstream *ctx_evstream_open_fd(int fd, const char *run_id, const char *segment_id, int *err);
 /* True when events are written at all (so callers can skip building them). */
 bool ctx_evstream_on(const struct ctx_evstream *ev);
 
@@ -23,7 +25,12 @@ bool ctx_evstream_on(const struct ctx_evstream *ev);
  * stops the work); ctx_evstream_failed then gives its negative errno, else 0. */
 void ctx_evstream_emit(struct ctx_evstream *ev, const char *cmd, const char *args, const char *result,
     long timing_ms, const char *x);
+/* The same with another run id (NULL: the stream's own). */
+void ctx_evstream_emit_as(struct ctx_evstream *ev, const char *run_id, const char *cmd, const char *args,
+    const char *result, long timing_ms, const char *x);
 int ctx_evstream_failed(const struct ctx_evstream *ev);
+/* True when the events go to standard output ("-"). */
+bool ctx_evstream_is_stdout(const struct ctx_evstream *ev);
 
 /* Close the stream (not standard output). NULL is fine. */
 void ctx_evstream_close(struct ctx_evstream *ev);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,11 +26,13 @@
 #include "sha256.h"
 #include "symindex.h"
 #include "utf8.h"
+#include "workspace.h"
 
 #define MS 1000000LL
 #define STDERR_LINES 8
 #define MAX_REQUEST_LINE (1024 * 1024)
 #define MAX_FILE_BYTES (16 * 1024 * 1024) /* the largest file sent to the server */
+#define EXIT_GRACE_MS 1500 /* after "exit": pylsp takes 700-800 ms after a recent didOpen */
 
 enum state { COLD, WARMING, READY, FAILED, CLOSED };
 static const char *const state_names[] = { "COLD", "WARMING", "READY", "FAILED", "CLOSED" };
@@ -39,16 +42,34 @@ enum phase { RUNNING, DRAINING, SHUTDOWN_SENT, EXIT_SENT, TERMINATED, KILLED, RE
 /* How the server ended, for lsp.shutdown. */
 static const char *const endings[] = { "clean", "clean", "clean", "clean", "terminated", "killed", "clean" };
 
+/* Who asked: the one caller (fd -1: the session's in_fd and out), or a daemon's client. */
+struct client {
+	int fd;
+	struct ctx_buf in, out;     /* a socket client's unread input and unwritten answers */
+	bool greeted;               /* its hello line was read */
+	bool eof;                   /* its input ended (it may still read answers) */
+	bool gone;                  /* it hung up: its requests are cancelled, it is closed */
+	bool skipping;              /* the rest of a line over MAX_REQUEST_LINE is skipped */
+	bool wants_events;
+	bool control;               /* a status or stop connection, not a client of the session */
+	long seq;                   /* request lines taken */
+	char *run_id;               /* its CTX_RUN_ID, for the events its requests cause */
+	int timeout_ms, ready_timeout_ms;
+	struct client *next;
+};
+
 struct req {
+	struct client *c;
+	long seq;            /* the client's seq-th request line */
 	cJSON *id;           /* the caller's id, echoed */
 	char *method;        /* as the caller wrote it ("" when not a string) */
 	char *file;          /* root-relative, or NULL */
 	long line, col;
 	char *query;
-	int64_t arrived, deadline;
+	int64_t arrived, sent, deadline; /* sent 0 while queued; deadline once sent */
 	long server_id;      /* 0 until sent */
 	bool waits_diagnostics;
-	struct req *next;
+	struct req *next;    /* in arrival order */
 };
 
 struct doc {
@@ -69,28 +90,73 @@ struct session {
 	int exit_code;
 	const char *ended; /* "clean", "terminated" or "killed" once reaped */
 	struct ctx_jsonrpc_decoder dec;
-	struct ctx_buf outq, inbuf, errbuf;
+	struct ctx_buf outq, errbuf;
 	char errlines[STDERR_LINES][200];
 	int nerr;
 	long next_id, init_id, shutdown_id;
-	bool initialized, saw_diagnostics, stdin_eof;
+	bool initialized, saw_diagnostics;
 	enum { UTF16, UTF8, UTF32 } encoding; /* of Position.character */
-	int64_t spawned, phase_deadline;
+	int64_t started, spawned, phase_deadline, shutdown_began;
 	struct req *reqs;
 	struct doc *docs;
 	struct ctx_symindex *index;
 	bool index_failed;
-	long requests, timeouts, fallbacks;
+	long requests, timeouts, fallbacks, restarts, inflight;
 	int rc; /* 0, CTX_REJECTED once an answer said error, -EIO once one could not be written */
 	char server_name[64];
+	/* Who asked. */
+	struct client caller;       /* the one caller (one-shot) */
+	struct client *clients;     /* a daemon's */
+	int listen_fd;              /* a daemon's, -1 once it stops accepting */
+	bool stopping;              /* no new clients nor requests: answer, then shut down */
+	bool out_closed;
+	const char *cause;          /* the run id of the client whose request came last */
+	int64_t last_request, root_checked;
 };
 
 /* ---- events ---- */
 
+/* An event of the session (the server's life), with the run id of the client whose request
+ * came last (none: the session's own). */
 static void
 event(struct session *s, const char *cmd, const char *args, const char *result, long timing, const char *x)
 {
-	ctx_evstream_emit(s->o->events, cmd, args, result, timing, x);
+	ctx_evstream_emit_as(s->o->events, s->cause, cmd, args, result, timing, x);
+}
+
+/* Queue text for a daemon's client; a client that reads nothing for 64 MiB is dropped. */
+static void
+to_client(struct client *c, const char *text, size_t len)
+{
+	if (c->gone)
+		return;
+	if (c->out.len > 64u * 1024 * 1024 || ctx_buf_add(&c->out, text, len) < 0)
+		c->gone = true;
+}
+
+static bool
+req_events_on(const struct session *s, const struct req *r)
+{
+	return r->c->fd >= 0 ? r->c->wants_events : ctx_evstream_on(s->o->events);
+}
+
+/* An event of a request: to the client that asked, which writes it to its own stream. */
+static void
+req_event(struct session *s, const struct req *r, const char *cmd, const char *args, const char *result,
+    long timing, const char *x)
+{
+	if (r->c->fd < 0) {
+		ctx_evstream_emit(s->o->events, cmd, args, result, timing, x);
+		return;
+	}
+	if (!r->c->wants_events)
+		return;
+	struct ctx_buf b = { 0 };
+	ctx_buf_addf(&b, "E {\"cmd\":\"%s\",\"args\":%s,\"result\":%s,\"timing_ms\":%ld,\"x\":%s}\n", cmd,
+	    args ? args : "{}", result ? result : "{}", timing, x ? x : "{}");
+	if (b.data)
+		to_client(r->c, b.data, b.len);
+	ctx_buf_release(&b);
 }
 
 static void
@@ -407,6 +473,8 @@ remove_req(struct session *s, struct req *r)
 			*p = r->next;
 			break;
 		}
+	if (r->server_id && !r->waits_diagnostics)
+		s->inflight--;
 	cJSON_Delete(r->id);
 	free(r->method);
 	free(r->file);
@@ -435,31 +503,42 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 {
 	struct ctx_buf b = { 0 };
 	char *id = r->id ? cJSON_PrintUnformatted(r->id) : NULL;
-	long elapsed = (long)((ctx_clock_ns() - r->arrived) / MS);
+	int64_t now = ctx_clock_ns();
+	long elapsed = (long)((now - r->arrived) / MS), queued = (long)(((r->sent ? r->sent : now) - r->arrived) / MS);
+	bool failed = strcmp(status, "error") == 0;
 
+	if (r->c->fd >= 0)
+		ctx_buf_addf(&b, "A %ld %d ", r->seq, failed);
 	ctx_buf_addf(&b, "{\"id\":%s,\"method\":", id ? id : "null");
 	ctx_utf8_write_json(&b, r->method, strlen(r->method));
-	ctx_buf_addf(&b, ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"result\":%s",
-	    status, backend, state_names[s->state], elapsed, result ? result : "null");
+	ctx_buf_addf(&b,
+	    ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"queue_ms\":%ld,\"result\":%s",
+	    status, backend, state_names[s->state], elapsed, queued, result ? result : "null");
 	if (error) {
 		ctx_buf_adds(&b, ",\"error\":");
 		ctx_utf8_write_json(&b, error, strlen(error));
 	}
 	ctx_buf_adds(&b, "}\n");
-	if (fwrite(b.data, 1, b.len, s->o->out) != b.len || fflush(s->o->out) != 0)
+	if (!b.data)
+		s->rc = -ENOMEM;
+	else if (r->c->fd >= 0)
+		to_client(r->c, b.data, b.len);
+	else if (s->out_closed || fwrite(b.data, 1, b.len, s->o->out) != b.len || fflush(s->o->out) != 0)
 		s->rc = -EIO;
-	if (strcmp(status, "error") == 0 && s->rc == 0)
+	if (failed && s->rc == 0)
 		s->rc = CTX_REJECTED;
-	/* An event per request of a known method (not status); a malformed one is only answered. */
-	if (strcmp(r->method, "status") != 0 && known_method(r->method) && ctx_evstream_on(s->o->events)) {
+	/* An event per request of a known method (not status); a malformed one is only answered.
+	 * Its timing is the server's time (send to answer), or the wait when it was never sent. */
+	if (strcmp(r->method, "status") != 0 && known_method(r->method) && req_events_on(s, r)) {
 		struct ctx_buf args = { 0 }, res = { 0 }, x = { 0 }, cmd = { 0 };
 		ctx_buf_adds(&args, "{\"file\":");
 		ctx_utf8_write_json(&args, r->file ? r->file : "", r->file ? strlen(r->file) : 0);
 		ctx_buf_addf(&args, ",\"line\":%ld,\"col\":%ld}", r->line, r->col);
 		ctx_buf_addf(&res, "{\"status\":\"%s\",\"results\":%ld}", status, count);
-		ctx_buf_addf(&x, "{\"backend\":\"%s\"}", backend);
+		ctx_buf_addf(&x, "{\"backend\":\"%s\",\"queue_ms\":%ld,\"elapsed_ms\":%ld}", backend, queued, elapsed);
 		ctx_buf_addf(&cmd, "lsp.%s", r->method);
-		event(s, cmd.data, args.data, res.data, elapsed, x.data);
+		req_event(s, r, cmd.data, args.data, res.data, (long)((now - (r->sent ? r->sent : r->arrived)) / MS),
+		    x.data);
 		ctx_buf_release(&args);
 		ctx_buf_release(&res);
 		ctx_buf_release(&x);
@@ -488,7 +567,7 @@ fallback(struct session *s, struct req *r, const char *reason)
 
 	snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
 	snprintf(result, sizeof result, "{\"reason\":\"%s\"}", reason);
-	event(s, "lsp.fallback", args, result, -1, NULL);
+	req_event(s, r, "lsp.fallback", args, result, -1, NULL);
 	s->fallbacks++;
 	if (!has_fallback(r->method)) {
 		answer(s, r, "error", "lsp", NULL, 0, reason);
@@ -699,7 +778,9 @@ answer_result(struct session *s, struct req *r, const cJSON *result)
 
 /* ---- requests ---- */
 
-static void
+/* Send r to the server: true when it is now outstanding there; else it was answered (and
+ * freed) or waits for diagnostics. */
+static bool
 send_req(struct session *s, struct req *r)
 {
 	static const struct { const char *ours, *lsp; } methods[] = {
@@ -710,16 +791,19 @@ send_req(struct session *s, struct req *r)
 	struct doc *d;
 	int rc = 0;
 
+	/* Its deadline runs from now: time in our queue is not the server's. */
+	r->sent = ctx_clock_ns();
+	r->deadline = r->sent + (int64_t)(s->state == READY ? r->c->timeout_ms : r->c->ready_timeout_ms) * MS;
 	if (!strcmp(r->method, "workspace_symbols")) {
 		cJSON_AddStringToObject(params, "query", r->query ? r->query : "");
 		r->server_id = send_request(s, "workspace/symbol", params);
-		return;
+		return true;
 	}
 	/* Every other method names a file (take_request saw to it). */
 	if (!r->file || !(d = sync_doc(s, r->file, &rc))) {
 		cJSON_Delete(params);
 		answer(s, r, "error", "lsp", NULL, 0, rc > 0 ? ctx_refusal_token(rc) : "cannot read the file");
-		return;
+		return false;
 	}
 	if (!strcmp(r->method, "diagnostics")) {
 		cJSON_Delete(params);
@@ -732,7 +816,7 @@ send_req(struct session *s, struct req *r)
 			free(json);
 			cJSON_Delete(list);
 		}
-		return;
+		return false;
 	}
 	cJSON *td = cJSON_AddObjectToObject(params, "textDocument");
 	cJSON_AddStringToObject(td, "uri", d->uri);
@@ -746,6 +830,28 @@ send_req(struct session *s, struct req *r)
 	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
 		if (!strcmp(methods[i].ours, r->method))
 			r->server_id = send_request(s, methods[i].lsp, params);
+	return true;
+}
+
+static bool
+queued(const struct req *r)
+{
+	return !r->server_id && !r->waits_diagnostics;
+}
+
+/* Send queued requests, oldest first, while fewer than max_inflight are at the server. */
+static void
+pump(struct session *s)
+{
+	if (!s->initialized || s->to_srv < 0 || s->state == FAILED || s->state == CLOSED)
+		return;
+	for (struct req *r = s->reqs, *next; r && s->inflight < s->o->max_inflight; r = next) {
+		next = r->next;
+		if (!queued(r))
+			continue;
+		if (send_req(s, r)) /* else r may be answered and freed already */
+			s->inflight++;
+	}
 }
 
 static void
@@ -761,19 +867,34 @@ status_answer(struct session *s, struct req *r)
 	ctx_buf_release(&b);
 }
 
-/* A request line from the caller (blank lines are ignored). */
-static void
-take_request(struct session *s, const char *line, size_t len)
+static bool
+blank(const char *line, size_t len)
 {
-	if (strspn(line, " \t\r") >= len) /* stops at the '\n' after the line, or its NUL */
-		return;
-	cJSON *j = cJSON_ParseWithLength(line, len);
+	return strspn(line, " \t\r") >= len; /* stops at the '\n' after the line, or its NUL */
+}
+
+static void start_server(struct session *s);
+
+/* A request line from client c (blank lines are not requests). */
+static void
+take_request(struct session *s, struct client *c, const char *line, size_t len, const char *bad)
+{
+	cJSON *j = bad ? NULL : cJSON_ParseWithLength(line, len);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "method");
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "file");
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(j, "query");
-	struct req *r = calloc(1, sizeof *r);
-	const char *bad = NULL;
+	struct req *r = calloc(1, sizeof *r), **tail = &s->reqs;
 
+	if (!r) {
+		cJSON_Delete(j);
+		s->rc = -ENOMEM;
+		return;
+	}
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = r;
+	r->c = c;
+	r->seq = ++c->seq;
 	r->arrived = ctx_clock_ns();
 	r->id = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "id"), 1);
 	r->method = strdup(cJSON_IsString(m) ? m->valuestring : "");
@@ -781,9 +902,11 @@ take_request(struct session *s, const char *line, size_t len)
 	r->col = num_of(j, "col");
 	r->file = cJSON_IsString(f) ? strdup(f->valuestring) : NULL;
 	r->query = cJSON_IsString(q) ? strdup(q->valuestring) : NULL;
-	r->next = s->reqs;
-	s->reqs = r;
-	if (!cJSON_IsObject(j))
+	if (bad)
+		;
+	else if (!r->method || (cJSON_IsString(f) && !r->file) || (cJSON_IsString(q) && !r->query))
+		bad = "out of memory";
+	else if (!cJSON_IsObject(j))
 		bad = "not a JSON object";
 	else if (!known_method(r->method))
 		bad = "unknown method: want definition, references, hover, symbols, workspace_symbols, diagnostics or "
@@ -794,6 +917,11 @@ take_request(struct session *s, const char *line, size_t len)
 		 !strcmp(r->method, "hover")))
 		bad = "\"line\" and \"col\" are 1-based numbers";
 	cJSON_Delete(j);
+	if (!r->method && (r->method = strdup("")) == NULL) {
+		remove_req(s, r);
+		s->rc = -ENOMEM;
+		return;
+	}
 	if (bad) {
 		answer(s, r, "error", "lsp", NULL, 0, bad);
 		return;
@@ -814,12 +942,15 @@ take_request(struct session *s, const char *line, size_t len)
 		return;
 	}
 	s->requests++;
-	r->deadline = r->arrived + (int64_t)(s->state == READY ? s->o->timeout_ms : s->o->ready_timeout_ms) * MS;
+	s->last_request = r->arrived;
+	s->cause = c->run_id;
+	/* A daemon restarts a server that went away, at most once per 5 s after a crash. */
+	if (s->listen_fd >= 0 && s->state == FAILED && r->arrived - s->spawned >= 5000 * MS)
+		start_server(s);
 	if (s->state == FAILED || s->state == CLOSED)
 		fallback(s, r, s->fail_reason ? s->fail_reason : "lsp_not_ready");
-	else if (s->initialized)
-		send_req(s, r);
-	/* else: sent when the initialize response arrives, or answered at its deadline */
+	else
+		pump(s); /* else: it waits in the queue, or for the initialize response */
 }
 
 /* ---- the server's messages ---- */
@@ -878,14 +1009,7 @@ on_initialized(struct session *s, const cJSON *result)
 	send_notification(s, "workspace/didChangeConfiguration", settings);
 	if (s->saw_diagnostics)
 		become_ready(s, "diagnostics");
-	/* Requests that waited for the handshake, oldest first. */
-	struct req *list[256];
-	int k = 0;
-	for (struct req *r = s->reqs; r && k < 256; r = r->next)
-		if (!r->server_id && !r->waits_diagnostics)
-			list[k++] = r;
-	while (k-- > 0)
-		send_req(s, list[k]);
+	pump(s); /* the requests that waited for the handshake */
 }
 
 static void
@@ -1121,30 +1245,8 @@ server_failed(struct session *s, const char *reason)
 	}
 }
 
-/* Hand each whole line at the front of b to take(s, line, len), and keep the rest. */
-static void
-cut_lines(struct session *s, struct ctx_buf *b, void (*take)(struct session *, const char *, size_t))
-{
-	size_t at = 0;
-	const char *nl;
-
-	if (!b->len)
-		return;
-	while (at < b->len && (nl = memchr(b->data + at, '\n', b->len - at)) != NULL) {
-		take(s, b->data + at, (size_t)(nl - (b->data + at)));
-		at = (size_t)(nl - b->data) + 1;
-	}
-	memmove(b->data, b->data + at, b->len - at);
-	ctx_buf_truncate(b, b->len - at);
-}
-
-/* The last lines of the server's stderr are kept for the trace. */
-static void
-keep_stderr_line(struct session *s, const char *line, size_t len)
-{
-	snprintf(s->errlines[s->nerr++ % STDERR_LINES], sizeof s->errlines[0], "%.*s", (int)len, line);
-}
-
+/* The last lines of the server's stderr are kept for the trace; the pipe is never left
+ * to fill. */
 static void
 drain_stderr(struct session *s)
 {
@@ -1153,7 +1255,15 @@ drain_stderr(struct session *s)
 
 	while ((n = read(s->err_srv, chunk, sizeof chunk)) > 0) {
 		ctx_buf_add(&s->errbuf, chunk, (size_t)n);
-		cut_lines(s, &s->errbuf, keep_stderr_line);
+		size_t at = 0;
+		const char *nl;
+		while (at < s->errbuf.len && (nl = memchr(s->errbuf.data + at, '\n', s->errbuf.len - at)) != NULL) {
+			snprintf(s->errlines[s->nerr++ % STDERR_LINES], sizeof s->errlines[0], "%.*s",
+			    (int)(nl - (s->errbuf.data + at)), s->errbuf.data + at);
+			at = (size_t)(nl - s->errbuf.data) + 1;
+		}
+		memmove(s->errbuf.data, s->errbuf.data + at, s->errbuf.len - at);
+		ctx_buf_truncate(&s->errbuf, s->errbuf.len - at);
 		if (s->errbuf.len > 4096)
 			ctx_buf_truncate(&s->errbuf, 0);
 	}
@@ -1193,23 +1303,243 @@ read_server(struct session *s)
 	}
 }
 
+/* ---- who asks ---- */
+
+/* The status of a daemon (§10), without "running" and "socket", which its client adds. */
 static void
-read_requests(struct session *s)
+daemon_status(struct session *s, struct ctx_buf *b)
+{
+	int64_t now = ctx_clock_ns();
+	long clients = 0;
+
+	for (const struct client *c = s->clients; c; c = c->next)
+		clients += c->greeted && !c->gone && !c->control;
+	ctx_buf_addf(b, "{\"pid\":%ld,\"server\":", (long)getpid());
+	ctx_utf8_write_json(b, s->server_name, strlen(s->server_name)); /* a name from outside */
+	ctx_buf_addf(b,
+	    ",\"server_pid\":%ld,\"state\":\"%s\",\"uptime_ms\":%ld,\"session_ms\":%ld,\"idle_ms\":%ld,"
+	    "\"idle_ttl_s\":%d,\"max_inflight\":%d,\"queue_timeout_ms\":%d,\"clients\":%ld,\"requests\":%ld,"
+	    "\"timeouts\":%ld,\"fallbacks\":%ld,\"restarts\":%ld,\"warm\":%s}",
+	    (long)(s->pid > 0 ? s->pid : 0), state_names[s->state], (long)((now - s->started) / MS),
+	    (long)((now - s->spawned) / MS), (long)((now - s->last_request) / MS), s->o->idle_ttl_s,
+	    s->o->max_inflight, s->o->queue_timeout_ms, clients, s->requests, s->timeouts, s->fallbacks, s->restarts,
+	    s->state == READY ? "true" : "false");
+}
+
+/* Stop: no new clients; what waits is answered at once; then the §7 shutdown. */
+static void
+begin_stop(struct session *s)
+{
+	s->stopping = true;
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd); /* a new client is refused now, and starts a daemon of its own */
+		s->listen_fd = -1;
+	}
+}
+
+static long
+clamp_ms(const cJSON *o, const char *key, long dflt)
+{
+	long v = num_of(o, key);
+	return v >= 1 && v <= 3600000 ? v : dflt;
+}
+
+/* A client's first line: its hello, or a control. */
+static void
+greet(struct session *s, struct client *c, const char *line, size_t len)
+{
+	cJSON *h = cJSON_ParseWithLength(line, len);
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(h, "run_id");
+	const char *control = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "control"));
+	struct ctx_buf b = { 0 };
+
+	c->greeted = true;
+	c->control = control != NULL;
+	if (!cJSON_IsObject(h) || num_of(h, "proto") != CTX_LSP_PROTO) {
+		to_client(c, "H {\"error\":\"not a hello of this protocol\"}\n", 42);
+		c->eof = true;
+		cJSON_Delete(h);
+		return;
+	}
+	if (cJSON_IsString(run) && ctx_workspace_run_id_ok(run->valuestring, strlen(run->valuestring)))
+		c->run_id = strdup(run->valuestring);
+	c->timeout_ms = (int)clamp_ms(h, "timeout_ms", s->o->timeout_ms);
+	c->ready_timeout_ms = (int)clamp_ms(h, "ready_timeout_ms", s->o->ready_timeout_ms);
+	c->wants_events = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "events"));
+	ctx_buf_adds(&b, control ? "S " : "H ");
+	daemon_status(s, &b);
+	ctx_buf_adds(&b, "\n");
+	if (b.data)
+		to_client(c, b.data, b.len);
+	ctx_buf_release(&b);
+	if (control) { /* answered; the connection ends */
+		c->eof = true;
+		if (!strcmp(control, "stop"))
+			begin_stop(s);
+	}
+	cJSON_Delete(h);
+}
+
+static void
+take_line(struct session *s, struct client *c, const char *line, size_t len)
+{
+	if (blank(line, len))
+		return;
+	if (c->fd >= 0 && !c->greeted)
+		greet(s, c, line, len);
+	else
+		take_request(s, c, line, len, NULL);
+}
+
+/* Requests from c: whole lines are taken; a line over MAX_REQUEST_LINE is answered with an
+ * error and its rest skipped. */
+static void
+feed(struct session *s, struct client *c, const char *p, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n;
+		if (!c->skipping && c->in.len + k > MAX_REQUEST_LINE) {
+			ctx_buf_truncate(&c->in, 0);
+			c->skipping = true;
+			take_request(s, c, NULL, 0, "request line over 1 MiB");
+		} else if (!c->skipping && ctx_buf_add(&c->in, p, k) < 0) {
+			s->rc = -ENOMEM;
+			c->skipping = true;
+		}
+		if (!nl)
+			return;
+		if (!c->skipping)
+			take_line(s, c, c->in.data ? c->in.data : "", c->in.len);
+		ctx_buf_truncate(&c->in, 0);
+		c->skipping = false;
+		p = nl + 1;
+		n -= k + 1;
+	}
+}
+
+static void
+read_client(struct session *s, struct client *c)
 {
 	char chunk[65536];
-	ssize_t n = read(s->o->in_fd, chunk, sizeof chunk);
+	ssize_t n = read(c->fd >= 0 ? c->fd : s->o->in_fd, chunk, sizeof chunk);
 
-	if (n > 0)
-		ctx_buf_add(&s->inbuf, chunk, (size_t)n);
-	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-		s->stdin_eof = true;
-	cut_lines(s, &s->inbuf, take_request);
-	if (s->stdin_eof && s->inbuf.len) {
-		take_request(s, s->inbuf.data, s->inbuf.len); /* a last line without '\n' */
-		ctx_buf_truncate(&s->inbuf, 0);
+	if (n > 0) {
+		feed(s, c, chunk, (size_t)n);
+		return;
 	}
-	if (s->inbuf.len > MAX_REQUEST_LINE)
-		ctx_buf_truncate(&s->inbuf, 0);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	c->eof = true;
+	if (n < 0 && c->fd >= 0)
+		c->gone = true;
+	if (c->in.len && !c->skipping)
+		take_line(s, c, c->in.data, c->in.len); /* a last line without '\n' */
+	ctx_buf_truncate(&c->in, 0);
+}
+
+static void
+write_client(struct client *c)
+{
+	while (c->out.len) {
+		ssize_t w = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w <= 0) {
+			c->gone = true;
+			ctx_buf_truncate(&c->out, 0);
+			return;
+		}
+		memmove(c->out.data, c->out.data + w, c->out.len - (size_t)w);
+		ctx_buf_truncate(&c->out, c->out.len - (size_t)w);
+	}
+}
+
+/* A connection to the daemon, from a process of our own user only. */
+static void
+accept_client(struct session *s)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct client *c;
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid() ||
+	    !(c = calloc(1, sizeof *c))) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->timeout_ms = s->o->timeout_ms;
+	c->ready_timeout_ms = s->o->ready_timeout_ms;
+	c->next = s->clients;
+	s->clients = c;
+}
+
+static bool
+has_reqs(const struct session *s, const struct client *c)
+{
+	for (const struct req *r = s->reqs; r; r = r->next)
+		if (r->c == c)
+			return true;
+	return false;
+}
+
+/* Close the clients that are done, and those that went away, whose requests are cancelled. */
+static void
+reap_clients(struct session *s)
+{
+	for (struct client **p = &s->clients, *c; (c = *p) != NULL;) {
+		if (c->gone) {
+			for (struct req *r = s->reqs, *next; r; r = next) {
+				next = r->next;
+				if (r->c != c)
+					continue;
+				if (r->server_id && !r->waits_diagnostics) {
+					cJSON *params = cJSON_CreateObject();
+					cJSON_AddNumberToObject(params, "id", (double)r->server_id);
+					send_notification(s, "$/cancelRequest", params);
+				}
+				remove_req(s, r);
+			}
+		} else if (!((c->eof || s->stopping) && !c->out.len && !has_reqs(s, c))) {
+			p = &c->next;
+			continue;
+		}
+		*p = c->next;
+		if (s->cause == c->run_id)
+			s->cause = NULL;
+		close(c->fd);
+		ctx_buf_release(&c->in);
+		ctx_buf_release(&c->out);
+		free(c->run_id);
+		free(c);
+	}
+}
+
+/* True when no request can come any more. */
+static bool
+inputs_done(const struct session *s)
+{
+	return s->o->listen_fd >= 0 ? s->stopping && !s->clients : s->caller.eof;
+}
+
+/* ---- deadlines and the end ---- */
+
+/* When r is due: its deadline once sent; else, queued, the queue's bound, or while the
+ * handshake is not done, the ready timeout. */
+static int64_t
+due_of(const struct session *s, const struct req *r)
+{
+	if (s->stopping)
+		return 0;
+	if (!queued(r))
+		return r->deadline;
+	return r->arrived + (int64_t)(s->initialized ? s->o->queue_timeout_ms : r->c->ready_timeout_ms) * MS;
 }
 
 /* Requests whose deadline has passed: cancel, tell, fall back. */
@@ -1218,29 +1548,29 @@ expire(struct session *s, int64_t now)
 {
 	for (struct req *r = s->reqs, *next; r; r = next) {
 		next = r->next;
-		if (r->deadline > now)
+		if (due_of(s, r) > now)
 			continue;
-		if (r->server_id || r->waits_diagnostics) {
-			char args[96], result[64], x[64];
-			if (r->server_id) {
-				cJSON *p = cJSON_CreateObject();
-				cJSON_AddNumberToObject(p, "id", (double)r->server_id);
-				send_notification(s, "$/cancelRequest", p);
-			}
-			s->timeouts++;
-			snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
-			snprintf(
-			    result, sizeof result, "{\"timeout_ms\":%ld}", (long)((r->deadline - r->arrived) / MS));
-			snprintf(x, sizeof x, "{\"fallback_to\":\"%s\"}", has_fallback(r->method) ? "ast" : "none");
-			event(s, "lsp.timeout", args, result, -1, x);
-			if (has_fallback(r->method))
-				fallback(s, r, "lsp_request_timeout");
-			else
-				answer(s, r, "timeout", "lsp", NULL, 0, "no answer before the deadline");
-		} else {
-			fallback(s, r, "lsp_not_ready");
+		if (queued(r)) {
+			fallback(s, r, s->initialized ? "queue_timeout" : "lsp_not_ready");
+			continue;
 		}
+		char args[96], result[64], x[64];
+		if (r->server_id) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddNumberToObject(p, "id", (double)r->server_id);
+			send_notification(s, "$/cancelRequest", p);
+		}
+		s->timeouts++;
+		snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
+		snprintf(result, sizeof result, "{\"timeout_ms\":%ld}", (long)((r->deadline - r->sent) / MS));
+		snprintf(x, sizeof x, "{\"fallback_to\":\"%s\"}", has_fallback(r->method) ? "ast" : "none");
+		req_event(s, r, "lsp.timeout", args, result, -1, x);
+		if (has_fallback(r->method))
+			fallback(s, r, "lsp_request_timeout");
+		else
+			answer(s, r, "timeout", "lsp", NULL, 0, "no answer before the deadline");
 	}
+	pump(s); /* room at the server for the next */
 }
 
 static int64_t
@@ -1248,14 +1578,17 @@ next_deadline(const struct session *s)
 {
 	int64_t t = INT64_MAX;
 
-	for (const struct req *r = s->reqs; r; r = r->next)
-		t = r->deadline < t ? r->deadline : t;
+	for (const struct req *r = s->reqs; r; r = r->next) {
+		int64_t due = due_of(s, r);
+		t = due < t ? due : t;
+	}
 	if (s->phase >= SHUTDOWN_SENT && s->phase < REAPED && s->phase_deadline < t)
 		t = s->phase_deadline;
 	return t;
 }
 
-/* The end: shutdown (1 s), exit, SIGTERM to the group after 500 ms, SIGKILL after 500 ms. */
+/* The end: shutdown (1 s), exit, SIGTERM to the group after EXIT_GRACE_MS, SIGKILL after
+ * 500 ms more. Also reaps a server that died on its own. */
 static void
 advance_shutdown(struct session *s, int64_t now)
 {
@@ -1274,6 +1607,7 @@ advance_shutdown(struct session *s, int64_t now)
 		return;
 	}
 	if (s->phase == DRAINING && !s->reqs) {
+		s->shutdown_began = now;
 		if (s->to_srv >= 0 && s->state != FAILED) {
 			s->shutdown_id = send_request(s, "shutdown", cJSON_CreateNull());
 			s->phase = SHUTDOWN_SENT;
@@ -1285,7 +1619,7 @@ advance_shutdown(struct session *s, int64_t now)
 	} else if (s->phase == SHUTDOWN_SENT && now >= s->phase_deadline) {
 		send_notification(s, "exit", NULL);
 		s->phase = EXIT_SENT;
-		s->phase_deadline = now + 500 * MS;
+		s->phase_deadline = now + EXIT_GRACE_MS * MS;
 	} else if (s->phase == EXIT_SENT && now >= s->phase_deadline) {
 		if (s->pid > 0)
 			kill(-s->pid, SIGTERM);
@@ -1300,10 +1634,8 @@ advance_shutdown(struct session *s, int64_t now)
 }
 
 static void
-free_session(struct session *s)
+free_docs(struct session *s)
 {
-	while (s->reqs)
-		remove_req(s, s->reqs);
 	for (struct doc *d = s->docs, *next; d; d = next) {
 		next = d->next;
 		free(d->file);
@@ -1312,67 +1644,173 @@ free_session(struct session *s)
 		cJSON_Delete(d->diagnostics);
 		free(d);
 	}
+	s->docs = NULL;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void
+free_session(struct session *s)
+{
+	while (s->reqs)
+		remove_req(s, s->reqs);
+	while (s->clients) {
+		s->stopping = true;
+		s->clients->gone = true;
+		reap_clients(s);
+	}
+	free_docs(s);
 	ctx_symindex_free(s->index);
 	ctx_jsonrpc_release(&s->dec);
 	ctx_buf_release(&s->outq);
-	ctx_buf_release(&s->inbuf);
+	ctx_buf_release(&s->caller.in);
 	ctx_buf_release(&s->errbuf);
-	if (s->to_srv >= 0)
-		close(s->to_srv);
-	if (s->from_srv >= 0)
-		close(s->from_srv);
-	if (s->err_srv >= 0)
-		close(s->err_srv);
+	close_fd(&s->to_srv);
+	close_fd(&s->from_srv);
+	close_fd(&s->err_srv);
+	close_fd(&s->listen_fd);
 }
+
+/* Spawn the server and start the handshake: the first time, and after a crash. */
+static void
+start_server(struct session *s)
+{
+	struct ctx_buf args = { 0 };
+	char result[128];
+	int st, err;
+
+	if (s->pid > 0) { /* a server that failed and has not exited: it goes now */
+		kill(-s->pid, SIGKILL);
+		waitpid(s->pid, &st, 0);
+		kill(-s->pid, SIGKILL);
+	}
+	bool restart = s->spawned != 0;
+	s->restarts += restart;
+	close_fd(&s->to_srv);
+	close_fd(&s->from_srv);
+	close_fd(&s->err_srv);
+	ctx_jsonrpc_release(&s->dec);
+	memset(&s->dec, 0, sizeof s->dec);
+	ctx_buf_truncate(&s->outq, 0);
+	free_docs(s);
+	s->initialized = s->saw_diagnostics = false;
+	s->init_id = s->shutdown_id = 0;
+	s->pid = 0;
+	s->phase = RUNNING;
+	s->ended = NULL;
+	s->fail_reason = NULL;
+	set_state(s, WARMING, restart ? "restart" : "spawn");
+	err = spawn(s);
+	ctx_buf_adds(&args, "{\"server\":");
+	ctx_utf8_write_json(&args, s->server_name, strlen(s->server_name)); /* a name from outside */
+	ctx_buf_adds(&args, "}");
+	snprintf(result, sizeof result, "{\"status\":\"%s\",\"pid\":%ld}", err ? "failed" : "ok",
+	    (long)(err ? 0 : s->pid));
+	event(s, "lsp.spawn", args.data, result, (long)((ctx_clock_ns() - s->spawned) / MS),
+	    restart ? "{\"restart\":true}" : NULL);
+	ctx_buf_release(&args);
+	if (err) {
+		if (s->pid > 0)
+			waitpid(s->pid, &st, 0);
+		s->pid = 0;
+		set_state(s, FAILED, err == -ENOENT || err == -EACCES ? "lsp_binary_not_found" : "lsp_spawn_failed");
+		s->phase = REAPED;
+	} else {
+		send_initialize(s);
+	}
+}
+
+/* Once a second, a daemon looks whether its root is still there. */
+static void
+watch_root(struct session *s, int64_t now)
+{
+	struct stat st;
+
+	if (now - s->root_checked < 1000 * MS)
+		return;
+	s->root_checked = now;
+	if (stat(s->o->root, &st) != 0 || !S_ISDIR(st.st_mode))
+		begin_stop(s);
+	else if (s->o->idle_ttl_s > 0 && !s->reqs && now - s->last_request >= (int64_t)s->o->idle_ttl_s * 1000 * MS)
+		begin_stop(s);
+}
+
+/* One caller: once its last answer is written, its output is closed, so that a reader sees
+ * the end before the server's shutdown (which takes a second or more) is done. */
+static void
+close_caller(struct session *s)
+{
+	int fd = fileno(s->o->out), nul;
+
+	if (fflush(s->o->out) != 0)
+		s->rc = -EIO;
+	if ((nul = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+		dup2(nul, fd);
+		close(nul);
+	}
+	s->out_closed = true;
+}
+
+enum { MAX_POLL = 6 };
 
 int
 ctx_lsp_run(const struct ctx_lsp_opts *o)
 {
-	struct session s = { .o = o, .to_srv = -1, .from_srv = -1, .err_srv = -1 };
-	struct ctx_buf args = { 0 };
-	char result[128];
-	int err;
+	struct session s = {
+		.o = o, .to_srv = -1, .from_srv = -1, .err_srv = -1, .listen_fd = o->listen_fd,
+		.caller = { .fd = -1, .timeout_ms = o->timeout_ms, .ready_timeout_ms = o->ready_timeout_ms },
+	};
+	struct pollfd *p = NULL;
+	size_t cap = 0;
+	char result[160];
 
-	set_state(&s, WARMING, "spawn");
-	err = spawn(&s);
-	ctx_buf_adds(&args, "{\"server\":");
-	ctx_utf8_write_json(&args, s.server_name, strlen(s.server_name)); /* a name from outside */
-	ctx_buf_adds(&args, "}");
-	snprintf(
-	    result, sizeof result, "{\"status\":\"%s\",\"pid\":%ld}", err ? "failed" : "ok", (long)(err ? 0 : s.pid));
-	event(&s, "lsp.spawn", args.data, result, (long)((ctx_clock_ns() - s.spawned) / MS), NULL);
-	ctx_buf_release(&args);
-	if (err) {
-		int st;
-		if (s.pid > 0)
-			waitpid(s.pid, &st, 0);
-		s.pid = 0;
-		set_state(&s, FAILED, err == -ENOENT || err == -EACCES ? "lsp_binary_not_found" : "lsp_spawn_failed");
-		s.phase = REAPED;
-	} else {
-		send_initialize(&s);
-	}
+	s.started = s.last_request = s.root_checked = ctx_clock_ns();
+	start_server(&s);
+	if (o->listen_fd < 0 && o->preload_len)
+		feed(&s, &s.caller, o->preload, o->preload_len);
 
-	while (s.phase != REAPED || s.reqs || !s.stdin_eof) {
+	while (s.phase != REAPED || s.reqs || !inputs_done(&s)) {
 		int64_t now = ctx_clock_ns(), due = next_deadline(&s);
-		struct pollfd p[5];
-		int np = 0, i_in = -1, i_out = -1, i_err = -1, i_to = -1, i_stop = -1;
+		size_t nclients = 0, np = 0;
+		for (const struct client *c = s.clients; c; c = c->next)
+			nclients++;
+		if (cap < MAX_POLL + nclients) {
+			cap = (MAX_POLL + nclients) * 2;
+			struct pollfd *np_ = realloc(p, cap * sizeof *p);
+			if (!np_) {
+				s.rc = -ENOMEM;
+				break;
+			}
+			p = np_;
+		}
+		int i_in = -1, i_out = -1, i_err = -1, i_to = -1, i_stop = -1, i_listen = -1;
 		/* Requests are read until they end, whatever became of the server. */
-		if (!s.stdin_eof)
-			p[i_in = np++] = (struct pollfd){ o->in_fd, POLLIN, 0 };
+		if (o->listen_fd < 0 && !s.caller.eof)
+			p[i_in = (int)np++] = (struct pollfd){ o->in_fd, POLLIN, 0 };
 		if (s.from_srv >= 0)
-			p[i_out = np++] = (struct pollfd){ s.from_srv, POLLIN, 0 };
+			p[i_out = (int)np++] = (struct pollfd){ s.from_srv, POLLIN, 0 };
 		if (s.err_srv >= 0)
-			p[i_err = np++] = (struct pollfd){ s.err_srv, POLLIN, 0 };
+			p[i_err = (int)np++] = (struct pollfd){ s.err_srv, POLLIN, 0 };
 		if (s.to_srv >= 0 && s.outq.len)
-			p[i_to = np++] = (struct pollfd){ s.to_srv, POLLOUT, 0 };
-		if (o->stop_fd >= 0 && !s.stdin_eof)
-			p[i_stop = np++] = (struct pollfd){ o->stop_fd, POLLIN, 0 };
+			p[i_to = (int)np++] = (struct pollfd){ s.to_srv, POLLOUT, 0 };
+		if (o->stop_fd >= 0 && !s.stopping)
+			p[i_stop = (int)np++] = (struct pollfd){ o->stop_fd, POLLIN, 0 };
+		if (s.listen_fd >= 0)
+			p[i_listen = (int)np++] = (struct pollfd){ s.listen_fd, POLLIN, 0 };
+		size_t first_client = np;
+		for (const struct client *c = s.clients; c; c = c->next)
+			p[np++] = (struct pollfd){ c->fd, (short)((c->eof ? 0 : POLLIN) | (c->out.len ? POLLOUT : 0)), 0 };
 		/* While the server runs and nothing else is due, look again now and then: its exit
 		 * shows on its pipes, but a reaped pid is found by waitpid. */
-		int64_t cap = s.phase >= SHUTDOWN_SENT ? 10 : 100, wait = due == INT64_MAX ? cap : (due - now) / MS + 1;
-		if (wait > cap)
-			wait = cap;
+		int64_t most = s.phase >= SHUTDOWN_SENT ? 10 : 100, wait = due == INT64_MAX ? most : (due - now) / MS + 1;
+		if (wait > most)
+			wait = most;
 		if (poll(p, (nfds_t)np, (int)(wait < 0 ? 0 : wait)) < 0 && errno != EINTR)
 			break;
 		if (i_out >= 0 && p[i_out].revents)
@@ -1382,24 +1820,48 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 		if (i_to >= 0 && p[i_to].revents)
 			flush_server(&s);
 		if (i_in >= 0 && p[i_in].revents)
-			read_requests(&s);
-		if (i_stop >= 0 && p[i_stop].revents) {
-			s.stdin_eof = true;
-			for (struct req *r = s.reqs; r; r = r->next) /* answer what waits, at once */
-				r->deadline = 0;
+			read_client(&s, &s.caller);
+		size_t k = first_client;
+		for (struct client *c = s.clients; c && k < np; c = c->next, k++) {
+			if (p[k].fd != c->fd) /* a client accepted since: not polled this time */
+				break;
+			if (p[k].revents & POLLIN)
+				read_client(&s, c);
+			if (p[k].revents & POLLOUT)
+				write_client(c);
+			if ((p[k].revents & (POLLHUP | POLLERR)) && c->eof)
+				c->gone = true;
 		}
-		flush_server(&s);
+		if (i_listen >= 0 && (p[i_listen].revents & POLLIN))
+			accept_client(&s);
+		if (i_stop >= 0 && p[i_stop].revents) {
+			s.caller.eof = true;
+			begin_stop(&s); /* what waits is answered at once */
+		}
 		now = ctx_clock_ns();
 		expire(&s, now);
-		if (s.stdin_eof && s.phase == RUNNING)
+		flush_server(&s);
+		for (struct client *c = s.clients; c; c = c->next)
+			write_client(c);
+		if (o->listen_fd >= 0) {
+			reap_clients(&s);
+			watch_root(&s, now);
+		} else if (s.caller.eof && !s.reqs && o->close_out && !s.out_closed) {
+			close_caller(&s);
+		}
+		if (inputs_done(&s) && s.phase == RUNNING)
 			s.phase = DRAINING;
 		if (s.phase >= DRAINING || s.state == FAILED)
 			advance_shutdown(&s, now);
 	}
+	free(p);
 	set_state(&s, CLOSED, "shutdown");
+	int64_t end = ctx_clock_ns();
 	snprintf(result, sizeof result, "{\"status\":\"%s\",\"exit_code\":%d}", s.ended ? s.ended : "clean",
 	    s.exit_code);
-	event(&s, "lsp.shutdown", NULL, result, (long)((ctx_clock_ns() - s.spawned) / MS), NULL);
+	char x[64];
+	snprintf(x, sizeof x, "{\"session_ms\":%ld}", (long)((end - s.spawned) / MS));
+	event(&s, "lsp.shutdown", NULL, result, (long)((end - (s.shutdown_began ? s.shutdown_began : end)) / MS), x);
 	if (s.nerr && o->trace)
 		fprintf(o->trace, "server stderr, last line: %s\n", s.errlines[(s.nerr - 1) % STDERR_LINES]);
 	free_session(&s);

@@ -1,10 +1,12 @@
-/* lspclient: a language-server session that is never stuck (SPEC.md §7). One thread, one
- * poll(2) loop over the server's stdout and stderr, our requests and a shutdown signal;
- * every request has a deadline and is answered, from the server or from the skeleton
- * index. */
+/* lspclient: a language-server session that is never stuck (SPEC.md §7), serving either
+ * one caller (standard input and output) or, as the daemon of §10, any number of clients
+ * on a listening Unix socket. One thread, one poll(2) loop over the server's stdout and
+ * stderr, the callers' requests and a stop signal; every request has a deadline and is
+ * answered, from the server or from the skeleton index. */
 #ifndef CTX_LSPCLIENT_H
 #define CTX_LSPCLIENT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "evstream.h"
@@ -14,16 +16,39 @@ struct ctx_lsp_opts {
 	const char *root;       /* real path of the workspace root (the server's cwd) */
 	int timeout_ms;         /* per request once READY */
 	int ready_timeout_ms;   /* per request while WARMING */
+	int max_inflight;       /* requests outstanding at the server at once (>= 1) */
+	int queue_timeout_ms;   /* the longest a request waits in our queue */
 	const char *index;      /* ctx-parse lines for the fallback, or NULL to parse the root */
-	struct ctx_evstream *events;
+	struct ctx_evstream *events; /* the session's events (a daemon's: its own ctx-emit) */
 	FILE *trace;            /* raw JSON-RPC traffic, or NULL */
+	int stop_fd;            /* readable when SIGINT or SIGTERM arrived */
+	/* One caller: */
 	int in_fd;              /* requests, one JSON line each */
 	FILE *out;              /* answers */
-	int stop_fd;            /* readable when SIGINT or SIGTERM arrived */
+	const char *preload;    /* request lines read before in_fd's (a daemon's unanswered ones) */
+	size_t preload_len;
+	int close_out;          /* close out once the last answer is written, before the shutdown */
+	/* The daemon (§10), when listen_fd >= 0 (then in_fd and out are not used): */
+	int listen_fd;          /* a listening Unix stream socket */
+	int idle_ttl_s;         /* stop after this long without a request (0: never) */
 };
 
-/* Run the session until the requests end (or stop_fd), then shut the server down and reap
- * it. Returns 0 when every request was answered from the server or the fallback,
+/* The protocol between a daemon and its clients (lspdaemon.c is the client side). A
+ * client's first line is a hello, a JSON object:
+ *   {"proto":1,"run_id":…,"timeout_ms":…,"ready_timeout_ms":…,"events":true|false,
+ *    "control":"status"|"stop" (absent for requests)}
+ * then its request lines, as §7. The daemon writes lines that start with a tag:
+ *   "H " hello: {"pid","server","server_pid","state","session_ms","warm", the daemon's
+ *        "idle_ttl_s","max_inflight","queue_timeout_ms"}
+ *   "A <seq> <e> " then an answer line as §7, to the client's seq-th request line (blank
+ *        lines are not counted), e "1" when its status is error, else "0"
+ *   "E " an event of the client's request: {"cmd","args","result","timing_ms","x"}
+ *   "S " the answer to a control: the status object of §10 */
+#define CTX_LSP_PROTO 1
+
+/* Run the session until the requests end (one caller: end of input or stop_fd; daemon:
+ * stop_fd, a "stop" control, the idle TTL or the root gone), then shut the server down
+ * and reap it. Returns 0 when every request was answered from the server or the fallback,
  * CTX_REJECTED (err.h) when some request was malformed or answered with an error, -EIO
  * when the answers could not be written. */
 int ctx_lsp_run(const struct ctx_lsp_opts *o);

@@ -19,6 +19,7 @@ Usage: hostile_lsp.py MODE
   helper     a good server that starts a helper process in its group (it outlives the server
              unless the group is signalled); the helper writes its pid to $HOSTILE_HELPER_PID
   notloc     a good server whose definition answers are not Locations
+  serial50   a good server that takes 50 ms over each request, one after another
 """
 import json
 import os
@@ -134,4 +135,6 @@ while True:
         continue
     if MODE in ("slow", "nocancel"):
         time.sleep(3)
+    if MODE == "serial50" and method != "shutdown":
+        time.sleep(0.05)
     send({"jsonrpc": "2.0", "id": msg["id"], "result": answer(msg)})

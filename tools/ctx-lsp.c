@@ -1,4 +1,5 @@
-/* ctx-lsp: a language-server session that is never stuck (SPEC.md §7). */
+/* ctx-lsp: a language-server session that is never stuck (SPEC.md §7), one per call or
+ * the workspace's warm daemon (§10). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "evstream.h"
 #include "lspclient.h"
+#include "lspdaemon.h"
 #include "opt.h"
 #include "version.h"
 #include "workspace.h"
@@ -38,7 +41,8 @@ on_stop(int sig)
 
 struct opts {
 	const char *server, *root, *index, *events, *trace;
-	long timeout_ms, ready_timeout_ms;
+	long timeout_ms, ready_timeout_ms, idle_ttl, max_inflight, queue_timeout_ms;
+	bool daemon, status, stop;
 };
 
 static void
@@ -49,13 +53,22 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_ROOT(&o->root),
 		CTX_OPT_LONG(0, "timeout-ms", &o->timeout_ms, "N", 1, 3600000, "a request's deadline once READY (500)"),
 		CTX_OPT_LONG(0, "ready-timeout-ms", &o->ready_timeout_ms, "N", 1, 3600000, "while WARMING (10000)"),
+		CTX_OPT_LONG(0, "max-inflight", &o->max_inflight, "N", 1, 1024, "requests at the server at once (1)"),
+		CTX_OPT_LONG(0, "queue-timeout-ms", &o->queue_timeout_ms, "N", 1, 3600000,
+		    "the longest wait in our queue (60000)"),
 		CTX_OPT_STRING(0, "index", &o->index, "FILE", "ctx-parse records for the fallback"),
 		CTX_OPT_EVENTS(&o->events),
 		CTX_OPT_STRING(0, "trace", &o->trace, "FILE", "the raw JSON-RPC traffic"),
+		CTX_OPT_FLAG(0, "daemon", &o->daemon, "use the workspace's warm daemon ($CTX_LSP_DAEMON=1)"),
+		CTX_OPT_LONG(0, "idle-ttl", &o->idle_ttl, "SEC", 0, 31536000, "the daemon ends after this idle (600; 0: never)"),
+		CTX_OPT_FLAG(0, "daemon-status", &o->status, "print the daemon's status; exit 1 when none runs"),
+		CTX_OPT_FLAG(0, "daemon-stop", &o->stop, "stop the daemon; exit 1 when none runs"),
 	};
 	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-lsp", "--server CMD [OPTIONS]", table);
+	const char *env = getenv("CTX_LSP_DAEMON");
 
-	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000 };
+	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000, .idle_ttl = 600, .max_inflight = 1,
+		.queue_timeout_ms = 60000 };
 	int first = ctx_opt_parse(&spec, argc, argv);
 	if (first < argc)
 		ctx_opt_die(&spec, "unexpected argument '%s'", argv[first]);
@@ -63,33 +76,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 		ctx_opt_die(&spec, "--server is required");
 	if (!o->server[strspn(o->server, " \t\n")])
 		ctx_opt_die(&spec, "bad value for --server: '%s'", o->server);
+	if (o->status && o->stop)
+		ctx_opt_die(&spec, "--daemon-status and --daemon-stop go alone");
+	if (env && !strcmp(env, "1"))
+		o->daemon = true;
 }
 
-int
-main(int argc, char **argv)
+static void
+handle_signals(void)
 {
-	struct opts o;
-	char why[PATH_MAX + 64];
-	struct ctx_workspace ws;
-	int err;
-
-	ctx_err_init(argv[0]);
-	parse_opts(argc, argv, &o);
-	if (ctx_workspace_init(&ws, o.root, NULL, why, sizeof why) != 0) {
-		ctx_warnx("%s", why);
-		return CTX_EXIT_USAGE;
-	}
-	struct ctx_evstream *ev = ctx_evstream_open(o.events, ws.run_id, ws.segment_id, &err);
-	FILE *tf = ev && o.trace ? fopen(o.trace, "w") : NULL;
-	if (!ev || (o.trace && !tf)) {
-		if (!ev)
-			ctx_warn_code(err, "--events %s", o.events ? o.events : getenv("CTX_EVENTS"));
-		else
-			ctx_warn("--trace %s", o.trace);
-		ctx_evstream_close(ev);
-		ctx_workspace_release(&ws);
-		return CTX_EXIT_USAGE;
-	}
 	/* SIGINT and SIGTERM end the session the orderly way: the loop sees the pipe. */
 	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		ctx_diex(CTX_EXIT_SYSTEM, "pipe: %s", strerror(errno));
@@ -99,13 +94,152 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
+/* The daemon's own ctx-emit (SPEC.md §10): the one found beside this program, else on
+ * PATH, writing to the root's telemetry directory. Its input is the returned pipe. */
+static int
+spawn_emit(const char *root, pid_t *pid)
+{
+	char self[PATH_MAX], emit[PATH_MAX + 16];
+	int p[2];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	*pid = -1;
+	if (ctx_workspace_no_telemetry() || pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	self[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(emit, sizeof emit, "%s/ctx-emit", slash ? self : ".");
+	if ((*pid = fork()) == 0) {
+		char *const argv[] = { "ctx-emit", "--root", (char *)root, NULL };
+		int nul = open("/dev/null", O_WRONLY);
+		if (dup2(p[0], 0) == 0 && nul >= 0 && dup2(nul, 1) == 1) {
+			if (access(emit, X_OK) == 0)
+				execv(emit, argv);
+			execvp("ctx-emit", argv);
+		}
+		_exit(127);
+	}
+	close(p[0]);
+	if (*pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	return p[1];
+}
+
+/* The daemon (SPEC.md §10), started by a client with its listening socket as fd: its
+ * lifecycle events through a ctx-emit of its own, its requests' events to their clients. */
+static int
+serve(const struct opts *o, struct ctx_workspace *ws, int fd)
+{
+	char index[PATH_MAX];
+	struct ctx_lspd_socket sock;
+	pid_t emit_pid;
+	int err, st;
+
+	unsetenv(CTX_LSPD_FD_ENV); /* neither the server nor ctx-emit is a daemon */
+	unsetenv("CTX_LSP_DAEMON");
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (ctx_lspd_socket_of(fd, &sock) != 0)
+		return CTX_EXIT_SYSTEM;
+	FILE *tf = o->trace ? fopen(o->trace, "we") : NULL;
+	bool has_index = o->index && realpath(o->index, index);
+	int efd = spawn_emit(ws->root, &emit_pid);
+	struct ctx_evstream *ev = efd >= 0 ? ctx_evstream_open_fd(efd, ws->run_id, ws->segment_id, &err)
+					   : ctx_evstream_open("", ws->run_id, ws->segment_id, &err);
+	if (!ev || chdir(ws->root) != 0) {
+		ctx_warn("daemon for %s", ws->root);
+		return CTX_EXIT_SYSTEM;
+	}
+	handle_signals();
+	struct ctx_lsp_opts lo = {
+		.server = o->server, .root = ws->root, .index = has_index ? index : NULL, .events = ev, .trace = tf,
+		.timeout_ms = (int)o->timeout_ms, .ready_timeout_ms = (int)o->ready_timeout_ms,
+		.max_inflight = (int)o->max_inflight, .queue_timeout_ms = (int)o->queue_timeout_ms,
+		.stop_fd = stop_pipe[0], .in_fd = -1, .listen_fd = fd, .idle_ttl_s = (int)o->idle_ttl,
+	};
+	int rc = ctx_exit_of(ctx_lsp_run(&lo));
+	ctx_lspd_remove_socket(&sock);
+	ctx_evstream_close(ev); /* ctx-emit sees the end of its input */
+	if (emit_pid > 0)
+		waitpid(emit_pid, &st, 0);
+	if (tf)
+		fclose(tf);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	char why[PATH_MAX + 128];
+	struct ctx_workspace ws;
+	int err;
+
+	ctx_err_init(argv[0]);
+	parse_opts(argc, argv, &o);
+	if (ctx_workspace_init(&ws, o.root, NULL, why, sizeof why) != 0) {
+		ctx_warnx("%s", why);
+		return CTX_EXIT_USAGE;
+	}
+	const char *daemon_fd = getenv(CTX_LSPD_FD_ENV);
+	if (daemon_fd && !strcmp(daemon_fd, "3")) {
+		int rc = serve(&o, &ws, 3);
+		ctx_workspace_release(&ws);
+		return rc;
+	}
+	struct ctx_evstream *ev = ctx_evstream_open(o.events, ws.run_id, ws.segment_id, &err);
+	if (!ev) {
+		ctx_warn_code(err, "--events %s", o.events ? o.events : getenv("CTX_EVENTS"));
+		ctx_workspace_release(&ws);
+		return CTX_EXIT_USAGE;
+	}
+	handle_signals();
+	struct ctx_lspd_opts dopt = {
+		.server = o.server, .root = ws.root, .timeout_ms = (int)o.timeout_ms,
+		.ready_timeout_ms = (int)o.ready_timeout_ms, .idle_ttl_s = (int)o.idle_ttl,
+		.max_inflight = (int)o.max_inflight, .queue_timeout_ms = (int)o.queue_timeout_ms, .argv = argv,
+		.events = ev, .run_id = ws.run_id, .stop_fd = stop_pipe[0],
+	};
+	if (o.status || o.stop) {
+		int rc = ctx_lspd_control(&dopt, o.status ? "status" : "stop", stdout);
+		ctx_evstream_close(ev);
+		ctx_workspace_release(&ws);
+		return ctx_err_close_stdout(rc);
+	}
+	struct ctx_buf rest = { 0 };
+	if (o.daemon) {
+		int status;
+		err = ctx_lspd_serve(&dopt, STDIN_FILENO, stdout, &status, &rest, why, sizeof why);
+		if (err == 0) {
+			ctx_evstream_close(ev);
+			ctx_workspace_release(&ws);
+			return ctx_err_close_stdout(ctx_exit_of(status));
+		}
+		ctx_warnx("daemon not used (%s): serving the requests in-process", why);
+	}
+	FILE *tf = o.trace ? fopen(o.trace, "w") : NULL;
+	if (o.trace && !tf) {
+		ctx_warn("--trace %s", o.trace);
+		ctx_buf_release(&rest);
+		ctx_evstream_close(ev);
+		ctx_workspace_release(&ws);
+		return CTX_EXIT_USAGE;
+	}
 	struct ctx_lsp_opts lo = {
 		.server = o.server, .root = ws.root, .index = o.index, .events = ev, .trace = tf,
 		.timeout_ms = (int)o.timeout_ms, .ready_timeout_ms = (int)o.ready_timeout_ms,
-		.in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0],
+		.max_inflight = (int)o.max_inflight, .queue_timeout_ms = (int)o.queue_timeout_ms,
+		.in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0], .listen_fd = -1,
+		.preload = rest.data, .preload_len = rest.len, .close_out = !ctx_evstream_is_stdout(ev),
 	};
 	int rc = ctx_exit_of(ctx_lsp_run(&lo));
+	ctx_buf_release(&rest);
 	if ((err = ctx_evstream_failed(ev)) < 0)
 		ctx_warn_code(err, "events: telemetry stream closed early");
 	/* The trace is written through stdio: a failed write leaves ferror set but its errno
