@@ -24,6 +24,7 @@ bats:bats
 python3:python3
 python3-pylsp:pylsp
 python3-pyflakes:/usr/lib/python3/dist-packages/pyflakes/__init__.py
+python3-django:/usr/lib/python3/dist-packages/django/__init__.py
 prometheus:promtool
 clangd:clangd
 universal-ctags:ctags

@@ -62,6 +62,41 @@ setup() {
 	[ "$(jq -s 'map(select(.method == "definition" and .backend == "ast" and (.result | length) > 0)) | length > 0' "$WS/_ctx/probe.jsonl")" = true ]
 }
 
+@test "ctx-probe asks about real uses only, through the daemon with CTX_LSP_DAEMON=1, and names what happened" {
+	ws=$BATS_TEST_TMPDIR/probe
+	mkdir -p "$ws/pkg"
+	printf '"""Helpers."""\n\n\ndef helper(x):\n    return x + 1\n' >"$ws/pkg/a.py"
+	: >"$ws/pkg/__init__.py"
+	# Before the real use: the import's own lines, a comment, strings, a docstring, a def.
+	printf '%s\n' 'from pkg.a import (' '    helper,' ')' '# helper is used below' \
+		'"""helper in a docstring' 'helper again"""' 's = "helper" + '"'"'helper'"'"'' \
+		'class K:' '    def helper(self):' '        return None' 'label = "日本語"; v = helper(3)' >"$ws/pkg/b.py"
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	"$REPO/pipelines/ctx-index" "$ws" 2>/dev/null
+	CTX_LSP_DAEMON=1 run -0 --separate-stderr "$REPO/pipelines/ctx-probe" "$ws"
+	[ "$(jq -c 'select(.method == "definition") | [.status, .backend, .result[0].file, .result[0].line]' "$ws/_ctx/probe.jsonl")" = '["ok","lsp","pkg/a.py",4]' ]
+	[ "$(jq -c '[.id, .method] ' "$ws/_ctx/probe.jsonl" | wc -l)" = 3 ]
+	[[ $stderr == *"ctx-probe: 3 requests: 3 answered by the server, 0 fallbacks, 0 timeouts (0 unanswered), 0 errors"* ]]
+	# The request was at the real use: line 11, column 20 in code points.
+	[ "$(jq -c 'select(.cmd == "lsp.definition") | [.args.line, .args.col]' "$ws/_ctx/telemetry/events.jsonl")" = '[11,20]' ]
+	[ "$(jq -s '[.[] | select(.cmd == "lsp.attach")] | length' "$ws/_ctx/telemetry/events.jsonl")" = 1 ]
+	st=$("$BIN/ctx-lsp" --daemon-status --server pylsp --root "$ws")
+	"$BIN/ctx-lsp" --daemon-stop --server pylsp --root "$ws" >/dev/null
+	[ "$(echo "$st" | jq .running)" = true ]
+}
+
+@test "ctx-report names timeouts and fallbacks among the warnings" {
+	"$REPO/pipelines/ctx-index" "$WS" 2>/dev/null
+	CTX_LSP_SERVER="python3 $BATS_TEST_DIRNAME/hostile_lsp.py slow" CTX_PROBE_LIMIT=1 run -0 --separate-stderr "$REPO/pipelines/ctx-probe" "$WS"
+	# The first request, sent while the server warms up, waits for its answer (3 s late); the
+	# next two time out: the hover falls back, the references have no fallback.
+	[[ $stderr == *"ctx-probe: 3 requests: 1 answered by the server, 1 fallbacks, 2 timeouts (1 unanswered), 0 errors"* ]]
+	run -0 "$REPO/pipelines/ctx-report" "$WS"
+	[[ $output == *"2 timeouts"* ]]
+	[[ $output == *"warnings:   2 lsp requests timed out; 1 lsp answers from the fallback"* ]]
+}
+
 @test "CTX_NO_TELEMETRY=1: the run writes no telemetry file" {
 	CTX_NO_TELEMETRY=1 run -0 --separate-stderr "$REPO/pipelines/ctx-run" "$WS"
 	[[ $stderr == *"telemetry is off"* ]]
