@@ -78,8 +78,7 @@ unit: $(BUILD)/unit
 
 # The fuzz targets built with $(CC) and a replaying main, for the ordinary suite: every
 # seed and every input a fuzzer once failed on (tests/fuzz/regressions/) runs in `make
-# test`, and under the sanitizers with SAN=1. fuzz_lsp includes lib/lspclient.c, so the
-# archive's copy is never pulled in.
+# test`, and under the sanitizers with SAN=1.
 REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/replay/fuzz_%)
 
 $(BUILD)/replay/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/tests/fuzz/replay.o $(BUILD)/libctx.a
@@ -112,10 +111,8 @@ $(FUZZ_BUILD)/grammar/%.o: $(GRAMMAR_SRC)/%.c
 	@mkdir -p $(@D)
 	clang -std=c11 -I$(GRAMMAR_SRC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -c -o $@ $<
 
-# fuzz_lsp compiles lib/lspclient.c into itself to reach its static functions.
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
-	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
-		$(filter-out $(FUZZ_BUILD)/lib/lspclient.o,$(FUZZ_LIB_OBJ)) $(LDLIBS)
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

@@ -571,8 +571,8 @@ cmd_key(const char *cmd, char *out, size_t size)
 static const char *const derived_names[] = {
 	"ast_cache_hit_count", "ast_cache_miss_count", "ast_cache_error_count",
 	"file_read_skeleton_bytes_total", "file_read_excerpt_bytes_total", "file_read_raw_bytes_total",
-	"lsp_request_count", "lsp_failed_count", "lsp_attach_count", "lsp_attach_warm_count", "selector_resolve_success_count",
-	"telemetry_lock_skipped",
+	"lsp_request_count", "lsp_failed_count", "lsp_attach_count", "lsp_attach_warm_count",
+	"selector_resolve_success_count", "telemetry_lock_skipped",
 };
 
 /* The counters as sorted (key, value) pairs: events_total, the per-cmd counts, the derived
@@ -584,7 +584,8 @@ counter_pairs(const struct counters *c, const struct ctx_strmap *cmds, bool per_
 {
 	const long derived[] = {
 		c->cache_hit, c->cache_miss, c->cache_error, c->bytes_skeleton, c->bytes_excerpt,
-		c->bytes_raw, c->lsp_request, c->lsp_failed, c->lsp_attach, c->lsp_attach_warm, c->selector_success, c->lock_skipped,
+		c->bytes_raw, c->lsp_request, c->lsp_failed, c->lsp_attach, c->lsp_attach_warm, c->selector_success,
+		c->lock_skipped,
 	};
 	char name[96];
 	int created;

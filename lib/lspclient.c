@@ -8,12 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <wordexp.h>
 
 #include <cJSON.h>
 
@@ -25,11 +23,14 @@
 #include "safeopen.h"
 #include "sha256.h"
 #include "symindex.h"
+#include "child.h"
+#include "lang.h"
+#include "lspshape.h"
+#include "lsptext.h"
 #include "utf8.h"
 #include "workspace.h"
 
 #define MS 1000000LL
-#define STDERR_LINES 8
 #define MAX_REQUEST_LINE (1024 * 1024)
 #define MAX_FILE_BYTES (16 * 1024 * 1024) /* the largest file sent to the server */
 #define EXIT_GRACE_MS 1500 /* after "exit": pylsp takes 700-800 ms after a recent didOpen */
@@ -72,38 +73,26 @@ struct req {
 	struct req *next;    /* in arrival order */
 };
 
-struct doc {
-	char *file, *uri;
-	int version;
-	struct ctx_buf text;
-	cJSON *diagnostics;  /* the last published, or NULL */
-	struct doc *next;
-};
-
 struct session {
 	const struct ctx_lsp_opts *o;
 	enum state state;
 	enum phase phase;
 	const char *fail_reason;
-	pid_t pid;
-	int to_srv, from_srv, err_srv;
-	int exit_code;
+	struct ctx_child srv;      /* the server */
+	bool spawned_once;
 	const char *ended; /* "clean", "terminated" or "killed" once reaped */
 	struct ctx_jsonrpc_decoder dec;
-	struct ctx_buf outq, errbuf;
-	char errlines[STDERR_LINES][200];
-	int nerr;
+	struct ctx_buf outq;
 	long next_id, init_id, shutdown_id;
 	bool initialized, saw_diagnostics;
-	enum { UTF16, UTF8, UTF32 } encoding; /* of Position.character */
+	enum ctx_lsp_encoding encoding; /* of Position.character */
 	int64_t started, spawned, phase_deadline, shutdown_began;
 	struct req *reqs;
-	struct doc *docs;
+	struct ctx_lsp_doc *docs;
 	struct ctx_symindex *index;
 	bool index_failed;
 	long requests, timeouts, fallbacks, restarts, inflight;
 	int rc; /* 0, CTX_REJECTED once an answer said error, -EIO once one could not be written */
-	char server_name[64];
 	/* Who asked. */
 	struct client caller;       /* the one caller (one-shot) */
 	struct client *clients;     /* a daemon's */
@@ -190,7 +179,7 @@ send_msg(struct session *s, cJSON *msg)
 {
 	char *text = cJSON_PrintUnformatted(msg);
 
-	if (text && s->to_srv >= 0) {
+	if (text && s->srv.in >= 0) {
 		trace(s, "-->", text, strlen(text));
 		ctx_jsonrpc_frame(&s->outq, text, strlen(text));
 	}
@@ -250,15 +239,14 @@ send_response(struct session *s, const cJSON *id, cJSON *result, int code, const
 static void
 flush_server(struct session *s)
 {
-	while (s->outq.len > 0 && s->to_srv >= 0) {
-		ssize_t w = write(s->to_srv, s->outq.data, s->outq.len);
+	while (s->outq.len > 0 && s->srv.in >= 0) {
+		ssize_t w = write(s->srv.in, s->outq.data, s->outq.len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN)
 			return;
 		if (w <= 0) { /* the server closed its input: it is going or gone */
-			close(s->to_srv);
-			s->to_srv = -1;
+			ctx_child_close(&s->srv.in);
 			ctx_buf_truncate(&s->outq, 0);
 			return;
 		}
@@ -269,50 +257,16 @@ flush_server(struct session *s)
 
 /* ---- files, URIs, positions ---- */
 
-/* Append a path to a URI, each byte but [A-Za-z0-9/._~-] percent-encoded. */
-static void
-add_encoded(struct ctx_buf *b, const char *p)
-{
-	for (; *p; p++)
-		ctx_buf_addf(b, strchr("/-._~", *p) || ((unsigned)(*p | 32) - 'a' < 26u) || ((unsigned)*p - '0' < 10u)
-			? "%c" : "%%%02X", (unsigned char)*p);
-}
-
 static char *
 uri_of(const struct session *s, const char *file)
 {
-	struct ctx_buf b = { 0 };
-
-	ctx_buf_adds(&b, "file://");
-	if (file[0] != '/') {
-		add_encoded(&b, s->o->root);
-		ctx_buf_add(&b, "/", 1);
-	}
-	add_encoded(&b, file);
-	return b.data;
+	return ctx_lsp_uri_of(s->o->root, file);
 }
 
-/* The root-relative path (or absolute, outside the root) of a file:// URI; malloc'd. */
 static char *
 file_of(const struct session *s, const char *uri)
 {
-	struct ctx_buf b = { 0 };
-
-	if (strncmp(uri, "file://", 7) != 0)
-		return strdup(uri);
-	const char *path = uri + 7;
-	if (strncmp(path, "localhost/", 10) == 0)
-		path += 9;
-	else if (*path != '/')
-		ctx_buf_add(&b, "/", 1); /* file://host/x: absolute (/host/x), never root-relative */
-	ctx_path_percent_decode(&b, path, strlen(path));
-	if (!b.data)
-		return strdup("");
-	ctx_path_normalize(b.data);
-	const char *rel = ctx_path_under(b.data, s->o->root);
-	char *r = strdup(rel ? rel : b.data);
-	ctx_buf_release(&b);
-	return r;
+	return ctx_lsp_file_of(s->o->root, uri);
 }
 
 /* The absolute path of a root-relative (or absolute) file, in path. 0 or -ENOMEM. */
@@ -334,64 +288,6 @@ read_file(const struct session *s, const char *file, struct ctx_buf *out)
 		err = ctx_wsfile_read(s->o->root, path.data, MAX_FILE_BYTES, out, NULL);
 	ctx_buf_release(&path);
 	return err;
-}
-
-static size_t
-seq_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
-
-/* The server's units in one code point of n UTF-8 bytes. */
-static long
-unit_count(const struct session *s, size_t n)
-{
-	return s->encoding == UTF8 ? (long)n : s->encoding == UTF32 ? 1 : n == 4 ? 2 : 1;
-}
-
-/* Code points -> the server's units (UTF-16 code units, bytes, or code points), 0-based. */
-static long
-to_units(const struct session *s, const struct ctx_buf *text, long line0, long cp)
-{
-	size_t len;
-	const char *l = text ? ctx_buf_line(text, line0 + 1, &len) : NULL;
-	long units = 0;
-
-	if (!l)
-		return cp;
-	for (size_t i = 0; i < len && cp > 0; cp--) {
-		size_t n = seq_len((unsigned char)l[i]);
-		units += unit_count(s, n);
-		i += n;
-	}
-	return units + cp; /* past the end of the line: as given */
-}
-
-/* The server's units -> code points, 0-based. */
-static long
-from_units(const struct session *s, const struct ctx_buf *text, long line0, long units)
-{
-	size_t len;
-	const char *l = text ? ctx_buf_line(text, line0 + 1, &len) : NULL;
-	long cp = 0;
-
-	if (!l)
-		return units;
-	for (size_t i = 0; i < len && units > 0; cp++) {
-		size_t n = seq_len((unsigned char)l[i]);
-		units -= unit_count(s, n);
-		i += n;
-	}
-	return cp + (units > 0 ? units : 0);
-}
-
-static struct doc *
-find_doc(struct session *s, const char *file)
-{
-	for (struct doc *d = s->docs; d; d = d->next)
-		if (strcmp(d->file, file) == 0)
-			return d;
-	return NULL;
 }
 
 /* A refusal when the file named by a request lies outside the root (after resolving ".."
@@ -418,48 +314,35 @@ refused_file(const struct session *s, const char *file)
 
 /* Open the file with the server the first time it is named; send its new text when it
  * changed on disk. NULL when it cannot be read, with *rc saying why (read_file). */
-static struct doc *
+static struct ctx_lsp_doc *
 sync_doc(struct session *s, const char *file, int *rc)
 {
-	struct doc *d = find_doc(s, file);
+	struct ctx_lsp_doc *d;
 	struct ctx_buf now = { 0 };
+	int change;
 
-	if ((*rc = read_file(s, file, &now)) != 0) {
+	if ((*rc = read_file(s, file, &now)) != 0 ||
+	    (change = ctx_lsp_docs_update(&s->docs, s->o->root, file, &now, &d)) < 0) {
 		ctx_buf_release(&now);
 		return NULL;
 	}
-	if (d && d->text.len == now.len && memcmp(d->text.data, now.data, now.len) == 0) {
-		ctx_buf_release(&now);
+	if (change == CTX_LSP_SAME)
 		return d;
-	}
 	cJSON *params = cJSON_CreateObject(), *td = cJSON_AddObjectToObject(params, "textDocument");
-	if (!d) {
-		d = calloc(1, sizeof *d);
-		d->file = strdup(file);
-		d->uri = uri_of(s, file);
-		d->version = 1;
-		d->next = s->docs;
-		s->docs = d;
-		cJSON_AddStringToObject(td, "uri", d->uri);
-		cJSON_AddStringToObject(td, "languageId", strstr(file, ".py") ? "python" :
-		    (strstr(file, ".c") || strstr(file, ".h")) ? "c" : "plaintext");
+	cJSON_AddStringToObject(td, "uri", d->uri);
+	if (change == CTX_LSP_OPENED) {
+		const struct ctx_langinfo *l = ctx_langinfo_for_path(file);
+		cJSON_AddStringToObject(td, "languageId", l ? l->lsp_id : "plaintext");
 		cJSON_AddNumberToObject(td, "version", d->version);
-		cJSON_AddStringToObject(td, "text", now.data);
+		cJSON_AddStringToObject(td, "text", d->text.data ? d->text.data : "");
 		send_notification(s, "textDocument/didOpen", params);
 	} else {
-		d->version++;
-		cJSON_AddStringToObject(td, "uri", d->uri);
 		cJSON_AddNumberToObject(td, "version", d->version);
-		cJSON *change = cJSON_CreateObject();
-		cJSON_AddStringToObject(change, "text", now.data);
-		cJSON *changes = cJSON_AddArrayToObject(params, "contentChanges");
-		cJSON_AddItemToArray(changes, change);
+		cJSON *change_ = cJSON_CreateObject();
+		cJSON_AddStringToObject(change_, "text", d->text.data ? d->text.data : "");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(params, "contentChanges"), change_);
 		send_notification(s, "textDocument/didChange", params);
-		cJSON_Delete(d->diagnostics); /* they were of the old text */
-		d->diagnostics = NULL;
 	}
-	ctx_buf_release(&d->text);
-	d->text = now;
 	return d;
 }
 
@@ -504,7 +387,7 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 	struct ctx_buf b = { 0 };
 	char *id = r->id ? cJSON_PrintUnformatted(r->id) : NULL;
 	int64_t now = ctx_clock_ns();
-	long elapsed = (long)((now - r->arrived) / MS), queued = (long)(((r->sent ? r->sent : now) - r->arrived) / MS);
+	long elapsed = (long)((now - r->arrived) / MS), waited = (long)(((r->sent ? r->sent : now) - r->arrived) / MS);
 	bool failed = strcmp(status, "error") == 0;
 
 	if (r->c->fd >= 0)
@@ -513,7 +396,7 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 	ctx_utf8_write_json(&b, r->method, strlen(r->method));
 	ctx_buf_addf(&b,
 	    ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"queue_ms\":%ld,\"result\":%s",
-	    status, backend, state_names[s->state], elapsed, queued, result ? result : "null");
+	    status, backend, state_names[s->state], elapsed, waited, result ? result : "null");
 	if (error) {
 		ctx_buf_adds(&b, ",\"error\":");
 		ctx_utf8_write_json(&b, error, strlen(error));
@@ -535,7 +418,7 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 		ctx_utf8_write_json(&args, r->file ? r->file : "", r->file ? strlen(r->file) : 0);
 		ctx_buf_addf(&args, ",\"line\":%ld,\"col\":%ld}", r->line, r->col);
 		ctx_buf_addf(&res, "{\"status\":\"%s\",\"results\":%ld}", status, count);
-		ctx_buf_addf(&x, "{\"backend\":\"%s\",\"queue_ms\":%ld,\"elapsed_ms\":%ld}", backend, queued, elapsed);
+		ctx_buf_addf(&x, "{\"backend\":\"%s\",\"queue_ms\":%ld,\"elapsed_ms\":%ld}", backend, waited, elapsed);
 		ctx_buf_addf(&cmd, "lsp.%s", r->method);
 		req_event(s, r, cmd.data, args.data, res.data, (long)((now - (r->sent ? r->sent : r->arrived)) / MS),
 		    x.data);
@@ -599,181 +482,44 @@ fallback(struct session *s, struct req *r, const char *reason)
 
 /* ---- results from the server, in our shapes ---- */
 
-static const char *const symbol_kinds[] = {
-	"unknown", "file", "module", "namespace", "package", "class", "method", "property", "field", "constructor",
-	"enum", "interface", "function", "variable", "constant", "string", "number", "boolean", "array",
-	"object", "key", "null", "enummember", "struct", "event", "operator", "typeparameter",
-};
-
-static const char *
-str_of(const cJSON *o, const char *key)
+static struct ctx_lsp_shaper
+shaper(const struct session *s)
 {
-	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-	return v ? v : "";
+	return (struct ctx_lsp_shaper){ s->o->root, s->encoding, s->docs, MAX_FILE_BYTES };
 }
 
-static long
-num_of(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? ctx_json_clamp_long(v->valuedouble) : 0;
-}
-
-/* One location {file,line,col,end_line,end_col} from a uri and an LSP range. */
+/* Answer r with a shaped result (NULL: out of memory). */
 static void
-add_location(struct session *s, cJSON *list, const char *uri, const cJSON *range, struct ctx_buf *text)
+answer_shaped(struct session *s, struct req *r, cJSON *out, long n)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(range, "start"),
-	            *b = cJSON_GetObjectItemCaseSensitive(range, "end");
+	char *json = out ? cJSON_PrintUnformatted(out) : NULL;
 
-	if (!*uri || !cJSON_IsObject(a)) /* not a Location: no answer rather than {"file":""} */
-		return;
-	char *file = file_of(s, uri);
-	struct doc *d = find_doc(s, file);
-	const struct ctx_buf *t = d ? &d->text : (read_file(s, file, text) == 0 ? text : NULL);
-	long l0 = num_of(a, "line"), l1 = num_of(b, "line");
-	cJSON *loc = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(loc, "file", file);
-	cJSON_AddNumberToObject(loc, "line", (double)(l0 + 1));
-	cJSON_AddNumberToObject(loc, "col", (double)(from_units(s, t, l0, num_of(a, "character")) + 1));
-	cJSON_AddNumberToObject(loc, "end_line", (double)(l1 + 1));
-	cJSON_AddNumberToObject(loc, "end_col", (double)(from_units(s, t, l1, num_of(b, "character")) + 1));
-	cJSON_AddItemToArray(list, loc);
-	free(file);
+	if (!json)
+		answer(s, r, "error", "lsp", NULL, 0, "out of memory");
+	else
+		answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
+	free(json);
+	cJSON_Delete(out);
 }
 
 static void
-flatten_symbols(struct session *s, cJSON *list, const cJSON *syms, const char *parent, struct ctx_buf *text,
-    const char *file)
+answer_diagnostics(struct session *s, struct req *r, const struct ctx_lsp_doc *d)
 {
-	const cJSON *sym;
+	struct ctx_lsp_shaper sh = shaper(s);
+	cJSON *list = ctx_lsp_shape_diagnostics(&sh, d->diagnostics, &d->text);
 
-	cJSON_ArrayForEach(sym, syms) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(sym, "name");
-		const cJSON *range = cJSON_GetObjectItemCaseSensitive(sym, "range");
-		const cJSON *loc = cJSON_GetObjectItemCaseSensitive(sym, "location");
-		const cJSON *container = cJSON_GetObjectItemCaseSensitive(sym, "containerName");
-		long kind = num_of(sym, "kind");
-		if (!range && loc)
-			range = cJSON_GetObjectItemCaseSensitive(loc, "range");
-		if (!cJSON_IsString(name))
-			continue;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", name->valuestring);
-		cJSON_AddStringToObject(o, "kind", kind >= 1 && kind <= 26 ? symbol_kinds[kind] : "unknown");
-		if (!file && loc) {
-			char *f = file_of(s, str_of(loc, "uri"));
-			cJSON_AddStringToObject(o, "file", f);
-			free(f);
-		}
-		const cJSON *start = cJSON_GetObjectItemCaseSensitive(range, "start");
-		const cJSON *end = cJSON_GetObjectItemCaseSensitive(range, "end");
-		long l0 = num_of(start, "line"), l1 = num_of(end, "line");
-		/* An end is exclusive: at column 0 it closes the line before. */
-		if (l1 > l0 && num_of(end, "character") == 0)
-			l1--;
-		cJSON_AddNumberToObject(o, "line", (double)(l0 + 1));
-		cJSON_AddNumberToObject(o, "end_line", (double)(l1 + 1));
-		const char *p = parent;
-		if (!p && cJSON_IsString(container) && *container->valuestring)
-			p = container->valuestring;
-		if (p)
-			cJSON_AddStringToObject(o, "parent", p);
-		else
-			cJSON_AddNullToObject(o, "parent");
-		cJSON_AddItemToArray(list, o);
-		const cJSON *children = cJSON_GetObjectItemCaseSensitive(sym, "children");
-		if (cJSON_IsArray(children))
-			flatten_symbols(s, list, children, name->valuestring, text, file);
-	}
-}
-
-static void
-hover_text(const cJSON *c, struct ctx_buf *out)
-{
-	if (cJSON_IsString(c)) {
-		ctx_buf_adds(out, c->valuestring);
-	} else if (cJSON_IsArray(c)) {
-		const cJSON *e;
-		cJSON_ArrayForEach(e, c) {
-			if (out->len)
-				ctx_buf_adds(out, "\n\n");
-			hover_text(e, out);
-		}
-	} else if (cJSON_IsObject(c)) {
-		hover_text(cJSON_GetObjectItemCaseSensitive(c, "value"), out);
-	}
-}
-
-static const char *const severities[] = { "error", "error", "warning", "information", "hint" };
-
-static cJSON *
-diagnostics_list(struct session *s, const cJSON *diags, const struct doc *d)
-{
-	cJSON *list = cJSON_CreateArray();
-	const cJSON *g;
-
-	cJSON_ArrayForEach(g, diags) {
-		const cJSON *range = cJSON_GetObjectItemCaseSensitive(g, "range");
-		const cJSON *start = cJSON_GetObjectItemCaseSensitive(range, "start");
-		long sev = num_of(g, "severity"), l0 = num_of(start, "line");
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "line", (double)(l0 + 1));
-		cJSON_AddNumberToObject(
-		    o, "col", (double)(from_units(s, d ? &d->text : NULL, l0, num_of(start, "character")) + 1));
-		cJSON_AddStringToObject(o, "severity", sev >= 1 && sev <= 4 ? severities[sev] : "error");
-		const char *keys[] = { "message", "source", "code" };
-		for (int k = 0; k < 3; k++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(g, keys[k]);
-			cJSON_AddItemToObject(o, keys[k], v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
-		}
-		cJSON_AddItemToArray(list, o);
-	}
-	return list;
+	answer_shaped(s, r, list, cJSON_GetArraySize(list));
 }
 
 /* Answer r from the server's result. */
 static void
 answer_result(struct session *s, struct req *r, const cJSON *result)
 {
-	struct ctx_buf text = { 0 };
-	cJSON *list = cJSON_CreateArray(), *out = list;
-	char *json;
-	long n;
+	struct ctx_lsp_shaper sh = shaper(s);
+	long n = 0;
+	cJSON *out = ctx_lsp_shape(&sh, r->method, result, r->file, &n);
 
-	if (!strcmp(r->method, "definition") || !strcmp(r->method, "references")) {
-		const cJSON *arr = cJSON_IsArray(result) ? result : NULL, *e;
-		if (cJSON_IsObject(result))
-			add_location(
-			    s, list, str_of(result, "uri"), cJSON_GetObjectItemCaseSensitive(result, "range"), &text);
-		cJSON_ArrayForEach(e, arr) {
-			const cJSON *uri = cJSON_GetObjectItemCaseSensitive(e, "uri");
-			const cJSON *range = cJSON_GetObjectItemCaseSensitive(e, "range");
-			if (!uri) { /* a LocationLink */
-				uri = cJSON_GetObjectItemCaseSensitive(e, "targetUri");
-				range = cJSON_GetObjectItemCaseSensitive(e, "targetSelectionRange");
-			}
-			if (cJSON_IsString(uri))
-				add_location(s, list, uri->valuestring, range, &text);
-		}
-	} else if (!strcmp(r->method, "hover")) {
-		ctx_buf_truncate(&text, 0);
-		hover_text(cJSON_GetObjectItemCaseSensitive(result, "contents"), &text);
-		cJSON_Delete(list);
-		list = NULL;
-		out = text.len ? cJSON_CreateObject() : cJSON_CreateNull();
-		if (text.len)
-			cJSON_AddStringToObject(out, "text", text.data);
-	} else if (!strcmp(r->method, "symbols") || !strcmp(r->method, "workspace_symbols")) {
-		flatten_symbols(s, list, result, NULL, &text, !strcmp(r->method, "symbols") ? r->file : NULL);
-	}
-	n = list ? cJSON_GetArraySize(list) : !cJSON_IsNull(out);
-	json = cJSON_PrintUnformatted(out);
-	answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
-	free(json);
-	cJSON_Delete(out);
-	ctx_buf_release(&text);
+	answer_shaped(s, r, out, n);
 }
 
 /* ---- requests ---- */
@@ -788,7 +534,7 @@ send_req(struct session *s, struct req *r)
 		{ "hover", "textDocument/hover" }, { "symbols", "textDocument/documentSymbol" },
 	};
 	cJSON *params = cJSON_CreateObject();
-	struct doc *d;
+	struct ctx_lsp_doc *d;
 	int rc = 0;
 
 	/* Its deadline runs from now: time in our queue is not the server's. */
@@ -808,14 +554,8 @@ send_req(struct session *s, struct req *r)
 	if (!strcmp(r->method, "diagnostics")) {
 		cJSON_Delete(params);
 		r->waits_diagnostics = true; /* answered when the server publishes, or at the deadline */
-		if (d->diagnostics) {
-			cJSON *list = diagnostics_list(s, d->diagnostics, d);
-			char *json = cJSON_PrintUnformatted(list);
-			long n = cJSON_GetArraySize(list);
-			answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
-			free(json);
-			cJSON_Delete(list);
-		}
+		if (d->diagnostics)
+			answer_diagnostics(s, r, d);
 		return false;
 	}
 	cJSON *td = cJSON_AddObjectToObject(params, "textDocument");
@@ -823,7 +563,8 @@ send_req(struct session *s, struct req *r)
 	if (strcmp(r->method, "symbols") != 0) {
 		cJSON *pos = cJSON_AddObjectToObject(params, "position");
 		cJSON_AddNumberToObject(pos, "line", (double)(r->line - 1));
-		cJSON_AddNumberToObject(pos, "character", (double)to_units(s, &d->text, r->line - 1, r->col - 1));
+		long units = ctx_lsp_to_units(s->encoding, &d->text, r->line - 1, r->col - 1);
+		cJSON_AddNumberToObject(pos, "character", (double)units);
 	}
 	if (!strcmp(r->method, "references"))
 		cJSON_AddBoolToObject(cJSON_AddObjectToObject(params, "context"), "includeDeclaration", 1);
@@ -843,7 +584,7 @@ queued(const struct req *r)
 static void
 pump(struct session *s)
 {
-	if (!s->initialized || s->to_srv < 0 || s->state == FAILED || s->state == CLOSED)
+	if (!s->initialized || s->srv.in < 0 || s->state == FAILED || s->state == CLOSED)
 		return;
 	for (struct req *r = s->reqs, *next; r && s->inflight < s->o->max_inflight; r = next) {
 		next = r->next;
@@ -860,9 +601,9 @@ status_answer(struct session *s, struct req *r)
 	struct ctx_buf b = { 0 };
 
 	ctx_buf_addf(&b, "{\"state\":\"%s\",\"server\":", state_names[s->state]);
-	ctx_utf8_write_json(&b, s->server_name, strlen(s->server_name)); /* a name from outside */
+	ctx_utf8_write_json(&b, s->srv.name, strlen(s->srv.name)); /* a name from outside */
 	ctx_buf_addf(&b, ",\"pid\":%ld,\"uptime_ms\":%ld,\"requests\":%ld,\"timeouts\":%ld,\"fallbacks\":%ld}",
-	    (long)s->pid, (long)((ctx_clock_ns() - s->spawned) / MS), s->requests, s->timeouts, s->fallbacks);
+	    (long)s->srv.pid, (long)((ctx_clock_ns() - s->spawned) / MS), s->requests, s->timeouts, s->fallbacks);
 	answer(s, r, "ok", "lsp", b.data, 1, NULL);
 	ctx_buf_release(&b);
 }
@@ -898,8 +639,8 @@ take_request(struct session *s, struct client *c, const char *line, size_t len, 
 	r->arrived = ctx_clock_ns();
 	r->id = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "id"), 1);
 	r->method = strdup(cJSON_IsString(m) ? m->valuestring : "");
-	r->line = num_of(j, "line");
-	r->col = num_of(j, "col");
+	r->line = ctx_lsp_num(j, "line");
+	r->col = ctx_lsp_num(j, "col");
 	r->file = cJSON_IsString(f) ? strdup(f->valuestring) : NULL;
 	r->query = cJSON_IsString(q) ? strdup(q->valuestring) : NULL;
 	if (bad)
@@ -977,19 +718,19 @@ on_initialized(struct session *s, const cJSON *result)
 	/* Servers known to count code points where the protocol says UTF-16 without saying so
 	 * (python-lsp-server: palantir/python-language-server#770). */
 	static const char *const counts_code_points[] = { "pylsp", "pyls" };
-	const char *name = str_of(cJSON_GetObjectItemCaseSensitive(result, "serverInfo"), "name");
+	const char *name = ctx_lsp_str(cJSON_GetObjectItemCaseSensitive(result, "serverInfo"), "name");
 
 	s->initialized = true;
 	const char *negotiated = cJSON_IsString(enc) ? enc->valuestring : NULL;
-	s->encoding = UTF16;
+	s->encoding = CTX_LSP_UTF16;
 	if (negotiated && !strcmp(negotiated, "utf-8"))
-		s->encoding = UTF8;
+		s->encoding = CTX_LSP_UTF8;
 	else if (negotiated && !strcmp(negotiated, "utf-32"))
-		s->encoding = UTF32;
+		s->encoding = CTX_LSP_UTF32;
 	else if (!negotiated)
 		for (size_t i = 0; i < sizeof counts_code_points / sizeof *counts_code_points; i++)
 			if (!strcmp(name, counts_code_points[i]))
-				s->encoding = UTF32;
+				s->encoding = CTX_LSP_UTF32;
 	ctx_buf_adds(&names, "{\"status\":\"ok\",\"capabilities\":[");
 	int n = 0;
 	const cJSON *providers = cJSON_IsObject(caps) ? caps : NULL; /* an array has no names */
@@ -1018,14 +759,14 @@ on_published(struct session *s, const cJSON *params)
 	const cJSON *uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
 	const cJSON *diags = cJSON_GetObjectItemCaseSensitive(params, "diagnostics"), *g;
 	char *file = file_of(s, cJSON_IsString(uri) ? uri->valuestring : "");
-	struct doc *d = find_doc(s, file);
+	struct ctx_lsp_doc *d = ctx_lsp_docs_find(s->docs, file);
 	struct ctx_buf msgs = { 0 }, args = { 0 }, res = { 0 };
 	long count = 0, errors = 0, warnings = 0;
 	char hex[65];
 
 	s->saw_diagnostics = true;
 	cJSON_ArrayForEach(g, diags) {
-		long sev = num_of(g, "severity");
+		long sev = ctx_lsp_num(g, "severity");
 		const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "message"));
 		count++;
 		errors += sev == 1;
@@ -1046,14 +787,8 @@ on_published(struct session *s, const cJSON *params)
 		d->diagnostics = diags ? cJSON_Duplicate(diags, 1) : cJSON_CreateArray();
 		for (struct req *r = s->reqs, *next; r; r = next) {
 			next = r->next;
-			if (r->waits_diagnostics && r->file && !strcmp(r->file, file)) {
-				cJSON *list = diagnostics_list(s, d->diagnostics, d);
-				char *json = cJSON_PrintUnformatted(list);
-				long n = cJSON_GetArraySize(list);
-				answer(s, r, n ? "ok" : "empty", "lsp", json, n, NULL);
-				free(json);
-				cJSON_Delete(list);
-			}
+			if (r->waits_diagnostics && r->file && !strcmp(r->file, file))
+				answer_diagnostics(s, r, d);
 		}
 	}
 	become_ready(s, "diagnostics");
@@ -1148,59 +883,6 @@ on_message(struct session *s, const char *body, size_t len)
 
 /* ---- the process ---- */
 
-static int
-spawn(struct session *s)
-{
-	wordexp_t we;
-	int in[2], out[2], err[2], ex[2];
-
-	s->spawned = ctx_clock_ns(); /* also when it fails: lsp.spawn's timing counts from here */
-	if (wordexp(s->o->server, &we, WRDE_NOCMD) != 0 || we.we_wordc == 0)
-		return -EINVAL;
-	const char *base = strrchr(we.we_wordv[0], '/');
-	snprintf(s->server_name, sizeof s->server_name, "%s", base ? base + 1 : we.we_wordv[0]);
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
-		wordfree(&we);
-		return -errno;
-	}
-	pid_t parent = getpid();
-	s->pid = fork();
-	if (s->pid == 0) {
-		/* Its own process group, so the whole group can be signalled; dies with us. */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		if (chdir(s->o->root) == 0 && dup2(in[0], 0) == 0 && dup2(out[1], 1) == 1 && dup2(err[1], 2) == 2)
-			execvp(we.we_wordv[0], we.we_wordv);
-		int e = errno;
-		(void)!write(ex[1], &e, sizeof e);
-		_exit(127);
-	}
-	int saved = errno;
-	wordfree(&we);
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	close(ex[1]);
-	s->to_srv = in[1];
-	s->from_srv = out[0];
-	s->err_srv = err[0];
-	if (s->pid < 0) {
-		close(ex[0]);
-		return -saved;
-	}
-	setpgid(s->pid, s->pid); /* also here: no race with the first kill() */
-	int e = 0;
-	ssize_t got = read(ex[0], &e, sizeof e);
-	close(ex[0]);
-	fcntl(s->to_srv, F_SETFL, O_NONBLOCK);
-	fcntl(s->from_srv, F_SETFL, O_NONBLOCK);
-	fcntl(s->err_srv, F_SETFL, O_NONBLOCK);
-	return got == (ssize_t)sizeof e ? -e : 0;
-}
-
 static void
 send_initialize(struct session *s)
 {
@@ -1239,38 +921,27 @@ server_failed(struct session *s, const char *reason)
 		set_state(s, FAILED, reason);
 	while (s->reqs)
 		fallback(s, s->reqs, reason);
-	if (s->to_srv >= 0) {
-		close(s->to_srv);
-		s->to_srv = -1;
-	}
+	ctx_child_close(&s->srv.in);
 }
 
-/* The last lines of the server's stderr are kept for the trace; the pipe is never left
- * to fill. */
-static void
-drain_stderr(struct session *s)
+/* Bytes from the server: false when they cannot be trusted (garbage, a lying
+ * Content-Length), and the server is failed. */
+static bool
+from_server(struct session *s, const char *p, size_t n)
 {
-	char chunk[4096];
-	ssize_t n;
+	const char *body;
+	size_t len;
+	int rc;
 
-	while ((n = read(s->err_srv, chunk, sizeof chunk)) > 0) {
-		ctx_buf_add(&s->errbuf, chunk, (size_t)n);
-		size_t at = 0;
-		const char *nl;
-		while (at < s->errbuf.len && (nl = memchr(s->errbuf.data + at, '\n', s->errbuf.len - at)) != NULL) {
-			snprintf(s->errlines[s->nerr++ % STDERR_LINES], sizeof s->errlines[0], "%.*s",
-			    (int)(nl - (s->errbuf.data + at)), s->errbuf.data + at);
-			at = (size_t)(nl - s->errbuf.data) + 1;
-		}
-		memmove(s->errbuf.data, s->errbuf.data + at, s->errbuf.len - at);
-		ctx_buf_truncate(&s->errbuf, s->errbuf.len - at);
-		if (s->errbuf.len > 4096)
-			ctx_buf_truncate(&s->errbuf, 0);
-	}
-	if (n == 0) {
-		close(s->err_srv);
-		s->err_srv = -1;
-	}
+	ctx_jsonrpc_feed(&s->dec, p, n);
+	while ((rc = ctx_jsonrpc_next(&s->dec, &body, &len)) == CTX_JSONRPC_MESSAGE)
+		on_message(s, body, len);
+	if (rc >= 0)
+		return true;
+	ctx_child_close(&s->srv.out);
+	ctx_child_signal(&s->srv, SIGTERM);
+	server_failed(s, "lsp_error");
+	return false;
 }
 
 static void
@@ -1279,25 +950,11 @@ read_server(struct session *s)
 	char chunk[65536];
 	ssize_t n;
 
-	while ((n = read(s->from_srv, chunk, sizeof chunk)) > 0) {
-		const char *body;
-		size_t len;
-		int rc;
-		ctx_jsonrpc_feed(&s->dec, chunk, (size_t)n);
-		while ((rc = ctx_jsonrpc_next(&s->dec, &body, &len)) == CTX_JSONRPC_MESSAGE)
-			on_message(s, body, len);
-		if (rc < 0) {
-			/* Garbage or a lying Content-Length: nothing more from it can be trusted. */
-			close(s->from_srv);
-			s->from_srv = -1;
-			kill(-s->pid, SIGTERM);
-			server_failed(s, "lsp_error");
+	while ((n = read(s->srv.out, chunk, sizeof chunk)) > 0)
+		if (!from_server(s, chunk, (size_t)n))
 			return;
-		}
-	}
 	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-		close(s->from_srv);
-		s->from_srv = -1;
+		ctx_child_close(&s->srv.out);
 		if (s->phase < SHUTDOWN_SENT) /* else: it is going because we asked */
 			server_failed(s, "server_exited");
 	}
@@ -1315,12 +972,12 @@ daemon_status(struct session *s, struct ctx_buf *b)
 	for (const struct client *c = s->clients; c; c = c->next)
 		clients += c->greeted && !c->gone && !c->control;
 	ctx_buf_addf(b, "{\"pid\":%ld,\"server\":", (long)getpid());
-	ctx_utf8_write_json(b, s->server_name, strlen(s->server_name)); /* a name from outside */
+	ctx_utf8_write_json(b, s->srv.name, strlen(s->srv.name)); /* a name from outside */
 	ctx_buf_addf(b,
 	    ",\"server_pid\":%ld,\"state\":\"%s\",\"uptime_ms\":%ld,\"session_ms\":%ld,\"idle_ms\":%ld,"
 	    "\"idle_ttl_s\":%d,\"max_inflight\":%d,\"queue_timeout_ms\":%d,\"clients\":%ld,\"requests\":%ld,"
 	    "\"timeouts\":%ld,\"fallbacks\":%ld,\"restarts\":%ld,\"warm\":%s}",
-	    (long)(s->pid > 0 ? s->pid : 0), state_names[s->state], (long)((now - s->started) / MS),
+	    (long)s->srv.pid, state_names[s->state], (long)((now - s->started) / MS),
 	    (long)((now - s->spawned) / MS), (long)((now - s->last_request) / MS), s->o->idle_ttl_s,
 	    s->o->max_inflight, s->o->queue_timeout_ms, clients, s->requests, s->timeouts, s->fallbacks, s->restarts,
 	    s->state == READY ? "true" : "false");
@@ -1340,7 +997,7 @@ begin_stop(struct session *s)
 static long
 clamp_ms(const cJSON *o, const char *key, long dflt)
 {
-	long v = num_of(o, key);
+	long v = ctx_lsp_num(o, key);
 	return v >= 1 && v <= 3600000 ? v : dflt;
 }
 
@@ -1355,7 +1012,7 @@ greet(struct session *s, struct client *c, const char *line, size_t len)
 
 	c->greeted = true;
 	c->control = control != NULL;
-	if (!cJSON_IsObject(h) || num_of(h, "proto") != CTX_LSP_PROTO) {
+	if (!cJSON_IsObject(h) || ctx_lsp_num(h, "proto") != CTX_LSP_PROTO) {
 		to_client(c, "H {\"error\":\"not a hello of this protocol\"}\n", 42);
 		c->eof = true;
 		cJSON_Delete(h);
@@ -1592,23 +1249,16 @@ next_deadline(const struct session *s)
 static void
 advance_shutdown(struct session *s, int64_t now)
 {
-	int status;
-
-	if (s->pid > 0 && s->phase < REAPED && waitpid(s->pid, &status, WNOHANG) == s->pid) {
-		s->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (s->phase < REAPED && ctx_child_reap(&s->srv)) {
 		if (s->phase < SHUTDOWN_SENT) /* it died on its own */
 			server_failed(s, "server_exited");
 		s->ended = endings[s->phase];
 		s->phase = REAPED;
-		/* Helpers it started in its group outlive it otherwise. The group's id cannot be
-		 * reused while any member lives, so this reaches only them. */
-		kill(-s->pid, SIGKILL);
-		s->pid = -s->pid; /* reaped: never signal that pid again */
 		return;
 	}
 	if (s->phase == DRAINING && !s->reqs) {
 		s->shutdown_began = now;
-		if (s->to_srv >= 0 && s->state != FAILED) {
+		if (s->srv.in >= 0 && s->state != FAILED) {
 			s->shutdown_id = send_request(s, "shutdown", cJSON_CreateNull());
 			s->phase = SHUTDOWN_SENT;
 			s->phase_deadline = now + 1000 * MS;
@@ -1621,30 +1271,14 @@ advance_shutdown(struct session *s, int64_t now)
 		s->phase = EXIT_SENT;
 		s->phase_deadline = now + EXIT_GRACE_MS * MS;
 	} else if (s->phase == EXIT_SENT && now >= s->phase_deadline) {
-		if (s->pid > 0)
-			kill(-s->pid, SIGTERM);
+		ctx_child_signal(&s->srv, SIGTERM);
 		s->phase = TERMINATED;
 		s->phase_deadline = now + 500 * MS;
 	} else if (s->phase == TERMINATED && now >= s->phase_deadline) {
-		if (s->pid > 0)
-			kill(-s->pid, SIGKILL);
+		ctx_child_signal(&s->srv, SIGKILL);
 		s->phase = KILLED;
 		s->phase_deadline = now + 5000 * MS;
 	}
-}
-
-static void
-free_docs(struct session *s)
-{
-	for (struct doc *d = s->docs, *next; d; d = next) {
-		next = d->next;
-		free(d->file);
-		free(d->uri);
-		ctx_buf_release(&d->text);
-		cJSON_Delete(d->diagnostics);
-		free(d);
-	}
-	s->docs = NULL;
 }
 
 static void
@@ -1665,15 +1299,12 @@ free_session(struct session *s)
 		s->clients->gone = true;
 		reap_clients(s);
 	}
-	free_docs(s);
+	ctx_lsp_docs_free(&s->docs);
 	ctx_symindex_free(s->index);
 	ctx_jsonrpc_release(&s->dec);
 	ctx_buf_release(&s->outq);
 	ctx_buf_release(&s->caller.in);
-	ctx_buf_release(&s->errbuf);
-	close_fd(&s->to_srv);
-	close_fd(&s->from_srv);
-	close_fd(&s->err_srv);
+	ctx_child_release(&s->srv);
 	close_fd(&s->listen_fd);
 }
 
@@ -1683,42 +1314,34 @@ start_server(struct session *s)
 {
 	struct ctx_buf args = { 0 };
 	char result[128];
-	int st, err;
+	int err;
 
-	if (s->pid > 0) { /* a server that failed and has not exited: it goes now */
-		kill(-s->pid, SIGKILL);
-		waitpid(s->pid, &st, 0);
-		kill(-s->pid, SIGKILL);
-	}
-	bool restart = s->spawned != 0;
+	ctx_child_kill(&s->srv); /* a server that failed and has not exited goes now */
+	ctx_child_release(&s->srv);
+	bool restart = s->spawned_once;
 	s->restarts += restart;
-	close_fd(&s->to_srv);
-	close_fd(&s->from_srv);
-	close_fd(&s->err_srv);
 	ctx_jsonrpc_release(&s->dec);
 	memset(&s->dec, 0, sizeof s->dec);
 	ctx_buf_truncate(&s->outq, 0);
-	free_docs(s);
+	ctx_lsp_docs_free(&s->docs);
 	s->initialized = s->saw_diagnostics = false;
 	s->init_id = s->shutdown_id = 0;
-	s->pid = 0;
 	s->phase = RUNNING;
 	s->ended = NULL;
 	s->fail_reason = NULL;
 	set_state(s, WARMING, restart ? "restart" : "spawn");
-	err = spawn(s);
+	s->spawned = ctx_clock_ns(); /* also when it fails: lsp.spawn's timing counts from here */
+	s->spawned_once = true;
+	err = ctx_child_spawn(&s->srv, s->o->server, s->o->root);
 	ctx_buf_adds(&args, "{\"server\":");
-	ctx_utf8_write_json(&args, s->server_name, strlen(s->server_name)); /* a name from outside */
+	ctx_utf8_write_json(&args, s->srv.name, strlen(s->srv.name)); /* a name from outside */
 	ctx_buf_adds(&args, "}");
 	snprintf(result, sizeof result, "{\"status\":\"%s\",\"pid\":%ld}", err ? "failed" : "ok",
-	    (long)(err ? 0 : s->pid));
+	    (long)(err ? 0 : s->srv.pid));
 	event(s, "lsp.spawn", args.data, result, (long)((ctx_clock_ns() - s->spawned) / MS),
 	    restart ? "{\"restart\":true}" : NULL);
 	ctx_buf_release(&args);
 	if (err) {
-		if (s->pid > 0)
-			waitpid(s->pid, &st, 0);
-		s->pid = 0;
 		set_state(s, FAILED, err == -ENOENT || err == -EACCES ? "lsp_binary_not_found" : "lsp_spawn_failed");
 		s->phase = REAPED;
 	} else {
@@ -1735,9 +1358,9 @@ watch_root(struct session *s, int64_t now)
 	if (now - s->root_checked < 1000 * MS)
 		return;
 	s->root_checked = now;
-	if (stat(s->o->root, &st) != 0 || !S_ISDIR(st.st_mode))
-		begin_stop(s);
-	else if (s->o->idle_ttl_s > 0 && !s->reqs && now - s->last_request >= (int64_t)s->o->idle_ttl_s * 1000 * MS)
+	bool root_gone = stat(s->o->root, &st) != 0 || !S_ISDIR(st.st_mode);
+	bool idle = s->o->idle_ttl_s > 0 && !s->reqs && now - s->last_request >= (int64_t)s->o->idle_ttl_s * 1000 * MS;
+	if (root_gone || idle)
 		begin_stop(s);
 }
 
@@ -1763,7 +1386,7 @@ int
 ctx_lsp_run(const struct ctx_lsp_opts *o)
 {
 	struct session s = {
-		.o = o, .to_srv = -1, .from_srv = -1, .err_srv = -1, .listen_fd = o->listen_fd,
+		.o = o, .srv = { .in = -1, .out = -1, .err = -1 }, .listen_fd = o->listen_fd,
 		.caller = { .fd = -1, .timeout_ms = o->timeout_ms, .ready_timeout_ms = o->ready_timeout_ms },
 	};
 	struct pollfd *p = NULL;
@@ -1793,22 +1416,25 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 		/* Requests are read until they end, whatever became of the server. */
 		if (o->listen_fd < 0 && !s.caller.eof)
 			p[i_in = (int)np++] = (struct pollfd){ o->in_fd, POLLIN, 0 };
-		if (s.from_srv >= 0)
-			p[i_out = (int)np++] = (struct pollfd){ s.from_srv, POLLIN, 0 };
-		if (s.err_srv >= 0)
-			p[i_err = (int)np++] = (struct pollfd){ s.err_srv, POLLIN, 0 };
-		if (s.to_srv >= 0 && s.outq.len)
-			p[i_to = (int)np++] = (struct pollfd){ s.to_srv, POLLOUT, 0 };
+		if (s.srv.out >= 0)
+			p[i_out = (int)np++] = (struct pollfd){ s.srv.out, POLLIN, 0 };
+		if (s.srv.err >= 0)
+			p[i_err = (int)np++] = (struct pollfd){ s.srv.err, POLLIN, 0 };
+		if (s.srv.in >= 0 && s.outq.len)
+			p[i_to = (int)np++] = (struct pollfd){ s.srv.in, POLLOUT, 0 };
 		if (o->stop_fd >= 0 && !s.stopping)
 			p[i_stop = (int)np++] = (struct pollfd){ o->stop_fd, POLLIN, 0 };
 		if (s.listen_fd >= 0)
 			p[i_listen = (int)np++] = (struct pollfd){ s.listen_fd, POLLIN, 0 };
 		size_t first_client = np;
-		for (const struct client *c = s.clients; c; c = c->next)
-			p[np++] = (struct pollfd){ c->fd, (short)((c->eof ? 0 : POLLIN) | (c->out.len ? POLLOUT : 0)), 0 };
+		for (const struct client *c = s.clients; c; c = c->next) {
+			short ev = (short)((c->eof ? 0 : POLLIN) | (c->out.len ? POLLOUT : 0));
+			p[np++] = (struct pollfd){ c->fd, ev, 0 };
+		}
 		/* While the server runs and nothing else is due, look again now and then: its exit
 		 * shows on its pipes, but a reaped pid is found by waitpid. */
-		int64_t most = s.phase >= SHUTDOWN_SENT ? 10 : 100, wait = due == INT64_MAX ? most : (due - now) / MS + 1;
+		int64_t most = s.phase >= SHUTDOWN_SENT ? 10 : 100;
+		int64_t wait = due == INT64_MAX ? most : (due - now) / MS + 1;
 		if (wait > most)
 			wait = most;
 		if (poll(p, (nfds_t)np, (int)(wait < 0 ? 0 : wait)) < 0 && errno != EINTR)
@@ -1816,7 +1442,7 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 		if (i_out >= 0 && p[i_out].revents)
 			read_server(&s);
 		if (i_err >= 0 && p[i_err].revents)
-			drain_stderr(&s);
+			ctx_child_drain_stderr(&s.srv);
 		if (i_to >= 0 && p[i_to].revents)
 			flush_server(&s);
 		if (i_in >= 0 && p[i_in].revents)
@@ -1858,12 +1484,75 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 	set_state(&s, CLOSED, "shutdown");
 	int64_t end = ctx_clock_ns();
 	snprintf(result, sizeof result, "{\"status\":\"%s\",\"exit_code\":%d}", s.ended ? s.ended : "clean",
-	    s.exit_code);
+	    s.srv.status);
 	char x[64];
 	snprintf(x, sizeof x, "{\"session_ms\":%ld}", (long)((end - s.spawned) / MS));
 	event(&s, "lsp.shutdown", NULL, result, (long)((end - (s.shutdown_began ? s.shutdown_began : end)) / MS), x);
-	if (s.nerr && o->trace)
-		fprintf(o->trace, "server stderr, last line: %s\n", s.errlines[(s.nerr - 1) % STDERR_LINES]);
+	if (s.srv.nerr && o->trace)
+		fprintf(o->trace, "server stderr, last line: %s\n", ctx_child_last_stderr(&s.srv));
 	free_session(&s);
 	return s.rc;
+}
+
+/* ---- a session without a process ---- */
+
+struct ctx_lsp_session {
+	struct session s;
+	bool borrowed_index;
+};
+
+struct ctx_lsp_session *
+ctx_lsp_session_open(const struct ctx_lsp_opts *o, int to_server, struct ctx_symindex *index)
+{
+	struct ctx_lsp_session *ls = calloc(1, sizeof *ls);
+
+	if (!ls)
+		return NULL;
+	ls->s = (struct session){
+		.o = o, .srv = { .in = to_server, .out = -1, .err = -1 }, .listen_fd = -1, .index = index,
+		.caller = { .fd = -1, .timeout_ms = o->timeout_ms, .ready_timeout_ms = o->ready_timeout_ms },
+	};
+	ls->borrowed_index = index != NULL;
+	ls->s.started = ls->s.spawned = ls->s.last_request = ctx_clock_ns();
+	set_state(&ls->s, WARMING, "spawn");
+	send_initialize(&ls->s);
+	return ls;
+}
+
+void
+ctx_lsp_session_requests(struct ctx_lsp_session *ls, const char *p, size_t n)
+{
+	struct client *c = &ls->s.caller;
+
+	feed(&ls->s, c, p, n);
+	if (c->in.len && !c->skipping)
+		take_line(&ls->s, c, c->in.data, c->in.len);
+	ctx_buf_truncate(&c->in, 0);
+	c->skipping = false;
+	flush_server(&ls->s);
+}
+
+void
+ctx_lsp_session_server(struct ctx_lsp_session *ls, const char *p, size_t n)
+{
+	if (ls->s.phase < REAPED && ls->s.state != FAILED)
+		from_server(&ls->s, p, n);
+	flush_server(&ls->s);
+}
+
+int
+ctx_lsp_session_close(struct ctx_lsp_session *ls)
+{
+	struct session *s = &ls->s;
+	int rc;
+
+	expire(s, INT64_MAX);
+	server_failed(s, "server_exited");
+	set_state(s, CLOSED, "shutdown");
+	if (ls->borrowed_index)
+		s->index = NULL;
+	free_session(s);
+	rc = s->rc;
+	free(ls);
+	return rc;
 }

@@ -53,4 +53,20 @@ struct ctx_lsp_opts {
  * when the answers could not be written. */
 int ctx_lsp_run(const struct ctx_lsp_opts *o);
 
+/* A session without a server process, driven step by step (the unit tests and the fuzz
+ * target): what it would send the server is written to to_server; index (borrowed) is
+ * its fallback. It starts WARMING with the initialize request sent; answers go to o->out,
+ * events to o->events. */
+struct ctx_lsp_session;
+struct ctx_symindex;
+struct ctx_lsp_session *ctx_lsp_session_open(const struct ctx_lsp_opts *o, int to_server,
+    struct ctx_symindex *index);
+/* The caller's request lines, all of them (a last line without '\n' is one too). */
+void ctx_lsp_session_requests(struct ctx_lsp_session *s, const char *p, size_t n);
+/* Bytes of the server's output (Content-Length framing); garbage fails the server. */
+void ctx_lsp_session_server(struct ctx_lsp_session *s, const char *p, size_t n);
+/* The end: every request past its deadline, the server gone, the state CLOSED; then freed.
+ * Returns what ctx_lsp_run would. */
+int ctx_lsp_session_close(struct ctx_lsp_session *s);
+
 #endif

@@ -30,6 +30,13 @@
 #define MAX_LINE (1024 * 1024) /* the daemon answers a longer line with an error */
 #define LOG_MAX (1024 * 1024)  /* the daemon's log is emptied when it is larger at start */
 
+/* What a refusal or -errno says. */
+static const char *
+reason(int rc)
+{
+	return rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc);
+}
+
 /* Where the daemon of a (root, server) lives. */
 struct place {
 	char dir[PATH_MAX];
@@ -95,7 +102,7 @@ find_place(const struct ctx_lspd_opts *o, struct place *pl, char *why, size_t wh
 		int rc = open_dir(pl->dir, &pl->dfd);
 		if (rc != 0) {
 			snprintf(why, why_size, "runtime directory %s: %s", pl->dir,
-			    rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc));
+			    reason(rc));
 			return rc;
 		}
 		return 0;
@@ -118,9 +125,9 @@ take_lock(int dfd, const char *name, int timeout_ms, int *fd)
 {
 	int64_t end = ctx_clock_ns() + (int64_t)timeout_ms * MS;
 	struct stat a, b;
-	int rc;
 
 	for (;;) {
+		int rc;
 		if ((rc = ctx_privfile_open(dfd, name, O_RDWR | O_CREAT, 0600, fd)) != 0)
 			return rc;
 		while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
@@ -229,12 +236,12 @@ reach(const struct ctx_lspd_opts *o, const struct place *pl, int *fd, char *why,
 	if ((rc = connect_to(pl, fd)) == 0)
 		return 0;
 	if (rc != -ENOENT && rc != -ECONNREFUSED) {
-		snprintf(why, why_size, "%s: %s", pl->sock, rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc));
+		snprintf(why, why_size, "%s: %s", pl->sock, reason(rc));
 		return rc;
 	}
 	if ((rc = file_name(lock, sizeof lock, pl, "lock")) != 0 ||
 	    (rc = take_lock(pl->dfd, lock, o->ready_timeout_ms, &lfd)) != 0) {
-		snprintf(why, why_size, "lock %s/%s: %s", pl->dir, lock, rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc));
+		snprintf(why, why_size, "lock %s/%s: %s", pl->dir, lock, reason(rc));
 		return rc;
 	}
 	/* Another caller may have started it while we waited. */
@@ -242,7 +249,7 @@ reach(const struct ctx_lspd_opts *o, const struct place *pl, int *fd, char *why,
 		rc = connect_to(pl, fd);
 	if (rc != 0)
 		snprintf(why, why_size, "cannot start a daemon at %s: %s", pl->sock,
-		    rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc));
+		    reason(rc));
 	close(lfd);
 	return rc;
 }
@@ -341,7 +348,7 @@ struct relay {
 	FILE *out;
 	struct reader rd;
 	struct ctx_buf line;  /* the caller's line being read */
-	bool line_long, in_eof;
+	bool in_eof;
 	struct pending *p;
 	size_t np, cap;
 	long seq;
@@ -555,8 +562,8 @@ ctx_lspd_serve(const struct ctx_lspd_opts *o, int in_fd, FILE *out, int *status,
 {
 	struct place pl;
 	struct relay rl = { .o = o, .fd = -1, .in_fd = in_fd, .out = out };
-	char *line;
-	size_t len;
+	char *line = NULL;
+	size_t len = 0;
 	int rc;
 
 	*status = 0;
@@ -622,9 +629,8 @@ ctx_lspd_control(const struct ctx_lspd_opts *o, const char *control, FILE *out)
 	struct reader rd = { .fd = -1 };
 	char why[PATH_MAX + 128], *line = NULL;
 	size_t len = 0;
-	int rc;
 
-	if ((rc = find_place(o, &pl, why, sizeof why)) != 0) {
+	if (find_place(o, &pl, why, sizeof why) != 0) {
 		ctx_warnx("%s", why);
 		return CTX_EXIT_SYSTEM;
 	}
@@ -661,7 +667,7 @@ ctx_lspd_control(const struct ctx_lspd_opts *o, const char *control, FILE *out)
 int
 ctx_lspd_socket_of(int listen_fd, struct ctx_lspd_socket *sock)
 {
-	struct sockaddr_un sa;
+	struct sockaddr_un sa = { 0 };
 	socklen_t len = sizeof sa;
 	struct stat st;
 

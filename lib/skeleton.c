@@ -10,6 +10,7 @@
 #include <tree_sitter/api.h>
 
 #include "json.h"
+#include "lang.h"
 #include "utf8.h"
 
 #define DOC_CHARS 200
@@ -50,8 +51,7 @@ struct node_role {
 };
 
 struct ctx_lang {
-	const char *name;
-	const char *exts[4];
+	const char *name; /* as in lang.c's table */
 	const char *grammar;
 	const TSLanguage *(*language)(void);
 	struct node_role types[40];
@@ -71,8 +71,7 @@ const TSLanguage *tree_sitter_python(void);
 #endif
 
 static struct ctx_lang python = {
-	.name = "python",
-	.exts = { ".py", ".pyi", NULL },
+	.name = "python", /* its extensions are lang.c's */
 	.grammar = "tree-sitter-python " CTX_GRAMMAR_VERSION,
 	.language = tree_sitter_python,
 	.types = {
@@ -104,14 +103,11 @@ static struct ctx_lang *const languages[] = { &python };
 const struct ctx_lang *
 ctx_lang_for_path(const char *path)
 {
-	const char *dot = strrchr(path, '.');
+	const struct ctx_langinfo *info = ctx_langinfo_for_path(path);
 
-	if (!dot || strchr(dot, '/'))
-		return NULL;
-	for (size_t i = 0; i < sizeof languages / sizeof(struct ctx_lang *); i++)
-		for (const char *const *e = languages[i]->exts; *e; e++)
-			if (strcmp(dot, *e) == 0)
-				return languages[i];
+	for (size_t i = 0; info && i < sizeof languages / sizeof(struct ctx_lang *); i++)
+		if (strcmp(info->name, languages[i]->name) == 0)
+			return languages[i];
 	return NULL;
 }
 

@@ -7,18 +7,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
 #include "cache.h"
+#include "child.h"
 #include "clock.h"
 #include "err.h"
 #include "event.h"
 #include "json.h"
 #include "jsonl.h"
 #include "jsonrpc.h"
+#include "lang.h"
+#include "lspclient.h"
+#include "lspshape.h"
+#include "lsptext.h"
 #include "path.h"
 #include "redact.h"
 #include "safeopen.h"
@@ -1065,6 +1071,281 @@ test_path(void)
 	}
 }
 
+
+/* ---- lsptext: URIs, columns, the document store ---- */
+
+static void
+test_lsp_positions(void)
+{
+	/* Code point -> UTF-16 units, bytes, code points, and back, on one line of text. */
+	static const struct {
+		const char *line;
+		long cp, utf16, utf8;
+	} rows[] = {
+		{ "x = 1", 4, 4, 4 },
+		{ "s = \"日本語\"; t", 11, 11, 17 },             /* CJK: 3 bytes, 1 unit each */
+		{ "e = \"😀😀\" + f", 10, 12, 16 },                /* outside the BMP: 2 units, 4 bytes */
+		{ "n = \"e\xcc\x81\" + g", 10, 10, 11 },         /* a combining mark is a code point */
+		{ "short", 9, 9, 9 },                           /* past the end: as given */
+		{ "😀", 3, 4, 6 },                               /* past the end after a pair */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		struct ctx_buf t = { 0 };
+		char what[160];
+		ctx_buf_addf(&t, "first line\n%s\nlast\n", rows[i].line);
+		long u16 = ctx_lsp_to_units(CTX_LSP_UTF16, &t, 1, rows[i].cp);
+		long u8 = ctx_lsp_to_units(CTX_LSP_UTF8, &t, 1, rows[i].cp);
+		long u32 = ctx_lsp_to_units(CTX_LSP_UTF32, &t, 1, rows[i].cp);
+		snprintf(what, sizeof what, "lsptext: column %ld of '%s' is %ld UTF-16 units, %ld bytes, %ld code points",
+		    rows[i].cp, rows[i].line, rows[i].utf16, rows[i].utf8, rows[i].cp);
+		check(u16 == rows[i].utf16 && u8 == rows[i].utf8 && u32 == rows[i].cp, what, NULL);
+		snprintf(what, sizeof what, "lsptext: and back to column %ld from each", rows[i].cp);
+		check(ctx_lsp_from_units(CTX_LSP_UTF16, &t, 1, u16) == rows[i].cp &&
+			ctx_lsp_from_units(CTX_LSP_UTF8, &t, 1, u8) == rows[i].cp &&
+			ctx_lsp_from_units(CTX_LSP_UTF32, &t, 1, u32) == rows[i].cp,
+		    what, NULL);
+		ctx_buf_release(&t);
+	}
+	check(ctx_lsp_to_units(CTX_LSP_UTF16, NULL, 0, 7) == 7 && ctx_lsp_from_units(CTX_LSP_UTF8, NULL, 3, 5) == 5,
+	    "lsptext: without the text, a column is taken as given", NULL);
+	struct ctx_buf one = { 0 };
+	ctx_buf_adds(&one, "only\n");
+	check(ctx_lsp_to_units(CTX_LSP_UTF16, &one, 4, 2) == 2 && ctx_lsp_to_units(CTX_LSP_UTF16, &one, -1, 2) == 2,
+	    "lsptext: a line past the end, or before the start, takes the column as given", NULL);
+	ctx_buf_release(&one);
+}
+
+static void
+test_lsp_uris(void)
+{
+	static const char *const to_uri[][3] = {
+		{ "/r oot", "pkg/a b.py", "file:///r%20oot/pkg/a%20b.py" },
+		{ "/r", "/etc/x#y?.py", "file:///etc/x%23y%3F.py" },
+		{ "/r", "d/日.py", "file:///r/d/%E6%97%A5.py" },
+	};
+	for (size_t i = 0; i < sizeof to_uri / sizeof *to_uri; i++) {
+		char *u = ctx_lsp_uri_of(to_uri[i][0], to_uri[i][1]), what[128];
+		snprintf(what, sizeof what, "lsptext: the URI of %s under %s", to_uri[i][1], to_uri[i][0]);
+		check_str(what, u, to_uri[i][2]);
+		free(u);
+	}
+	static const char *const to_file[][2] = {
+		{ "file:///r%20oot/pkg/a%20b.py", "pkg/a b.py" }, { "file:///r%20oot/../r%20oot/x.py", "x.py" },
+		{ "file://localhost/r%20oot/y.py", "y.py" }, { "file://host/r%20oot/y.py", "/host/r oot/y.py" },
+		{ "file:///r%20ootx/z.py", "/r ootx/z.py" }, { "untitled:1", "untitled:1" },
+	};
+	for (size_t i = 0; i < sizeof to_file / sizeof *to_file; i++) {
+		char *f = ctx_lsp_file_of("/r oot", to_file[i][0]), what[128];
+		snprintf(what, sizeof what, "lsptext: the file of %s", to_file[i][0]);
+		check_str(what, f, to_file[i][1]);
+		free(f);
+	}
+}
+
+static void
+test_lsp_docs(void)
+{
+	struct ctx_lsp_doc *docs = NULL, *d = NULL;
+	struct ctx_buf t = { 0 };
+
+	ctx_buf_adds(&t, "a = 1\n");
+	check(ctx_lsp_docs_update(&docs, "/r", "a.py", &t, &d) == CTX_LSP_OPENED && d->version == 1 &&
+		!strcmp(d->uri, "file:///r/a.py") && !t.data,
+	    "lsptext: a new document is opened at version 1, its text taken over", NULL);
+	ctx_buf_adds(&t, "a = 1\n");
+	check(ctx_lsp_docs_update(&docs, "/r", "a.py", &t, &d) == CTX_LSP_SAME && d->version == 1,
+	    "lsptext: the same text is no change", NULL);
+	ctx_buf_adds(&t, "a = 2\n");
+	check(ctx_lsp_docs_update(&docs, "/r", "a.py", &t, &d) == CTX_LSP_CHANGED && d->version == 2 &&
+		!strcmp(d->text.data, "a = 2\n"),
+	    "lsptext: new text is a change, version 2", NULL);
+	check(ctx_lsp_docs_find(docs, "a.py") == d && !ctx_lsp_docs_find(docs, "b.py"),
+	    "lsptext: documents are found by file", NULL);
+	ctx_lsp_docs_free(&docs);
+	check(!docs, "lsptext: the store is emptied", NULL);
+}
+
+/* ---- lspshape: results in our shapes ---- */
+
+static void
+check_shape(const char *what, const char *method, const char *result, const char *want)
+{
+	struct ctx_lsp_doc *docs = NULL, *d;
+	struct ctx_buf t = { 0 };
+	long n = -1;
+
+	/* An open document with a pair of UTF-16 units before column 10. */
+	ctx_buf_adds(&t, "x = 1\ne = \"\xf0\x9f\x98\x80\" + ab\n");
+	ctx_lsp_docs_update(&docs, "/r", "pkg/b.py", &t, &d);
+	struct ctx_lsp_shaper sh = { "/r", CTX_LSP_UTF16, docs, 0 };
+	cJSON *in = cJSON_Parse(result), *out = ctx_lsp_shape(&sh, method, in, "pkg/b.py", &n);
+	char *got = cJSON_PrintUnformatted(out), name[160];
+	snprintf(name, sizeof name, "lspshape: %s", what);
+	check_str(name, got, want);
+	free(got);
+	cJSON_Delete(in);
+	cJSON_Delete(out);
+	ctx_lsp_docs_free(&docs);
+}
+
+static void
+test_lsp_shapes(void)
+{
+	check_shape("a Location, columns from UTF-16", "definition",
+	    "{\"uri\":\"file:///r/pkg/b.py\",\"range\":{\"start\":{\"line\":1,\"character\":10},"
+	    "\"end\":{\"line\":1,\"character\":12}}}",
+	    "[{\"file\":\"pkg/b.py\",\"line\":2,\"col\":10,\"end_line\":2,\"end_col\":12}]");
+	check_shape("a LocationLink list (its targetSelectionRange); a file outside the root stays absolute",
+	    "definition",
+	    "[{\"targetUri\":\"file:///r/pkg/b.py\",\"targetRange\":{},\"targetSelectionRange\":{\"start\":"
+	    "{\"line\":0,\"character\":0},\"end\":{\"line\":0,\"character\":1}}},{\"uri\":\"file:///elsewhere/c.py\","
+	    "\"range\":{\"start\":{\"line\":2,\"character\":3},\"end\":{\"line\":2,\"character\":4}}}]",
+	    "[{\"file\":\"pkg/b.py\",\"line\":1,\"col\":1,\"end_line\":1,\"end_col\":2},"
+	    "{\"file\":\"/elsewhere/c.py\",\"line\":3,\"col\":4,\"end_line\":3,\"end_col\":5}]");
+	check_shape("what is not a Location gives nothing", "references", "[{\"name\":\"x\"},42,\"file:///etc/passwd\"]",
+	    "[]");
+	check_shape("a DocumentSymbol tree, flat with parents; an end at column 0 closes the line before", "symbols",
+	    "[{\"name\":\"K\",\"kind\":5,\"range\":{\"start\":{\"line\":0,\"character\":0},\"end\":{\"line\":3,"
+	    "\"character\":0}},\"children\":[{\"name\":\"m\",\"kind\":6,\"range\":{\"start\":{\"line\":1,"
+	    "\"character\":4},\"end\":{\"line\":2,\"character\":8}}}]},{\"name\":\"q\",\"kind\":99,\"range\":{}}]",
+	    "[{\"name\":\"K\",\"kind\":\"class\",\"line\":1,\"end_line\":3,\"parent\":null},"
+	    "{\"name\":\"m\",\"kind\":\"method\",\"line\":2,\"end_line\":3,\"parent\":\"K\"},"
+	    "{\"name\":\"q\",\"kind\":\"unknown\",\"line\":1,\"end_line\":1,\"parent\":null}]");
+	check_shape("SymbolInformation for the workspace: file and containerName", "workspace_symbols",
+	    "[{\"name\":\"greet\",\"kind\":12,\"containerName\":\"G\",\"location\":{\"uri\":\"file:///r/pkg/a.py\","
+	    "\"range\":{\"start\":{\"line\":4,\"character\":0},\"end\":{\"line\":5,\"character\":3}}}}]",
+	    "[{\"name\":\"greet\",\"kind\":\"function\",\"file\":\"pkg/a.py\",\"line\":5,\"end_line\":6,"
+	    "\"parent\":\"G\"}]");
+	check_shape("Hover: MarkupContent", "hover", "{\"contents\":{\"kind\":\"markdown\",\"value\":\"**f**\"}}",
+	    "{\"text\":\"**f**\"}");
+	check_shape("Hover: MarkedString list", "hover",
+	    "{\"contents\":[\"a\",{\"language\":\"python\",\"value\":\"def f()\"}]}", "{\"text\":\"a\\n\\ndef f()\"}");
+	check_shape("Hover: nothing is null", "hover", "null", "null");
+
+	struct ctx_buf t = { 0 };
+	ctx_buf_adds(&t, "\xf0\x9f\x98\x80 = oops\n");
+	struct ctx_lsp_shaper sh = { "/r", CTX_LSP_UTF16, NULL, 0 };
+	cJSON *in = cJSON_Parse("[{\"range\":{\"start\":{\"line\":0,\"character\":5}},\"severity\":2,\"message\":\"m\","
+				"\"source\":\"pyflakes\",\"code\":\"E1\"},{\"range\":{},\"message\":\"n\"}]");
+	cJSON *out = ctx_lsp_shape_diagnostics(&sh, in, &t);
+	char *got = cJSON_PrintUnformatted(out);
+	check_str("lspshape: Diagnostics, columns converted, severity named, missing members null", got,
+	    "[{\"line\":1,\"col\":5,\"severity\":\"warning\",\"message\":\"m\",\"source\":\"pyflakes\",\"code\":\"E1\"},"
+	    "{\"line\":1,\"col\":1,\"severity\":\"error\",\"message\":\"n\",\"source\":null,\"code\":null}]");
+	free(got);
+	cJSON_Delete(in);
+	cJSON_Delete(out);
+	ctx_buf_release(&t);
+}
+
+/* ---- lang: one table ---- */
+
+static void
+test_lang(void)
+{
+	static const char *const rows[][2] = {
+		{ "a/b.py", "python" }, { "x.pyi", "python" }, { "m.c", "c" }, { "m.h", "c" }, { "m.cpp", "cpp" },
+		{ "x.cfg", NULL }, { "x.c/y", NULL }, { "noext", NULL }, { "t.tsx", "typescriptreact" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		const struct ctx_langinfo *l = ctx_langinfo_for_path(rows[i][0]);
+		char what[96];
+		snprintf(what, sizeof what, "lang: the languageId of %s is %s", rows[i][0], rows[i][1] ? rows[i][1] : "none");
+		check(rows[i][1] ? l && !strcmp(l->lsp_id, rows[i][1]) : !l, what, NULL);
+	}
+	check(ctx_lang_for_path("a.py") && !ctx_lang_for_path("a.c") && !ctx_lang_for_path("a.cfg"),
+	    "lang: the skeleton parses the languages of the table it has a grammar for", NULL);
+}
+
+/* ---- child: a process we can always end ---- */
+
+static bool
+gone(pid_t pid)
+{
+	return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+static void
+test_child(void)
+{
+	struct ctx_child c;
+	int64_t t0;
+
+	check(ctx_child_spawn(&c, "sh -c 'echo one >&2; echo two >&2; exit 3'", "/") == 0,
+	    "child: sh -c starts", NULL);
+	for (t0 = ctx_clock_ns(); !ctx_child_reap(&c) && ctx_clock_ns() - t0 < 5000000000LL;)
+		usleep(1000);
+	ctx_child_drain_stderr(&c);
+	check(c.reaped && c.status == 3 && c.pid == 0, "child: its exit code once reaped", NULL);
+	check_str("child: the last line of its stderr is kept", ctx_child_last_stderr(&c), "two");
+	ctx_child_release(&c);
+
+	check(ctx_child_spawn(&c, "/nonexistent/server --x", "/") == -ENOENT && c.in < 0 && c.pid == 0,
+	    "child: a missing program is -ENOENT, nothing left", NULL);
+	check(ctx_child_spawn(&c, "", "/") == -EINVAL && ctx_child_spawn(&c, "a 'b", "/") == -EINVAL,
+	    "child: an empty or unbalanced command line is -EINVAL", NULL);
+	check(ctx_child_spawn(&c, "echo $(touch /tmp/ctx-unit-never)", "/") == -EINVAL,
+	    "child: no command substitution", NULL);
+
+	/* A child that ignores SIGTERM and leaves a helper in its group: SIGKILL to the group. */
+	check(ctx_child_spawn(&c, "sh -c 'trap \"\" TERM; sleep 300 & echo $! >&2; sleep 300'", "/") == 0,
+	    "child: a stubborn one starts", NULL);
+	pid_t helper = 0;
+	for (t0 = ctx_clock_ns(); !c.nerr && ctx_clock_ns() - t0 < 5000000000LL; usleep(1000))
+		ctx_child_drain_stderr(&c);
+	helper = (pid_t)strtol(ctx_child_last_stderr(&c), NULL, 10);
+	pid_t pid = c.pid;
+	ctx_child_signal(&c, SIGTERM);
+	usleep(100000);
+	check(!ctx_child_reap(&c), "child: SIGTERM is ignored by it", NULL);
+	ctx_child_kill(&c);
+	check(c.reaped && c.status == 128 + SIGKILL, "child: SIGKILL ends it, reaped", NULL);
+	for (t0 = ctx_clock_ns(); helper > 0 && !gone(helper) && ctx_clock_ns() - t0 < 2000000000LL;)
+		usleep(1000);
+	check(helper > 0 && gone(helper) && gone(pid), "child: the helper in its group is gone too", NULL);
+	ctx_child_signal(&c, SIGKILL); /* after the reaping: a no-op, never another process */
+	ctx_child_release(&c);
+	check(c.in < 0 && c.out < 0 && c.err < 0, "child: its pipes are closed", NULL);
+}
+
+/* ---- the session without a process ---- */
+
+static void
+test_lsp_session(void)
+{
+	char *answers = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&answers, &len);
+	int nul = open("/dev/null", O_WRONLY);
+	struct ctx_lsp_opts o = { .server = "none", .root = "/nonexistent-root", .timeout_ms = 500,
+		.ready_timeout_ms = 500, .max_inflight = 1, .queue_timeout_ms = 500, .out = out, .in_fd = -1,
+		.stop_fd = -1, .listen_fd = -1 };
+	struct ctx_lsp_session *s = ctx_lsp_session_open(&o, nul, NULL);
+	static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":{}}}";
+	static const char def[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":[]}";
+	char framed[256];
+
+	static const char reqs[] = "\n{\"id\":7,\"method\":\"workspace_symbols\",\"query\":\"q\"}\n{\"id\":8}\n  \n";
+	ctx_lsp_session_requests(s, reqs, sizeof reqs - 1);
+	snprintf(framed, sizeof framed, "Content-Length: %zu\r\n\r\n%sContent-Length: %zu\r\n\r\n%s", strlen(init), init,
+	    strlen(def), def);
+	ctx_lsp_session_server(s, framed, strlen(framed));
+	int rc = ctx_lsp_session_close(s);
+	fclose(out);
+	check(rc == CTX_REJECTED, "session: a malformed request makes the result CTX_REJECTED", NULL);
+	check(answers && strstr(answers, "\"id\":7,\"method\":\"workspace_symbols\",\"status\":\"empty\",\"backend\":\"lsp\"") &&
+		strstr(answers, "\"id\":8,\"method\":\"\",\"status\":\"error\""),
+	    "session: the server's answer to the queued request, an error for the malformed one", answers);
+	long lines = 0;
+	for (const char *p = answers; p && *p; p++)
+		lines += *p == '\n';
+	for (char *p = answers; p && (p = strchr(p, '\n')) != NULL; p++)
+		*p = ' '; /* one line for the detail */
+	check(lines == 2, "session: one answer per request line, none for blank ones", answers);
+	free(answers);
+	close(nul);
+}
+
 int
 main(void)
 {
@@ -1081,6 +1362,13 @@ main(void)
 	test_workspace();
 	test_skeleton_module();
 	test_cache_key();
+	test_lsp_positions();
+	test_lsp_uris();
+	test_lsp_docs();
+	test_lsp_shapes();
+	test_lang();
+	test_child();
+	test_lsp_session();
 	printf("# unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -60,7 +60,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_EVENTS(&o->events),
 		CTX_OPT_STRING(0, "trace", &o->trace, "FILE", "the raw JSON-RPC traffic"),
 		CTX_OPT_FLAG(0, "daemon", &o->daemon, "use the workspace's warm daemon ($CTX_LSP_DAEMON=1)"),
-		CTX_OPT_LONG(0, "idle-ttl", &o->idle_ttl, "SEC", 0, 31536000, "the daemon ends after this idle (600; 0: never)"),
+		CTX_OPT_LONG(0, "idle-ttl", &o->idle_ttl, "SEC", 0, 31536000,
+		    "the daemon ends after this idle (600; 0: never)"),
 		CTX_OPT_FLAG(0, "daemon-status", &o->status, "print the daemon's status; exit 1 when none runs"),
 		CTX_OPT_FLAG(0, "daemon-stop", &o->stop, "stop the daemon; exit 1 when none runs"),
 	};

@@ -1,18 +1,28 @@
-/* libFuzzer target: ctx-lsp's dispatch of what a language server says. The session code is
- * compiled into this file (its functions are static) and driven without a process: the
- * input's bytes up to the first NUL are the caller's request lines, read through a pipe
- * the way ctx-lsp reads its standard input; the rest is the server's stdout (Content-Length
- * framing and all), fed in two pieces, and its stderr. At the end every request still
+/* libFuzzer target: ctx-lsp's dispatch of what a language server says, through the
+ * session's step-by-step interface (lspclient.h), without a process: the input's bytes up
+ * to the first NUL are the caller's request lines; the rest is the server's stdout
+ * (Content-Length framing and all), fed in two pieces. At the end every request still
  * waiting passes its deadline. Checked on every input, besides the sanitizers: each
  * request line gets exactly one answer, every answer is one JSON object on one line, and
  * ctx-emit accepts every event. */
-#include "lspclient.c" /* NOLINT(bugprone-suspicious-include): its static functions are the target */
-
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "event.h"
+#include "json.h"
+#include "lspclient.h"
 #include "redact.h"
+#include "safeopen.h"
+#include "symindex.h"
 
 /* A fixed root, so that seeds can name its files by URI. */
 static const char root[] = "/tmp/ctx-fuzz-lsp";
@@ -147,18 +157,6 @@ count_requests(const char *p, size_t len)
 	return n;
 }
 
-/* Write p[0, n) into a new pipe and return its reading end (n fits in a pipe's buffer). */
-static int
-pipe_of(const char *p, size_t n)
-{
-	int fds[2];
-
-	if (pipe(fds) != 0 || (n && write(fds[1], p, n) != (ssize_t)n))
-		abort();
-	close(fds[1]);
-	return fds[0];
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -175,31 +173,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx_buf_add(&requests, in, nreq);
 	FILE *out = open_memstream(&answers, &answers_len);
 	struct ctx_lsp_opts o = { .server = "fuzz", .root = root, .timeout_ms = 1000, .ready_timeout_ms = 1000,
-		.events = events, .out = out, .in_fd = pipe_of(requests.data, requests.len), .stop_fd = -1 };
-	struct session s = { .o = &o, .to_srv = dup(devnull), .from_srv = -1, .err_srv = pipe_of(srv, rest < 65536 ? rest : 0),
-		.index = shared_index, .spawned = ctx_clock_ns() };
+		.max_inflight = 1 + (int)(size % 3), .queue_timeout_ms = 1000, .events = events, .out = out,
+		.in_fd = -1, .stop_fd = -1, .listen_fd = -1 };
+	struct ctx_lsp_session *s = ctx_lsp_session_open(&o, dup(devnull), shared_index);
 	long expected = count_requests(requests.data, requests.len);
 
-	set_state(&s, WARMING, "spawn");
-	send_initialize(&s);
-	while (!s.stdin_eof)
-		read_requests(&s);
-	drain_stderr(&s);
+	if (!s)
+		abort();
+	ctx_lsp_session_requests(s, requests.data, requests.len);
 	size_t half = rest ? (unsigned char)srv[0] % (rest + 1) : 0;
-	for (int piece = 0; piece < 2 && s.to_srv >= 0; piece++) {
-		const char *body;
-		size_t len;
-		int rc;
-		ctx_jsonrpc_feed(&s.dec, piece ? srv + half : srv, piece ? rest - half : half);
-		while ((rc = ctx_jsonrpc_next(&s.dec, &body, &len)) == CTX_JSONRPC_MESSAGE)
-			on_message(&s, body, len);
-		if (rc < 0)
-			server_failed(&s, "lsp_error");
-		ctx_buf_truncate(&s.outq, 0);
-	}
-	expire(&s, INT64_MAX);
-	server_failed(&s, "server_exited");
-	set_state(&s, CLOSED, "shutdown");
+	ctx_lsp_session_server(s, srv, half);
+	ctx_lsp_session_server(s, srv + half, rest - half);
+	ctx_lsp_session_close(s);
 	fclose(out);
 	if (check_lines("answer", answers, answers_len) != expected) {
 		fprintf(stderr, "fuzz_lsp: %ld requests, answers:\n%.*s", expected, (int)answers_len, answers);
@@ -211,9 +196,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(events_fd, 0) != 0)
 		abort();
 
-	s.index = NULL;
-	close(o.in_fd);
-	free_session(&s);
 	ctx_buf_release(&requests);
 	return 0;
 }
