@@ -981,6 +981,17 @@ daemon_status(struct session *s, struct ctx_buf *b)
 	    (long)((now - s->spawned) / MS), (long)((now - s->last_request) / MS), s->o->idle_ttl_s,
 	    s->o->max_inflight, s->o->queue_timeout_ms, clients, s->requests, s->timeouts, s->fallbacks, s->restarts,
 	    s->state == READY ? "true" : "false");
+	/* The daemon's own settings, told to a client that asks for others. */
+	const char *paths[][2] = { { "index", s->o->index }, { "trace", s->o->trace_path } };
+	ctx_buf_truncate(b, b->len - 1);
+	for (int i = 0; i < 2; i++) {
+		ctx_buf_addf(b, ",\"%s\":", paths[i][0]);
+		if (paths[i][1])
+			ctx_utf8_write_json(b, paths[i][1], strlen(paths[i][1]));
+		else
+			ctx_buf_adds(b, "null");
+	}
+	ctx_buf_adds(b, "}");
 }
 
 /* Stop: no new clients; what waits is answered at once; then the §7 shutdown. */

@@ -21,6 +21,7 @@ struct ctx_lsp_opts {
 	const char *index;      /* ctx-parse lines for the fallback, or NULL to parse the root */
 	struct ctx_evstream *events; /* the session's events (a daemon's: its own ctx-emit) */
 	FILE *trace;            /* raw JSON-RPC traffic, or NULL */
+	const char *trace_path; /* a daemon's: its trace's real path, for its status */
 	int stop_fd;            /* readable when SIGINT or SIGTERM arrived */
 	/* One caller: */
 	int in_fd;              /* requests, one JSON line each */
@@ -39,7 +40,7 @@ struct ctx_lsp_opts {
  *    "control":"status"|"stop" (absent for requests)}
  * then its request lines, as §7. The daemon writes lines that start with a tag:
  *   "H " hello: {"pid","server","server_pid","state","session_ms","warm", the daemon's
- *        "idle_ttl_s","max_inflight","queue_timeout_ms"}
+ *        "idle_ttl_s","max_inflight","queue_timeout_ms","index","trace"}
  *   "A <seq> <e> " then an answer line as §7, to the client's seq-th request line (blank
  *        lines are not counted), e "1" when its status is error, else "0"
  *   "E " an event of the client's request: {"cmd","args","result","timing_ms","x"}

@@ -502,6 +502,15 @@ attached(const struct ctx_lspd_opts *o, const char *json, size_t len)
 		ctx_warnx("the running daemon keeps --idle-ttl %ld --max-inflight %ld --queue-timeout-ms %ld "
 			  "(asked %d, %d, %d); --daemon-stop it to change them",
 		    ttl, inflight, queue, o->idle_ttl_s, o->max_inflight, o->queue_timeout_ms);
+	const char *asked[] = { o->index, o->trace }, *names[] = { "index", "trace" };
+	for (int i = 0; i < 2; i++) {
+		const char *has = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, names[i]));
+		char *real = asked[i] ? realpath(asked[i], NULL) : NULL;
+		if (asked[i] && (!has || !real || strcmp(real, has) != 0))
+			ctx_warnx("the running daemon keeps --%s %s (asked %s); --daemon-stop it to change it", names[i],
+			    has ? has : "(none)", asked[i]);
+		free(real);
+	}
 	ctx_buf_adds(&args, "{\"server\":");
 	ctx_utf8_write_json(&args, server, strlen(server));
 	ctx_buf_adds(&args, "}");

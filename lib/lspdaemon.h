@@ -19,6 +19,7 @@ struct ctx_lspd_opts {
 	const char *root;          /* real path */
 	int timeout_ms, ready_timeout_ms;
 	int idle_ttl_s, max_inflight, queue_timeout_ms; /* the daemon's, when this call starts it */
+	const char *index, *trace;                      /* likewise (NULL: none asked for) */
 	char *const *argv;         /* this call's arguments: a daemon is started with them */
 	struct ctx_evstream *events; /* this call's stream: its requests' events and lsp.attach */
 	const char *run_id;

@@ -162,7 +162,9 @@ alive() {
 		rm -rf "$XDG_RUNTIME_DIR/ctx-lsp"
 		case $shape in
 		symlink) ln -s "$BATS_TEST_TMPDIR/elsewhere" "$XDG_RUNTIME_DIR/ctx-lsp" ;;
-		other-uid) mkdir -m 700 "$XDG_RUNTIME_DIR/ctx-lsp" && chown 65534 "$XDG_RUNTIME_DIR/ctx-lsp" ;;
+		other-uid) # only root can give a directory away
+			[ "$(id -u)" -eq 0 ] || continue
+			mkdir -m 700 "$XDG_RUNTIME_DIR/ctx-lsp" && chown 65534 "$XDG_RUNTIME_DIR/ctx-lsp" ;;
 		open) mkdir "$XDG_RUNTIME_DIR/ctx-lsp" && chmod 777 "$XDG_RUNTIME_DIR/ctx-lsp" ;;
 		esac
 		run -0 --separate-stderr "$BIN/ctx-lsp" --daemon --server pylsp <<<"$DEF"
@@ -250,4 +252,16 @@ $DEF"
 	[ "$shut" -lt "$session" ]
 	# The reader saw the end before the shutdown was done.
 	[ "$(cat "$BATS_TEST_TMPDIR/eof_ms")" -lt $((done_ms - shut / 2)) ]
+}
+
+@test "a later call asking for other daemon settings is served as is, and told so once" {
+	run -0 "$BIN/ctx-lsp" --daemon --server pylsp --idle-ttl 30 <<<"$DEF"
+	status_of >/dev/null
+	run -0 --separate-stderr "$BIN/ctx-lsp" --daemon --server pylsp --idle-ttl 30 --trace "$BATS_TEST_TMPDIR/t" <<<"$DEF"
+	[ "$(echo "$output" | jq -c .result)" = "$ANSWER" ]
+	[[ $stderr == *"the running daemon keeps --trace (none) (asked $BATS_TEST_TMPDIR/t)"* ]]
+	[ "$(grep -c 'running daemon keeps' <<<"$stderr")" = 1 ]
+	[ ! -e "$BATS_TEST_TMPDIR/t" ]
+	run -0 --separate-stderr "$BIN/ctx-lsp" --daemon --server pylsp <<<"$DEF"
+	[[ $stderr == *"keeps --idle-ttl 30 --max-inflight 1 --queue-timeout-ms 60000 (asked 600, 1, 60000)"* ]]
 }

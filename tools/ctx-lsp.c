@@ -148,8 +148,9 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (ctx_lspd_socket_of(fd, &sock) != 0)
 		return CTX_EXIT_SYSTEM;
+	char trace[PATH_MAX];
 	FILE *tf = o->trace ? fopen(o->trace, "we") : NULL;
-	bool has_index = o->index && realpath(o->index, index);
+	bool has_index = o->index && realpath(o->index, index), has_trace = tf && realpath(o->trace, trace);
 	int efd = spawn_emit(ws->root, &emit_pid);
 	struct ctx_evstream *ev = efd >= 0 ? ctx_evstream_open_fd(efd, ws->run_id, ws->segment_id, &err)
 					   : ctx_evstream_open("", ws->run_id, ws->segment_id, &err);
@@ -160,6 +161,7 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 	handle_signals();
 	struct ctx_lsp_opts lo = {
 		.server = o->server, .root = ws->root, .index = has_index ? index : NULL, .events = ev, .trace = tf,
+		.trace_path = has_trace ? trace : NULL,
 		.timeout_ms = (int)o->timeout_ms, .ready_timeout_ms = (int)o->ready_timeout_ms,
 		.max_inflight = (int)o->max_inflight, .queue_timeout_ms = (int)o->queue_timeout_ms,
 		.stop_fd = stop_pipe[0], .in_fd = -1, .listen_fd = fd, .idle_ttl_s = (int)o->idle_ttl,
@@ -205,6 +207,7 @@ main(int argc, char **argv)
 		.server = o.server, .root = ws.root, .timeout_ms = (int)o.timeout_ms,
 		.ready_timeout_ms = (int)o.ready_timeout_ms, .idle_ttl_s = (int)o.idle_ttl,
 		.max_inflight = (int)o.max_inflight, .queue_timeout_ms = (int)o.queue_timeout_ms, .argv = argv,
+		.index = o.index, .trace = o.trace,
 		.events = ev, .run_id = ws.run_id, .stop_fd = stop_pipe[0],
 	};
 	if (o.status || o.stop) {
