@@ -507,8 +507,8 @@ attached(const struct ctx_lspd_opts *o, const char *json, size_t len)
 		const char *has = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, names[i]));
 		char *real = asked[i] ? realpath(asked[i], NULL) : NULL;
 		if (asked[i] && (!has || !real || strcmp(real, has) != 0))
-			ctx_warnx("the running daemon keeps --%s %s (asked %s); --daemon-stop it to change it", names[i],
-			    has ? has : "(none)", asked[i]);
+			ctx_warnx("the running daemon keeps --%s %s (asked %s); --daemon-stop it to change it",
+			    names[i], has ? has : "(none)", asked[i]);
 		free(real);
 	}
 	ctx_buf_adds(&args, "{\"server\":");
