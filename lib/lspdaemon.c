@@ -22,6 +22,7 @@
 #include "err.h"
 #include "json.h"
 #include "lspclient.h"
+#include "lspshape.h"
 #include "safeopen.h"
 #include "sha256.h"
 #include "utf8.h"
@@ -495,9 +496,9 @@ attached(const struct ctx_lspd_opts *o, const char *json, size_t len)
 		cJSON_Delete(h);
 		return -EPROTO;
 	}
-	long ttl = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "idle_ttl_s"));
-	long inflight = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "max_inflight"));
-	long queue = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "queue_timeout_ms"));
+	long ttl = ctx_lsp_num(h, "idle_ttl_s");
+	long inflight = ctx_lsp_num(h, "max_inflight");
+	long queue = ctx_lsp_num(h, "queue_timeout_ms");
 	if (ttl != o->idle_ttl_s || inflight != o->max_inflight || queue != o->queue_timeout_ms)
 		ctx_warnx("the running daemon keeps --idle-ttl %ld --max-inflight %ld --queue-timeout-ms %ld "
 			  "(asked %d, %d, %d); --daemon-stop it to change them",
@@ -517,8 +518,8 @@ attached(const struct ctx_lspd_opts *o, const char *json, size_t len)
 	ctx_buf_addf(&res, "{\"state\":");
 	ctx_utf8_write_json(&res, state, strlen(state));
 	ctx_buf_addf(&res, ",\"daemon_pid\":%ld,\"session_ms\":%ld,\"warm\":%s}",
-	    (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "pid")),
-	    (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "session_ms")),
+	    ctx_lsp_num(h, "pid"),
+	    ctx_lsp_num(h, "session_ms"),
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "warm")) ? "true" : "false");
 	if (args.data && res.data)
 		ctx_evstream_emit(o->events, "lsp.attach", args.data, res.data, -1, NULL);
@@ -656,7 +657,7 @@ ctx_lspd_control(const struct ctx_lspd_opts *o, const char *control, FILE *out)
 	}
 	cJSON_AddStringToObject(st, "socket", pl.sock);
 	bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "running"));
-	long pid = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "pid"));
+	long pid = ctx_lsp_num(st, "pid");
 	char *text = cJSON_PrintUnformatted(st);
 	if (text)
 		fprintf(out, "%s\n", text);
