@@ -100,7 +100,7 @@ struct session {
 	bool stopping;              /* no new clients nor requests: answer, then shut down */
 	bool out_closed;
 	const char *cause;          /* the run id of the client whose request came last */
-	int64_t last_request, root_checked;
+	int64_t last_request, root_checked, accept_after;
 };
 
 /* ---- events ---- */
@@ -1012,6 +1012,16 @@ clamp_ms(const cJSON *o, const char *key, long dflt)
 	return v >= 1 && v <= 3600000 ? v : dflt;
 }
 
+/* A first line that is not a hello of this protocol: said, and nothing more is read. */
+static void
+reject(struct client *c)
+{
+	static const char no[] = "H {\"error\":\"not a hello of this protocol\"}\n";
+
+	to_client(c, no, sizeof no - 1);
+	c->greeted = c->control = c->eof = true; /* neither a client of the session nor read */
+}
+
 /* A client's first line: its hello, or a control. */
 static void
 greet(struct session *s, struct client *c, const char *line, size_t len)
@@ -1021,11 +1031,12 @@ greet(struct session *s, struct client *c, const char *line, size_t len)
 	const char *control = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "control"));
 	struct ctx_buf b = { 0 };
 
+	const cJSON *proto = cJSON_GetObjectItemCaseSensitive(h, "proto");
+
 	c->greeted = true;
 	c->control = control != NULL;
-	if (!cJSON_IsObject(h) || ctx_lsp_num(h, "proto") != CTX_LSP_PROTO) {
-		to_client(c, "H {\"error\":\"not a hello of this protocol\"}\n", 42);
-		c->eof = true;
+	if (!cJSON_IsObject(h) || !cJSON_IsNumber(proto) || proto->valuedouble != CTX_LSP_PROTO) {
+		reject(c);
 		cJSON_Delete(h);
 		return;
 	}
@@ -1051,8 +1062,8 @@ greet(struct session *s, struct client *c, const char *line, size_t len)
 static void
 take_line(struct session *s, struct client *c, const char *line, size_t len)
 {
-	if (blank(line, len))
-		return;
+	if (blank(line, len) || (c->fd >= 0 && c->eof))
+		return; /* or a line after a rejected hello, in the same read */
 	if (c->fd >= 0 && !c->greeted)
 		greet(s, c, line, len);
 	else
@@ -1070,7 +1081,10 @@ feed(struct session *s, struct client *c, const char *p, size_t n)
 		if (!c->skipping && c->in.len + k > MAX_REQUEST_LINE) {
 			ctx_buf_truncate(&c->in, 0);
 			c->skipping = true;
-			take_request(s, c, NULL, 0, "request line over 1 MiB");
+			if (c->fd >= 0 && !c->greeted)
+				reject(c); /* a hello is never that long */
+			else if (!(c->fd >= 0 && c->eof))
+				take_request(s, c, NULL, 0, "request line over 1 MiB");
 		} else if (!c->skipping && ctx_buf_add(&c->in, p, k) < 0) {
 			s->rc = -ENOMEM;
 			c->skipping = true;
@@ -1134,8 +1148,13 @@ accept_client(struct session *s)
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct client *c;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors: the connection stays in the backlog; look again in a while
+		 * rather than spin on a listener that stays readable. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			s->accept_after = ctx_clock_ns() + 100 * MS;
 		return;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid() ||
 	    !(c = calloc(1, sizeof *c))) {
 		close(fd);
@@ -1218,16 +1237,23 @@ expire(struct session *s, int64_t now)
 		next = r->next;
 		if (due_of(s, r) > now)
 			continue;
-		if (queued(r)) {
-			fallback(s, r, s->initialized ? "queue_timeout" : "lsp_not_ready");
-			continue;
-		}
-		char args[96], result[64], x[64];
 		if (r->server_id) {
 			cJSON *p = cJSON_CreateObject();
 			cJSON_AddNumberToObject(p, "id", (double)r->server_id);
 			send_notification(s, "$/cancelRequest", p);
 		}
+		if (s->stopping) { /* not a timeout: the session ends before the answer */
+			if (has_fallback(r->method))
+				fallback(s, r, "shutdown");
+			else
+				answer(s, r, "timeout", "lsp", NULL, 0, "the session ended before the answer");
+			continue;
+		}
+		if (queued(r)) {
+			fallback(s, r, s->initialized ? "queue_timeout" : "lsp_not_ready");
+			continue;
+		}
+		char args[96], result[64], x[64];
 		s->timeouts++;
 		snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
 		snprintf(result, sizeof result, "{\"timeout_ms\":%ld}", (long)((r->deadline - r->sent) / MS));
@@ -1369,6 +1395,12 @@ watch_root(struct session *s, int64_t now)
 	if (now - s->root_checked < 1000 * MS)
 		return;
 	s->root_checked = now;
+	/* A server that never finishes its handshake is not waited for by every call: after the
+	 * daemon's ready timeout it is failed, and the restart rule applies. */
+	if (s->state == WARMING && !s->initialized && now - s->spawned > (int64_t)s->o->ready_timeout_ms * MS) {
+		ctx_child_signal(&s->srv, SIGKILL);
+		server_failed(s, "lsp_not_ready");
+	}
 	bool root_gone = stat(s->o->root, &st) != 0 || !S_ISDIR(st.st_mode);
 	bool idle = s->o->idle_ttl_s > 0 && !s->reqs && now - s->last_request >= (int64_t)s->o->idle_ttl_s * 1000 * MS;
 	if (root_gone || idle)
@@ -1435,7 +1467,7 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 			p[i_to = (int)np++] = (struct pollfd){ s.srv.in, POLLOUT, 0 };
 		if (o->stop_fd >= 0 && !s.stopping)
 			p[i_stop = (int)np++] = (struct pollfd){ o->stop_fd, POLLIN, 0 };
-		if (s.listen_fd >= 0)
+		if (s.listen_fd >= 0 && now >= s.accept_after)
 			p[i_listen = (int)np++] = (struct pollfd){ s.listen_fd, POLLIN, 0 };
 		size_t first_client = np;
 		for (const struct client *c = s.clients; c; c = c->next) {
@@ -1444,7 +1476,7 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 		}
 		/* While the server runs and nothing else is due, look again now and then: its exit
 		 * shows on its pipes, but a reaped pid is found by waitpid. */
-		int64_t most = s.phase >= SHUTDOWN_SENT ? 10 : 100;
+		int64_t most = s.phase >= SHUTDOWN_SENT ? 10 : o->listen_fd < 0 || s.accept_after > now ? 100 : 1000;
 		int64_t wait = due == INT64_MAX ? most : (due - now) / MS + 1;
 		if (wait > most)
 			wait = most;

@@ -54,13 +54,13 @@ place_release(struct place *pl)
 	pl->dfd = -1;
 }
 
-/* Open (creating it 0700) and check a runtime directory: ours, a real directory, closed
+/* Open (creating it 0700 with CTX_PRIVDIR_CREATE) and check a runtime directory: ours, a real directory, closed
  * to group and others. 0, a refusal, or -errno. */
 static int
-open_dir(const char *dir, int *dfd)
+open_dir(const char *dir, int flags, int *dfd)
 {
 	struct stat st;
-	int rc = ctx_privdir_open(dir, NULL, CTX_PRIVDIR_CREATE, dfd);
+	int rc = ctx_privdir_open(dir, NULL, flags, dfd);
 
 	if (rc != 0)
 		return rc;
@@ -100,7 +100,7 @@ find_place(const struct ctx_lspd_opts *o, struct place *pl, char *why, size_t wh
 		/* A path longer than sun_path holds: the one under /tmp. */
 		if ((size_t)snprintf(pl->sock, sizeof pl->sock, "%s/%s.sock", pl->dir, pl->name) >= sizeof pl->sock)
 			continue;
-		int rc = open_dir(pl->dir, &pl->dfd);
+		int rc = open_dir(pl->dir, CTX_PRIVDIR_CREATE, &pl->dfd);
 		if (rc != 0) {
 			snprintf(why, why_size, "runtime directory %s: %s", pl->dir,
 			    reason(rc));
@@ -118,13 +118,12 @@ file_name(char *out, size_t size, const struct place *pl, const char *ext)
 	return (size_t)snprintf(out, size, "%s.%s", pl->name, ext) < size ? 0 : -ENAMETOOLONG;
 }
 
-/* Take the lock file beside the socket, within timeout_ms. The file may be removed by a
+/* Take the lock file beside the socket, by end (ns). The file may be removed by a
  * daemon that ends: a lock on a file that is no longer the one in the directory is no
  * lock, and is taken again. *fd is the held lock. */
 static int
-take_lock(int dfd, const char *name, int timeout_ms, int *fd)
+take_lock(int dfd, const char *name, int64_t end, int *fd)
 {
-	int64_t end = ctx_clock_ns() + (int64_t)timeout_ms * MS;
 	struct stat a, b;
 
 	for (;;) {
@@ -147,24 +146,29 @@ take_lock(int dfd, const char *name, int timeout_ms, int *fd)
 	}
 }
 
-/* A connection to the socket of pl, from a daemon of our own user. */
+/* A connection to the socket of pl, from a daemon of our own user, by end (ns): a daemon
+ * that does not accept (its backlog full) is not waited for past it. */
 static int
-connect_to(const struct place *pl, int *fd)
+connect_to(const struct place *pl, int64_t end, int *fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ucred cred;
 	socklen_t len = sizeof cred;
+	int rc;
 
 	memcpy(sa.sun_path, pl->sock, strlen(pl->sock) + 1);
-	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (*fd < 0)
 		return -errno;
-	if (connect(*fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		int err = -errno;
+	while ((rc = connect(*fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : -errno) == -EAGAIN &&
+	    ctx_clock_ns() < end)
+		usleep(2000);
+	if (rc != 0) {
 		close(*fd);
 		*fd = -1;
-		return err;
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	}
+	fcntl(*fd, F_SETFL, 0);
 	if (getsockopt(*fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid()) {
 		close(*fd);
 		*fd = -1;
@@ -204,22 +208,26 @@ start_daemon(const struct ctx_lspd_opts *o, const struct place *pl)
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (setsid() < 0 || fork() != 0)
-			_exit(0);
+		pid_t daemon = setsid() < 0 ? -1 : fork();
+		if (daemon != 0)
+			_exit(daemon < 0 ? 127 : 0);
 		int nul = open("/dev/null", O_RDWR);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(logfd >= 0 ? logfd : nul, 2) < 0 ||
 		    dup2(fd, 3) != 3)
 			_exit(127);
 		close_range(4, ~0U, 0);
 		setenv(CTX_LSPD_FD_ENV, "3", 1);
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+		self[n > 0 ? n : 0] = '\0';
 		if (o->run_id) /* its own events carry the run id of the call that started it */
 			setenv("CTX_RUN_ID", o->run_id, 1);
-		execv("/proc/self/exe", o->argv);
+		execv(n > 0 ? self : "/proc/self/exe", o->argv); /* named ctx-lsp in ps, not exe */
 		_exit(127);
 	}
 	rc = pid < 0 ? -errno : 0;
-	if (pid > 0)
-		waitpid(pid, &st, 0);
+	if (pid > 0 && (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0))
+		rc = -ECHILD;
 	close(fd);
 	if (logfd >= 0)
 		close(logfd);
@@ -229,25 +237,25 @@ start_daemon(const struct ctx_lspd_opts *o, const struct place *pl)
 /* Connect to the daemon of pl, starting one when there is none (or only its stale socket),
  * under the lock, so that racing callers start exactly one. */
 static int
-reach(const struct ctx_lspd_opts *o, const struct place *pl, int *fd, char *why, size_t why_size)
+reach(const struct ctx_lspd_opts *o, const struct place *pl, int64_t end, int *fd, char *why, size_t why_size)
 {
 	char lock[64];
 	int lfd, rc;
 
-	if ((rc = connect_to(pl, fd)) == 0)
+	if ((rc = connect_to(pl, end, fd)) == 0)
 		return 0;
 	if (rc != -ENOENT && rc != -ECONNREFUSED) {
 		snprintf(why, why_size, "%s: %s", pl->sock, reason(rc));
 		return rc;
 	}
 	if ((rc = file_name(lock, sizeof lock, pl, "lock")) != 0 ||
-	    (rc = take_lock(pl->dfd, lock, o->ready_timeout_ms, &lfd)) != 0) {
+	    (rc = take_lock(pl->dfd, lock, end, &lfd)) != 0) {
 		snprintf(why, why_size, "lock %s/%s: %s", pl->dir, lock, reason(rc));
 		return rc;
 	}
 	/* Another caller may have started it while we waited. */
-	if ((rc = connect_to(pl, fd)) != 0 && (rc = start_daemon(o, pl)) == 0)
-		rc = connect_to(pl, fd);
+	if ((rc = connect_to(pl, end, fd)) != 0 && (rc = start_daemon(o, pl)) == 0)
+		rc = connect_to(pl, end, fd);
 	if (rc != 0)
 		snprintf(why, why_size, "cannot start a daemon at %s: %s", pl->sock,
 		    reason(rc));
@@ -291,6 +299,7 @@ send_hello(const struct ctx_lspd_opts *o, int fd, const char *control)
 /* The daemon's lines, read from its socket. */
 struct reader {
 	int fd;
+	int stop_fd; /* readable when a signal came: the wait ends (-ECANCELED); -1: none */
 	struct ctx_buf buf;
 	size_t at;
 	bool eof;
@@ -318,10 +327,12 @@ next_line(struct reader *r, int64_t deadline, char **line, size_t *len)
 			r->at = 0;
 		}
 		int64_t left = deadline == INT64_MAX ? -1 : (deadline - ctx_clock_ns()) / MS;
-		struct pollfd p = { r->fd, POLLIN, 0 };
-		int ready = poll(&p, 1, (int)(left > INT_MAX ? INT_MAX : left < -1 ? 0 : left));
+		struct pollfd p[2] = { { r->fd, POLLIN, 0 }, { r->stop_fd, POLLIN, 0 } };
+		int ready = poll(p, 2, (int)(left > INT_MAX ? INT_MAX : left < -1 ? 0 : left));
 		if (ready < 0 && errno != EINTR)
 			return -errno;
+		if (ready > 0 && p[1].revents)
+			return -ECANCELED;
 		if (ready == 0 && deadline != INT64_MAX)
 			return -ETIMEDOUT;
 		if (ready <= 0)
@@ -339,6 +350,7 @@ next_line(struct reader *r, int64_t deadline, char **line, size_t *len)
 
 struct pending {
 	long seq;
+	int64_t sent;
 	char *line; /* with its '\n' */
 	size_t len;
 };
@@ -350,6 +362,9 @@ struct relay {
 	struct reader rd;
 	struct ctx_buf line;  /* the caller's line being read */
 	bool in_eof;
+	bool out_failed;      /* an answer could not be written */
+	int64_t bound;        /* the longest the daemon may take over a request (ns) */
+	int64_t stop_by;      /* after a signal: when what is left is answered here (0: no signal) */
 	struct pending *p;
 	size_t np, cap;
 	long seq;
@@ -378,6 +393,7 @@ forward(struct relay *rl, const char *line, size_t len)
 	pe->line[len] = '\n';
 	pe->len = len + 1;
 	pe->seq = ++rl->seq;
+	pe->sent = ctx_clock_ns();
 	rl->np++;
 	return send_all(rl->fd, pe->line, pe->len);
 }
@@ -451,9 +467,10 @@ relay_answer(struct relay *rl, char *line, size_t len)
 	if (end[1] == '1')
 		rl->status = CTX_REJECTED;
 	char *json = end + 3;
-	json[len - (size_t)(json - line)] = '\n';
-	if (fwrite(json, 1, len - (size_t)(json - line) + 1, rl->out) == 0 || fflush(rl->out) != 0)
-		return -EIO;
+	size_t n = len - (size_t)(json - line) + 1;
+	json[n - 1] = '\n';
+	if (fwrite(json, 1, n, rl->out) != n || fflush(rl->out) != 0)
+		rl->out_failed = true; /* the caller's reader is gone: nothing to serve in-process */
 	for (size_t i = 0; i < rl->np; i++)
 		if (rl->p[i].seq == seq) {
 			free(rl->p[i].line);
@@ -485,7 +502,7 @@ read_daemon(struct relay *rl)
 
 /* The hello's answer: lsp.attach, and a word when the daemon keeps other settings. */
 static int
-attached(const struct ctx_lspd_opts *o, const char *json, size_t len)
+attached(const struct ctx_lspd_opts *o, struct relay *rl, const char *json, size_t len)
 {
 	cJSON *h = cJSON_ParseWithLength(json, len);
 	const char *server = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "server"));
@@ -499,7 +516,12 @@ attached(const struct ctx_lspd_opts *o, const char *json, size_t len)
 	long ttl = ctx_lsp_num(h, "idle_ttl_s");
 	long inflight = ctx_lsp_num(h, "max_inflight");
 	long queue = ctx_lsp_num(h, "queue_timeout_ms");
-	if (ttl != o->idle_ttl_s || inflight != o->max_inflight || queue != o->queue_timeout_ms)
+	int slowest = o->timeout_ms > o->ready_timeout_ms ? o->timeout_ms : o->ready_timeout_ms;
+	rl->bound = (queue + slowest + 2000) * MS;
+	/* Only what this call asked for (the defaults are no request). */
+	if ((o->asked & CTX_LSPD_ASKED_TTL && ttl != o->idle_ttl_s) ||
+	    (o->asked & CTX_LSPD_ASKED_INFLIGHT && inflight != o->max_inflight) ||
+	    (o->asked & CTX_LSPD_ASKED_QUEUE && queue != o->queue_timeout_ms))
 		ctx_warnx("the running daemon keeps --idle-ttl %ld --max-inflight %ld --queue-timeout-ms %ld "
 			  "(asked %d, %d, %d); --daemon-stop it to change them",
 		    ttl, inflight, queue, o->idle_ttl_s, o->max_inflight, o->queue_timeout_ms);
@@ -542,16 +564,25 @@ leftovers(struct relay *rl, struct ctx_buf *unanswered)
 	return rc < 0 ? -ENOMEM : 0;
 }
 
+/* Relay until every request is answered. A daemon that takes longer than it may over a
+ * request (stopped, stuck) is given up, as is, after a signal, one that does not answer
+ * what was sent within a request's deadline: the caller answers the rest itself. */
 static int
 relay(struct relay *rl)
 {
-	while (!rl->in_eof || rl->np) {
+	while ((!rl->in_eof || rl->np) && !rl->out_failed) {
 		struct pollfd p[3] = {
 			{ rl->fd, POLLIN, 0 },
 			{ rl->in_eof ? -1 : rl->in_fd, POLLIN, 0 },
-			{ rl->in_eof ? -1 : rl->o->stop_fd, POLLIN, 0 },
+			{ rl->stop_by ? -1 : rl->o->stop_fd, POLLIN, 0 },
 		};
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		int64_t now = ctx_clock_ns(), due = rl->np ? rl->p[0].sent + rl->bound : INT64_MAX;
+		if (rl->stop_by && rl->stop_by < due)
+			due = rl->stop_by;
+		if (due <= now)
+			return -ETIMEDOUT;
+		int64_t wait = due == INT64_MAX ? -1 : (due - now) / MS + 1;
+		if (poll(p, 3, (int)(wait > INT_MAX ? INT_MAX : wait)) < 0 && errno != EINTR)
 			return -errno;
 		int rc;
 		if (p[0].revents && (rc = read_daemon(rl)) <= 0)
@@ -559,8 +590,10 @@ relay(struct relay *rl)
 		if (p[1].revents && (rc = read_caller(rl)) != 0)
 			return rc;
 		if (p[2].revents) { /* a signal: no more requests; what was sent is answered */
+			rl->stop_by = ctx_clock_ns() + (int64_t)(rl->o->timeout_ms + 1000) * MS;
+			if (!rl->in_eof)
+				shutdown(rl->fd, SHUT_WR);
 			rl->in_eof = true;
-			shutdown(rl->fd, SHUT_WR);
 		}
 	}
 	return 0;
@@ -571,7 +604,7 @@ ctx_lspd_serve(const struct ctx_lspd_opts *o, int in_fd, FILE *out, int *status,
     char *why, size_t why_size)
 {
 	struct place pl;
-	struct relay rl = { .o = o, .fd = -1, .in_fd = in_fd, .out = out };
+	struct relay rl = { .o = o, .fd = -1, .in_fd = in_fd, .out = out, .rd = { .fd = -1, .stop_fd = -1 } };
 	char *line = NULL;
 	size_t len = 0;
 	int rc;
@@ -581,29 +614,35 @@ ctx_lspd_serve(const struct ctx_lspd_opts *o, int in_fd, FILE *out, int *status,
 		return rc;
 	/* A daemon that ends as we connect drops us before its hello: a second try starts a
 	 * new one. */
+	int64_t deadline = ctx_clock_ns() + (int64_t)o->ready_timeout_ms * MS;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((rc = reach(o, &pl, &rl.fd, why, why_size)) != 0)
+		if ((rc = reach(o, &pl, deadline, &rl.fd, why, why_size)) != 0)
 			break;
-		rl.rd = (struct reader){ .fd = rl.fd };
-		int64_t deadline = ctx_clock_ns() + (int64_t)o->ready_timeout_ms * MS;
+		rl.rd = (struct reader){ .fd = rl.fd, .stop_fd = o->stop_fd };
 		if ((rc = send_hello(o, rl.fd, NULL)) == 0 && (rc = next_line(&rl.rd, deadline, &line, &len)) == 1)
-			rc = len > 2 && line[0] == 'H' ? attached(o, line + 2, len - 2) : -EPROTO;
+			rc = len > 2 && line[0] == 'H' ? attached(o, &rl, line + 2, len - 2) : -EPROTO;
 		else if (rc == 0)
 			rc = -ECONNRESET;
-		if (rc == 0)
+		if (rc == 0) {
+			rl.rd.stop_fd = -1; /* relay() watches the signal itself */
 			break;
-		snprintf(why, why_size, "no hello from the daemon at %s: %s", pl.sock, strerror(-rc));
+		}
+		snprintf(why, why_size, "no hello from the daemon at %s: %s", pl.sock,
+		    rc == -ECANCELED ? "a signal came first" : strerror(-rc));
+		if (rc == -ECANCELED)
+			attempt++; /* no second try */
 		ctx_buf_release(&rl.rd.buf);
 		close(rl.fd);
 		rl.fd = -1;
 	}
 	place_release(&pl);
 	if (rc == 0 && (rc = relay(&rl)) != 0) {
-		snprintf(why, why_size, "the daemon went away: %s", strerror(-rc));
+		snprintf(why, why_size, "%s",
+		    rc == -ETIMEDOUT ? "the daemon did not answer in time" : "the daemon went away");
 		if (leftovers(&rl, unanswered) != 0)
 			rc = -ENOMEM;
 	}
-	*status = rl.status;
+	*status = rl.out_failed ? -EIO : rl.status;
 	for (size_t i = 0; i < rl.np; i++)
 		free(rl.p[i].line);
 	free(rl.p);
@@ -636,7 +675,7 @@ int
 ctx_lspd_control(const struct ctx_lspd_opts *o, const char *control, FILE *out)
 {
 	struct place pl;
-	struct reader rd = { .fd = -1 };
+	struct reader rd = { .fd = -1, .stop_fd = -1 };
 	char why[PATH_MAX + 128], *line = NULL;
 	size_t len = 0;
 
@@ -645,33 +684,37 @@ ctx_lspd_control(const struct ctx_lspd_opts *o, const char *control, FILE *out)
 		return CTX_EXIT_SYSTEM;
 	}
 	cJSON *st = NULL;
-	if (connect_to(&pl, &rd.fd) == 0 && send_hello(o, rd.fd, control) == 0 &&
+	bool connected = connect_to(&pl, ctx_clock_ns() + 5000 * MS, &rd.fd) == 0;
+	if (connected && send_hello(o, rd.fd, control) == 0 &&
 	    next_line(&rd, ctx_clock_ns() + 5000 * MS, &line, &len) == 1 && len > 2 && line[0] == 'S')
 		st = cJSON_ParseWithLength(line + 2, len - 2);
-	if (!cJSON_IsObject(st)) {
+	/* A socket that takes connections has a daemon, answering or not (stopped, stuck). */
+	bool responding = cJSON_IsObject(st), running = connected;
+	if (!responding) {
 		cJSON_Delete(st);
 		st = cJSON_CreateObject();
-		cJSON_AddBoolToObject(st, "running", 0);
-	} else {
-		cJSON_AddBoolToObject(st, "running", 1);
 	}
+	cJSON_AddBoolToObject(st, "running", running);
+	if (running && !responding)
+		cJSON_AddBoolToObject(st, "responding", 0);
 	cJSON_AddStringToObject(st, "socket", pl.sock);
-	bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "running"));
 	long pid = ctx_lsp_num(st, "pid");
 	char *text = cJSON_PrintUnformatted(st);
 	if (text)
 		fprintf(out, "%s\n", text);
 	free(text);
 	cJSON_Delete(st);
+	if (running && !responding)
+		ctx_warnx("the daemon at %s does not answer", pl.sock);
 	/* A stop returns once the daemon has ended, its server shut down. */
-	for (int64_t end = ctx_clock_ns() + 15000 * MS; running && !strcmp(control, "stop") && pid > 0 && alive(pid) &&
-	     ctx_clock_ns() < end;)
+	bool stopping = responding && !strcmp(control, "stop") && pid > 0;
+	for (int64_t end = ctx_clock_ns() + 15000 * MS; stopping && alive(pid) && ctx_clock_ns() < end;)
 		usleep(10000);
 	ctx_buf_release(&rd.buf);
 	if (rd.fd >= 0)
 		close(rd.fd);
 	place_release(&pl);
-	return running ? 0 : 1;
+	return !running ? 1 : responding || strcmp(control, "stop") != 0 ? 0 : CTX_EXIT_SYSTEM;
 }
 
 int
@@ -707,10 +750,10 @@ ctx_lspd_remove_socket(const struct ctx_lspd_socket *sock)
 	if (!slash || !dot || dot < slash || strcmp(dot, ".sock") != 0)
 		return;
 	*slash = '\0';
-	if (open_dir(dir, &dfd) != 0)
+	if (open_dir(dir, 0, &dfd) != 0) /* gone: nothing to remove, nothing re-created */
 		return;
 	snprintf(lock, sizeof lock, "%.*s.lock", (int)(dot - slash - 1), slash + 1);
-	if (take_lock(dfd, lock, 1000, &lfd) == 0) {
+	if (take_lock(dfd, lock, ctx_clock_ns() + 1000 * MS, &lfd) == 0) {
 		/* Only our own socket: a new daemon may have replaced one that looked stale. */
 		if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == sock->ino &&
 		    st.st_dev == sock->dev)

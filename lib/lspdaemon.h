@@ -14,12 +14,15 @@
 /* The environment variable through which a starting daemon finds its listening socket. */
 #define CTX_LSPD_FD_ENV "CTX_LSP_DAEMON_FD"
 
+enum { CTX_LSPD_ASKED_TTL = 1, CTX_LSPD_ASKED_INFLIGHT = 2, CTX_LSPD_ASKED_QUEUE = 4 };
+
 struct ctx_lspd_opts {
 	const char *server;        /* as given to --server */
 	const char *root;          /* real path */
 	int timeout_ms, ready_timeout_ms;
 	int idle_ttl_s, max_inflight, queue_timeout_ms; /* the daemon's, when this call starts it */
 	const char *index, *trace;                      /* likewise (NULL: none asked for) */
+	int asked;                 /* CTX_LSPD_ASKED_*: which of them the call gave explicitly */
 	char *const *argv;         /* this call's arguments: a daemon is started with them */
 	struct ctx_evstream *events; /* this call's stream: its requests' events and lsp.attach */
 	const char *run_id;
@@ -27,16 +30,19 @@ struct ctx_lspd_opts {
 };
 
 /* Serve the requests on in_fd through the daemon, starting it when none runs. Returns 0
- * when every request was answered by the daemon (*status: 0, or CTX_REJECTED when some
- * answer said error); else a refusal or -errno with why filled, and unanswered holding
- * the request lines the daemon did not answer, each ending in '\n', followed by what was
- * read of in_fd and not sent: the caller serves them (and the rest of in_fd) itself. */
+ * when every request was answered by the daemon; *status is then 0, CTX_REJECTED when
+ * some answer said error, or -EIO when an answer could not be written (the rest are
+ * dropped). Else a refusal or -errno with why filled, *status what the daemon's answers
+ * so far said, and unanswered holding the request lines the daemon did not answer, each
+ * ending in '\n', then what was read of in_fd and not sent: the caller serves them (and
+ * the rest of in_fd) itself. */
 int ctx_lspd_serve(const struct ctx_lspd_opts *o, int in_fd, FILE *out, int *status, struct ctx_buf *unanswered,
     char *why, size_t why_size);
 
 /* --daemon-status ("status") or --daemon-stop ("stop"): print the daemon's status line
  * on out. Returns the exit status: 0 when a daemon was running (for stop: it has ended),
- * 1 when none was. */
+ * 1 when none was; a daemon that takes the connection but does not answer within 5 s is
+ * {"running":true,"responding":false}, said on stderr, and a stop of it exits 3. */
 int ctx_lspd_control(const struct ctx_lspd_opts *o, const char *control, FILE *out);
 
 /* The daemon's socket, as found when it starts. */

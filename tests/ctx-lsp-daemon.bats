@@ -261,7 +261,104 @@ $DEF"
 	[ "$(echo "$output" | jq -c .result)" = "$ANSWER" ]
 	[[ $stderr == *"the running daemon keeps --trace (none) (asked $BATS_TEST_TMPDIR/t)"* ]]
 	[ "$(grep -c 'running daemon keeps' <<<"$stderr")" = 1 ]
-	[ ! -e "$BATS_TEST_TMPDIR/t" ]
-	run -0 --separate-stderr "$BIN/ctx-lsp" --daemon --server pylsp <<<"$DEF"
+	[ ! -s "$BATS_TEST_TMPDIR/t" ] # checked writable, never written: the daemon keeps its own
+	run -0 --separate-stderr "$BIN/ctx-lsp" --daemon --server pylsp --idle-ttl 600 <<<"$DEF"
 	[[ $stderr == *"keeps --idle-ttl 30 --max-inflight 1 --queue-timeout-ms 60000 (asked 600, 1, 60000)"* ]]
+	# Asking for nothing is no request: no word.
+	run -0 --separate-stderr "$BIN/ctx-lsp" --daemon --server pylsp <<<"$DEF"
+	[ -z "$stderr" ]
+}
+
+@test "a stalled daemon: the call answers itself after the daemon's bound, or at once after a signal" {
+	server="$HOSTILE slow"
+	opts=(--server "$server" --timeout-ms 1000 --ready-timeout-ms 1000)
+	"$BIN/ctx-lsp" --daemon "${opts[@]}" --queue-timeout-ms 1000 </dev/null
+	pid=$(status_of "$server" | jq .pid)
+	# Stalled after it took the request: the bound is its queue timeout + the slowest
+	# deadline + 2 s = 4 s; then this call answers itself (its own server is as slow).
+	(sleep 0.5; kill -STOP "$pid") &
+	start=$(date +%s%N)
+	run -0 --separate-stderr timeout 20 "$BIN/ctx-lsp" --daemon "${opts[@]}" <<<"$DEF"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ "$(echo "$output" | jq -c '[.id, .status]')" = '[1,"fallback"]' ]
+	[[ $stderr == *"daemon not used (the daemon did not answer in time): serving the requests in-process"* ]]
+	[ "$ms" -ge 4000 ] && [ "$ms" -lt 9000 ]
+	# --daemon-status says it runs and does not answer.
+	run -0 --separate-stderr timeout 20 "$BIN/ctx-lsp" --daemon-status --server "$server"
+	[ "$(echo "$output" | jq -c '[.running, .responding]')" = '[true,false]' ]
+	[[ $stderr == *"does not answer"* ]]
+	# A signal while it waits for the stalled daemon: answered here at once, from the fallback.
+	(echo "$DEF"; sleep 30) | timeout 20 "$BIN/ctx-lsp" --daemon "${opts[@]}" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+	sleep 1
+	client=$(pgrep -n -f -- "--daemon --server $server --timeout-ms 1000")
+	start=$(date +%s%N)
+	kill -TERM "$client"
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/out" ] && break; sleep 0.05; done
+	[ $((($(date +%s%N) - start) / 1000000)) -lt 3000 ]
+	[ "$(jq -c '[.id, .status]' "$BATS_TEST_TMPDIR/out")" = '[1,"fallback"]' ]
+	kill -CONT "$pid"
+}
+
+@test "the exit status counts what the daemon answered before it went away" {
+	server="$HOSTILE slow"
+	"$BIN/ctx-lsp" --daemon --server "$server" --timeout-ms 5000 </dev/null
+	pid=$(status_of "$server" | jq .pid)
+	printf '%s\n%s\n' '{"id":"bad","method":"nope"}' "$DEF" >"$BATS_TEST_TMPDIR/req"
+	(sleep 1; kill -9 "$pid") &
+	run -1 --separate-stderr "$BIN/ctx-lsp" --daemon --server "$server" --timeout-ms 5000 <"$BATS_TEST_TMPDIR/req"
+	[ "$(echo "$output" | jq -r .id | sort | tr '\n' ' ')" = "1 bad " ]
+	[[ $stderr == *"the daemon went away"* ]]
+}
+
+@test "the socket's hello: another protocol, or a line over 1 MiB before it, ends the connection; nothing else is read" {
+	run -0 "$BIN/ctx-lsp" --daemon --server pylsp <<<"$DEF"
+	sock=$(status_of | jq -r .socket)
+	for hello in '{"proto":"1"}' '{"proto":1.5}' 'garbage' BIG; do
+		out=$(python3 - "$sock" "$hello" "$DEF" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+hello = "x" * 1100000 if sys.argv[2] == "BIG" else sys.argv[2]
+data = b""
+try:  # a daemon that stops reading may reset the connection under a long write
+    s.sendall((hello + "\n" + sys.argv[3] + "\n").encode())
+    s.shutdown(socket.SHUT_WR)
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+except ConnectionResetError:
+    data += b" (reset)"
+sys.stdout.write(data.decode())
+PY
+)
+		[[ $out == 'H {"error":"not a hello of this protocol"}' || ($hello == BIG && $out != *"A "*) ]] || { echo "${hello:0:20}: $out"; false; }
+	done
+	[ "$(status_of | jq .clients)" = 0 ]
+}
+
+@test "a daemon whose server never finishes its handshake fails it after its ready timeout: later calls do not wait" {
+	server="$HOSTILE silent"
+	"$BIN/ctx-lsp" --daemon --server "$server" --ready-timeout-ms 1000 </dev/null
+	status_of "$server" >/dev/null
+	sleep 2.5
+	start=$(date +%s%N)
+	run -0 "$BIN/ctx-lsp" --daemon --server "$server" --ready-timeout-ms 1000 <<<"$DEF"
+	[ $((($(date +%s%N) - start) / 1000000)) -lt 900 ]
+	[ "$(echo "$output" | jq -c '[.status, .backend]')" = '["fallback","ast"]' ]
+	[ "$(status_of "$server" | jq -r .state)" = FAILED ]
+}
+
+@test "--daemon-stop with a request in flight: answered from the fallback as a shutdown, not a timeout" {
+	server="$HOSTILE slow"
+	"$BIN/ctx-lsp" --daemon --server "$server" --timeout-ms 5000 </dev/null
+	status_of "$server" >/dev/null
+	"$BIN/ctx-lsp" --daemon --server "$server" --timeout-ms 5000 --events "$BATS_TEST_TMPDIR/ev" <<<"$DEF" >"$BATS_TEST_TMPDIR/out" &
+	sleep 1
+	run -0 timeout 20 "$BIN/ctx-lsp" --daemon-stop --server "$server"
+	wait
+	[ "$(jq -c '[.status, .backend]' "$BATS_TEST_TMPDIR/out")" = '["fallback","ast"]' ]
+	[ "$(jq -r 'select(.cmd == "lsp.fallback") | .result.reason' "$BATS_TEST_TMPDIR/ev")" = shutdown ]
+	[ "$(jq -s '[.[] | select(.cmd == "lsp.timeout")] | length' "$BATS_TEST_TMPDIR/ev")" = 0 ]
 }

@@ -43,6 +43,7 @@ struct opts {
 	const char *server, *root, *index, *events, *trace;
 	long timeout_ms, ready_timeout_ms, idle_ttl, max_inflight, queue_timeout_ms;
 	bool daemon, status, stop;
+	int asked; /* CTX_LSPD_ASKED_*: the daemon's settings given on the command line */
 };
 
 static void
@@ -68,9 +69,20 @@ parse_opts(int argc, char **argv, struct opts *o)
 	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-lsp", "--server CMD [OPTIONS]", table);
 	const char *env = getenv("CTX_LSP_DAEMON");
 
-	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000, .idle_ttl = 600, .max_inflight = 1,
-		.queue_timeout_ms = 60000 };
+	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000, .idle_ttl = -1, .max_inflight = -1,
+		.queue_timeout_ms = -1 };
 	int first = ctx_opt_parse(&spec, argc, argv);
+	/* The daemon's settings: a later call is told when it asks for others, not for defaults. */
+	struct { long *v; long dflt; int bit; } daemon_opts[] = {
+		{ &o->idle_ttl, 600, CTX_LSPD_ASKED_TTL }, { &o->max_inflight, 1, CTX_LSPD_ASKED_INFLIGHT },
+		{ &o->queue_timeout_ms, 60000, CTX_LSPD_ASKED_QUEUE },
+	};
+	for (size_t i = 0; i < sizeof daemon_opts / sizeof *daemon_opts; i++) {
+		if (*daemon_opts[i].v >= 0)
+			o->asked |= daemon_opts[i].bit;
+		else
+			*daemon_opts[i].v = daemon_opts[i].dflt;
+	}
 	if (first < argc)
 		ctx_opt_die(&spec, "unexpected argument '%s'", argv[first]);
 	if (!o->server)
@@ -151,6 +163,8 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 	char trace[PATH_MAX];
 	FILE *tf = o->trace ? fopen(o->trace, "we") : NULL;
 	bool has_index = o->index && realpath(o->index, index), has_trace = tf && realpath(o->trace, trace);
+	/* An --index that does not resolve is kept as given: its answers then say "no skeleton
+	 * index", as in-process. */
 	int efd = spawn_emit(ws->root, &emit_pid);
 	struct ctx_evstream *ev = efd >= 0 ? ctx_evstream_open_fd(efd, ws->run_id, ws->segment_id, &err)
 					   : ctx_evstream_open("", ws->run_id, ws->segment_id, &err);
@@ -160,7 +174,7 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 	}
 	handle_signals();
 	struct ctx_lsp_opts lo = {
-		.server = o->server, .root = ws->root, .index = has_index ? index : NULL, .events = ev, .trace = tf,
+		.server = o->server, .root = ws->root, .index = has_index ? index : o->index, .events = ev, .trace = tf,
 		.trace_path = has_trace ? trace : NULL,
 		.timeout_ms = (int)o->timeout_ms, .ready_timeout_ms = (int)o->ready_timeout_ms,
 		.max_inflight = (int)o->max_inflight, .queue_timeout_ms = (int)o->queue_timeout_ms,
@@ -207,7 +221,7 @@ main(int argc, char **argv)
 		.server = o.server, .root = ws.root, .timeout_ms = (int)o.timeout_ms,
 		.ready_timeout_ms = (int)o.ready_timeout_ms, .idle_ttl_s = (int)o.idle_ttl,
 		.max_inflight = (int)o.max_inflight, .queue_timeout_ms = (int)o.queue_timeout_ms, .argv = argv,
-		.index = o.index, .trace = o.trace,
+		.index = o.index, .trace = o.trace, .asked = o.asked,
 		.events = ev, .run_id = ws.run_id, .stop_fd = stop_pipe[0],
 	};
 	if (o.status || o.stop) {
@@ -217,17 +231,28 @@ main(int argc, char **argv)
 		return ctx_err_close_stdout(rc);
 	}
 	struct ctx_buf rest = { 0 };
+	int daemon_status = 0;
+	FILE *tf = NULL;
+	/* A --trace that cannot be written is a usage error, daemon or not (the daemon opens it). */
+	if (o.daemon && o.trace && (tf = fopen(o.trace, "a")) != NULL) {
+		fclose(tf);
+		tf = NULL;
+	} else if (o.daemon && o.trace) {
+		ctx_warn("--trace %s", o.trace);
+		ctx_evstream_close(ev);
+		ctx_workspace_release(&ws);
+		return CTX_EXIT_USAGE;
+	}
 	if (o.daemon) {
-		int status;
-		err = ctx_lspd_serve(&dopt, STDIN_FILENO, stdout, &status, &rest, why, sizeof why);
+		err = ctx_lspd_serve(&dopt, STDIN_FILENO, stdout, &daemon_status, &rest, why, sizeof why);
 		if (err == 0) {
 			ctx_evstream_close(ev);
 			ctx_workspace_release(&ws);
-			return ctx_err_close_stdout(ctx_exit_of(status));
+			return ctx_err_close_stdout(ctx_exit_of(daemon_status));
 		}
 		ctx_warnx("daemon not used (%s): serving the requests in-process", why);
 	}
-	FILE *tf = o.trace ? fopen(o.trace, "w") : NULL;
+	tf = o.trace ? fopen(o.trace, "w") : NULL;
 	if (o.trace && !tf) {
 		ctx_warn("--trace %s", o.trace);
 		ctx_buf_release(&rest);
@@ -242,7 +267,8 @@ main(int argc, char **argv)
 		.in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0], .listen_fd = -1,
 		.preload = rest.data, .preload_len = rest.len, .close_out = !ctx_evstream_is_stdout(ev),
 	};
-	int rc = ctx_exit_of(ctx_lsp_run(&lo));
+	/* What the daemon answered before it went away counts too. */
+	int rc = ctx_exit_worse(ctx_exit_of(ctx_lsp_run(&lo)), ctx_exit_of(daemon_status));
 	ctx_buf_release(&rest);
 	if ((err = ctx_evstream_failed(ev)) < 0)
 		ctx_warn_code(err, "events: telemetry stream closed early");
