@@ -328,7 +328,7 @@ try:  # a daemon that stops reading may reset the connection under a long write
         if not b:
             break
         data += b
-except ConnectionResetError:
+except (ConnectionResetError, BrokenPipeError):
     data += b" (reset)"
 sys.stdout.write(data.decode())
 PY
