@@ -1112,12 +1112,12 @@ read_client(struct session *s, struct client *c)
 	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	c->eof = true;
-	if (n < 0 && c->fd >= 0)
-		c->gone = true;
 	if (c->in.len && !c->skipping)
 		take_line(s, c, c->in.data, c->in.len); /* a last line without '\n' */
 	ctx_buf_truncate(&c->in, 0);
+	c->eof = true;
+	if (n < 0 && c->fd >= 0)
+		c->gone = true;
 }
 
 static void
