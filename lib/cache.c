@@ -128,8 +128,7 @@ load_key(const char *dir, unsigned char key[KEY_BYTES], bool *of_file)
 static void
 say(char *why, size_t size, const char *path, int rc)
 {
-	snprintf(
-	    why, size, "%s: %s%s", path, rc > 0 ? "refused: " : "", rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc));
+	snprintf(why, size, "%s: %s%s", path, rc > 0 ? "refused: " : "", ctx_code_phrase(rc));
 }
 
 int

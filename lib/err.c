@@ -93,6 +93,12 @@ ctx_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *
+ctx_code_phrase(int code)
+{
+	return code > 0 ? ctx_refusal_phrase(code) : strerror(-code);
+}
+
 void
 ctx_warn_code(int err, const char *fmt, ...)
 {

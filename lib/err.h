@@ -30,6 +30,8 @@ enum ctx_refusal {
  * and a phrase for messages ("is a symbolic link"). Static strings; "?" for another code. */
 const char *ctx_refusal_token(int refusal);
 const char *ctx_refusal_phrase(int refusal);
+/* What a lib/ code says: a refusal's phrase, or strerror of a negative errno. */
+const char *ctx_code_phrase(int code);
 
 /* The exit status of a lib/ result: 0 OK, positive FAIL, negative SYSTEM. */
 int ctx_exit_of(int rc);

@@ -31,13 +31,6 @@
 #define MAX_LINE (1024 * 1024) /* the daemon answers a longer line with an error */
 #define LOG_MAX (1024 * 1024)  /* the daemon's log is emptied when it is larger at start */
 
-/* What a refusal or -errno says. */
-static const char *
-reason(int rc)
-{
-	return rc > 0 ? ctx_refusal_phrase(rc) : strerror(-rc);
-}
-
 /* Where the daemon of a (root, server) lives. */
 struct place {
 	char dir[PATH_MAX];
@@ -103,7 +96,7 @@ find_place(const struct ctx_lspd_opts *o, struct place *pl, char *why, size_t wh
 		int rc = open_dir(pl->dir, CTX_PRIVDIR_CREATE, &pl->dfd);
 		if (rc != 0) {
 			snprintf(why, why_size, "runtime directory %s: %s", pl->dir,
-			    reason(rc));
+			    ctx_code_phrase(rc));
 			return rc;
 		}
 		return 0;
@@ -245,12 +238,12 @@ reach(const struct ctx_lspd_opts *o, const struct place *pl, int64_t end, int *f
 	if ((rc = connect_to(pl, end, fd)) == 0)
 		return 0;
 	if (rc != -ENOENT && rc != -ECONNREFUSED) {
-		snprintf(why, why_size, "%s: %s", pl->sock, reason(rc));
+		snprintf(why, why_size, "%s: %s", pl->sock, ctx_code_phrase(rc));
 		return rc;
 	}
 	if ((rc = file_name(lock, sizeof lock, pl, "lock")) != 0 ||
 	    (rc = take_lock(pl->dfd, lock, end, &lfd)) != 0) {
-		snprintf(why, why_size, "lock %s/%s: %s", pl->dir, lock, reason(rc));
+		snprintf(why, why_size, "lock %s/%s: %s", pl->dir, lock, ctx_code_phrase(rc));
 		return rc;
 	}
 	/* Another caller may have started it while we waited. */
@@ -258,7 +251,7 @@ reach(const struct ctx_lspd_opts *o, const struct place *pl, int64_t end, int *f
 		rc = connect_to(pl, end, fd);
 	if (rc != 0)
 		snprintf(why, why_size, "cannot start a daemon at %s: %s", pl->sock,
-		    reason(rc));
+		    ctx_code_phrase(rc));
 	close(lfd);
 	return rc;
 }
