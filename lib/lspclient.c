@@ -31,7 +31,6 @@
 #include "workspace.h"
 
 #define MS 1000000LL
-#define MAX_REQUEST_LINE (1024 * 1024)
 #define MAX_FILE_BYTES (16 * 1024 * 1024) /* the largest file sent to the server */
 #define EXIT_GRACE_MS 1500 /* after "exit": pylsp takes 700-800 ms after a recent didOpen */
 
@@ -50,7 +49,7 @@ struct client {
 	bool greeted;               /* its hello line was read */
 	bool eof;                   /* its input ended (it may still read answers) */
 	bool gone;                  /* it hung up: its requests are cancelled, it is closed */
-	bool skipping;              /* the rest of a line over MAX_REQUEST_LINE is skipped */
+	bool skipping;              /* the rest of a line over CTX_LSP_MAX_LINE is skipped */
 	bool wants_events;
 	bool control;               /* a status or stop connection, not a client of the session */
 	long seq;                   /* request lines taken */
@@ -608,8 +607,8 @@ status_answer(struct session *s, struct req *r)
 	ctx_buf_release(&b);
 }
 
-static bool
-blank(const char *line, size_t len)
+bool
+ctx_lsp_blank_line(const char *line, size_t len)
 {
 	return strspn(line, " \t\r") >= len; /* stops at the '\n' after the line, or its NUL */
 }
@@ -1062,7 +1061,7 @@ greet(struct session *s, struct client *c, const char *line, size_t len)
 static void
 take_line(struct session *s, struct client *c, const char *line, size_t len)
 {
-	if (blank(line, len) || (c->fd >= 0 && c->eof))
+	if (ctx_lsp_blank_line(line, len) || (c->fd >= 0 && c->eof))
 		return; /* or a line after a rejected hello, in the same read */
 	if (c->fd >= 0 && !c->greeted)
 		greet(s, c, line, len);
@@ -1070,7 +1069,7 @@ take_line(struct session *s, struct client *c, const char *line, size_t len)
 		take_request(s, c, line, len, NULL);
 }
 
-/* Requests from c: whole lines are taken; a line over MAX_REQUEST_LINE is answered with an
+/* Requests from c: whole lines are taken; a line over CTX_LSP_MAX_LINE is answered with an
  * error and its rest skipped. */
 static void
 feed(struct session *s, struct client *c, const char *p, size_t n)
@@ -1078,7 +1077,7 @@ feed(struct session *s, struct client *c, const char *p, size_t n)
 	while (n > 0) {
 		const char *nl = memchr(p, '\n', n);
 		size_t k = nl ? (size_t)(nl - p) : n;
-		if (!c->skipping && c->in.len + k > MAX_REQUEST_LINE) {
+		if (!c->skipping && c->in.len + k > CTX_LSP_MAX_LINE) {
 			ctx_buf_truncate(&c->in, 0);
 			c->skipping = true;
 			if (c->fd >= 0 && !c->greeted)
@@ -1319,14 +1318,6 @@ advance_shutdown(struct session *s, int64_t now)
 }
 
 static void
-close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static void
 free_session(struct session *s)
 {
 	while (s->reqs)
@@ -1342,7 +1333,8 @@ free_session(struct session *s)
 	ctx_buf_release(&s->outq);
 	ctx_buf_release(&s->caller.in);
 	ctx_child_release(&s->srv);
-	close_fd(&s->listen_fd);
+	if (s->listen_fd >= 0) /* still listening: ended without begin_stop */
+		close(s->listen_fd);
 }
 
 /* Spawn the server and start the handshake: the first time, and after a crash. */

@@ -6,6 +6,7 @@
 #ifndef CTX_LSPCLIENT_H
 #define CTX_LSPCLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -46,6 +47,12 @@ struct ctx_lsp_opts {
  *   "E " an event of the client's request: {"cmd","args","result","timing_ms","x"}
  *   "S " the answer to a control: the status object of §10 */
 #define CTX_LSP_PROTO 1
+
+/* A request line longer than this is answered with an error, its rest skipped. */
+#define CTX_LSP_MAX_LINE (1024 * 1024)
+/* A line of only blanks is no request: not answered, not counted (the daemon's <seq>
+ * counts the others, so a client must count the same way). */
+bool ctx_lsp_blank_line(const char *line, size_t len);
 
 /* Run the session until the requests end (one caller: end of input or stop_fd; daemon:
  * stop_fd, a "stop" control, the idle TTL or the root gone), then shut the server down

@@ -28,7 +28,6 @@
 #include "utf8.h"
 
 #define MS 1000000LL
-#define MAX_LINE (1024 * 1024) /* the daemon answers a longer line with an error */
 #define LOG_MAX (1024 * 1024)  /* the daemon's log is emptied when it is larger at start */
 
 /* Where the daemon of a (root, server) lives. */
@@ -365,11 +364,11 @@ struct relay {
 };
 
 /* Send one request line of the caller (not blank) and remember it until it is answered.
- * A line over MAX_LINE is cut just past it: the daemon answers it with an error. */
+ * A line over CTX_LSP_MAX_LINE is cut just past it: the daemon answers it with an error. */
 static int
 forward(struct relay *rl, const char *line, size_t len)
 {
-	if (strspn(line, " \t\r") >= len)
+	if (ctx_lsp_blank_line(line, len))
 		return 0;
 	if (rl->np == rl->cap) {
 		size_t cap = rl->cap ? rl->cap * 2 : 64;
@@ -412,8 +411,8 @@ read_caller(struct relay *rl)
 	for (const char *p = chunk, *end = chunk + n; p < end && rc == 0;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t k = (size_t)((nl ? nl : end) - p);
-		if (rl->line.len + k > MAX_LINE + 1)
-			k = rl->line.len > MAX_LINE + 1 ? 0 : MAX_LINE + 1 - rl->line.len;
+		if (rl->line.len + k > CTX_LSP_MAX_LINE + 1)
+			k = rl->line.len > CTX_LSP_MAX_LINE + 1 ? 0 : CTX_LSP_MAX_LINE + 1 - rl->line.len;
 		if (ctx_buf_add(&rl->line, p, k) < 0)
 			return -ENOMEM;
 		if (!nl)
