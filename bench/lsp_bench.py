@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import lspwire
+
 CTX_LSP, WS = sys.argv[1], os.path.abspath(sys.argv[2])
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 500
 FILE = "pkg/b.py"
@@ -21,59 +23,29 @@ def pct(values, p):
 
 def direct():
     t0 = time.monotonic()
-    p = subprocess.Popen(["pylsp"], cwd=WS, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    next_id = [0]
-
-    def send(obj):
-        body = json.dumps(obj).encode()
-        p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        p.stdin.flush()
-
-    def request(method, params):
-        next_id[0] += 1
-        send({"jsonrpc": "2.0", "id": next_id[0], "method": method, "params": params})
-        return next_id[0]
-
-    def read():
-        length = 0
-        while True:
-            line = p.stdout.readline().strip()
-            if not line:
-                break
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        return json.loads(p.stdout.read(length))
-
+    srv = lspwire.Server(["pylsp"], WS)
     marks = {}
 
-    def wait_for(id_):
-        while True:
-            m = read()
-            if m.get("method") == "textDocument/publishDiagnostics" and "diagnostics" not in marks:
-                marks["diagnostics"] = time.monotonic() - t0
-            if m.get("id") == id_ and "method" not in m:
-                return m
-            if "id" in m and "method" in m:
-                send({"jsonrpc": "2.0", "id": m["id"], "result": None})
+    def seen(m):
+        if m.get("method") == "textDocument/publishDiagnostics" and "diagnostics" not in marks:
+            marks["diagnostics"] = time.monotonic() - t0
 
     uri = "file://" + os.path.join(WS, FILE)
-    wait_for(request("initialize", {"processId": os.getpid(), "rootUri": "file://" + WS, "capabilities": {}}))
+    srv.request("initialize", {"processId": os.getpid(), "rootUri": "file://" + WS, "capabilities": {}}, seen)
     marks["initialize"] = time.monotonic() - t0
-    send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    srv.notify("initialized", {})
     with open(os.path.join(WS, FILE)) as f:
-        send({"jsonrpc": "2.0", "method": "textDocument/didOpen",
-              "params": {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": f.read()}}})
+        srv.notify("textDocument/didOpen",
+                   {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": f.read()}})
     pos = {"textDocument": {"uri": uri}, "position": {"line": LINE - 1, "character": COL - 1}}
-    wait_for(request("textDocument/definition", pos))
+    srv.request("textDocument/definition", pos, seen)
     marks["first definition"] = time.monotonic() - t0
     lat = []
     for _ in range(N):
         t = time.monotonic()
-        wait_for(request("textDocument/definition", pos))
+        srv.request("textDocument/definition", pos, seen)
         lat.append((time.monotonic() - t) * 1000)
-    wait_for(request("shutdown", None))
-    send({"jsonrpc": "2.0", "method": "exit"})
-    p.wait()
+    srv.close()
     return marks, lat
 
 

@@ -16,6 +16,8 @@ import tempfile
 import time
 import tokenize
 
+import lspwire
+
 CTX_LSP, WS = sys.argv[1], os.path.abspath(sys.argv[2])
 BIG = sys.argv[3] if len(sys.argv) > 3 else ""
 DEF = json.dumps({"id": 1, "method": "definition", "file": "pkg/b.py", "line": 3, "col": 9}) + "\n"
@@ -133,35 +135,7 @@ def real_uses(root, n):
 def direct_one_at_a_time(root, uses, deadline_ms):
     """pylsp with a minimal client, each request sent when the previous was answered."""
     t0 = time.monotonic()
-    p = subprocess.Popen(["pylsp"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL)
-    seq = [0]
-
-    def send(obj):
-        body = json.dumps(obj).encode()
-        p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        p.stdin.flush()
-
-    def read():
-        length = 0
-        while True:
-            line = p.stdout.readline().strip()
-            if not line:
-                break
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        return json.loads(p.stdout.read(length))
-
-    def request(method, params):
-        seq[0] += 1
-        send({"jsonrpc": "2.0", "id": seq[0], "method": method, "params": params})
-        while True:
-            m = read()
-            if m.get("id") == seq[0] and "method" not in m:
-                return m
-            if "id" in m and "method" in m:
-                send({"jsonrpc": "2.0", "id": m["id"], "result": None})
-
+    srv = lspwire.Server(["pylsp"], root)
     root_uri = "file://" + root
     # The capabilities ctx-lsp declares (lspclient.c), so that pylsp does the same work for both.
     caps = {"general": {"positionEncodings": ["utf-8", "utf-32", "utf-16"]}, "window": {"workDoneProgress": True},
@@ -171,28 +145,26 @@ def direct_one_at_a_time(root, uses, deadline_ms):
                              "definition": {"linkSupport": True}, "references": {},
                              "hover": {"contentFormat": ["plaintext", "markdown"]},
                              "documentSymbol": {"hierarchicalDocumentSymbolSupport": True}}}
-    request("initialize", {"processId": os.getpid(), "rootUri": root_uri, "capabilities": caps,
-                           "workspaceFolders": [{"uri": root_uri, "name": os.path.basename(root)}]})
-    send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
-    send({"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration", "params": {"settings": {}}})
+    srv.request("initialize", {"processId": os.getpid(), "rootUri": root_uri, "capabilities": caps,
+                               "workspaceFolders": [{"uri": root_uri, "name": os.path.basename(root)}]})
+    srv.notify("initialized", {})
+    srv.notify("workspace/didChangeConfiguration", {"settings": {}})
     opened, late = set(), set()
     for i, (rel, line, col) in enumerate(uses):
         uri = root_uri + "/" + rel
         if rel not in opened:
             opened.add(rel)
             with open(os.path.join(root, rel), encoding="utf-8") as f:
-                send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-                    "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": f.read()}}})
+                srv.notify("textDocument/didOpen", {
+                    "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": f.read()}})
         # pylsp counts code points (python-lsp-server's known deviation), as ctx-lsp assumes.
         t = time.monotonic()
-        request("textDocument/definition", {"textDocument": {"uri": uri},
-                                            "position": {"line": line - 1, "character": col - 1}})
+        srv.request("textDocument/definition", {"textDocument": {"uri": uri},
+                                                "position": {"line": line - 1, "character": col - 1}})
         if (time.monotonic() - t) * 1000 > deadline_ms:
             late.add(i)
     total = (time.monotonic() - t0) * 1000
-    request("shutdown", None)
-    send({"jsonrpc": "2.0", "method": "exit"})
-    p.wait()
+    srv.close()
     return total, late
 
 
