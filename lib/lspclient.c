@@ -1378,9 +1378,9 @@ start_server(struct session *s)
 	}
 }
 
-/* Once a second, a daemon looks whether its root is still there. */
+/* Once a second, a daemon looks at its server's handshake, its idle time and its root. */
 static void
-watch_root(struct session *s, int64_t now)
+watch_daemon(struct session *s, int64_t now)
 {
 	struct stat st;
 
@@ -1506,7 +1506,7 @@ ctx_lsp_run(const struct ctx_lsp_opts *o)
 			write_client(c);
 		if (o->listen_fd >= 0) {
 			reap_clients(&s);
-			watch_root(&s, now);
+			watch_daemon(&s, now);
 		} else if (s.caller.eof && !s.reqs && o->close_out && !s.out_closed) {
 			close_caller(&s);
 		}
