@@ -22,6 +22,7 @@
 #include "path.h"
 #include "safeopen.h"
 #include "sha256.h"
+#include "pyresolve.h"
 #include "symindex.h"
 #include "child.h"
 #include "lang.h"
@@ -69,6 +70,7 @@ struct req {
 	int64_t arrived, sent, deadline; /* sent 0 while queued; deadline once sent */
 	long server_id;      /* 0 until sent */
 	bool waits_diagnostics;
+	const char *resolution; /* a fallback's definition or hover: how it was resolved (SPEC.md §11) */
 	struct req *next;    /* in arrival order */
 };
 
@@ -88,7 +90,8 @@ struct session {
 	int64_t started, spawned, phase_deadline, shutdown_began;
 	struct req *reqs;
 	struct ctx_lsp_doc *docs;
-	struct ctx_symindex *index;
+	struct ctx_symindex *index;  /* symbols and workspace_symbols from the fallback */
+	struct ctx_pyindex *pyindex; /* definition and hover from the fallback */
 	bool index_failed;
 	long requests, timeouts, fallbacks, restarts, inflight;
 	int rc; /* 0, CTX_REJECTED once an answer said error, -EIO once one could not be written */
@@ -396,6 +399,8 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 	ctx_buf_addf(&b,
 	    ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"queue_ms\":%ld,\"result\":%s",
 	    status, backend, state_names[s->state], elapsed, waited, result ? result : "null");
+	if (r->resolution)
+		ctx_buf_addf(&b, ",\"resolution\":\"%s\"", r->resolution);
 	if (error) {
 		ctx_buf_adds(&b, ",\"error\":");
 		ctx_utf8_write_json(&b, error, strlen(error));
@@ -438,44 +443,71 @@ has_fallback(const char *method)
 	    !strcmp(method, "workspace_symbols");
 }
 
-/* Answer from the skeleton index (definition, hover, symbols, workspace_symbols), or with
- * an error for what it cannot answer. */
+/* definition or hover of a Python file from pyresolve, right or silent (SPEC.md §11):
+ * the answer in out, its resolution in r. Returns the count of results, or -ENOMEM. */
+static long
+resolve_fallback(struct session *s, struct req *r, struct ctx_buf *out)
+{
+	bool hover = strcmp(r->method, "hover") == 0;
+	const struct ctx_langinfo *lang = r->file ? ctx_langinfo_for_path(r->file) : NULL;
+	int res = CTX_RES_UNRESOLVED;
+
+	if (lang && strcmp(lang->name, "python") == 0) {
+		if (!s->pyindex && !(s->pyindex = ctx_pyindex_new(s->o->root)))
+			return -ENOMEM;
+		res = hover ? ctx_pyindex_hover(s->pyindex, r->file, r->line, r->col, out)
+			    : ctx_pyindex_definition(s->pyindex, r->file, r->line, r->col, out);
+		if (res < 0)
+			return res;
+	} else {
+		ctx_buf_adds(out, hover ? "null" : "[]");
+	}
+	r->resolution = ctx_resolution_name(res);
+	return res == CTX_RES_RESOLVED;
+}
+
+/* Answer from the fallback (definition, hover, symbols, workspace_symbols), or with an
+ * error for what it cannot answer. */
 static void
 fallback(struct session *s, struct req *r, const char *reason)
 {
-	char args[96], result[96], word[256];
+	char args[96], result[160];
 	struct ctx_buf out = { 0 };
 	long n = 0;
+	const char *error = NULL;
 
 	snprintf(args, sizeof args, "{\"method\":\"%s\"}", r->method);
-	snprintf(result, sizeof result, "{\"reason\":\"%s\"}", reason);
-	req_event(s, r, "lsp.fallback", args, result, -1, NULL);
 	s->fallbacks++;
-	if (!has_fallback(r->method)) {
-		answer(s, r, "error", "lsp", NULL, 0, reason);
-		return;
-	}
-	if (!s->index && !s->index_failed) {
-		int err;
-		if (s->o->index)
-			s->index = ctx_symindex_load(s->o->index, s->o->root, &err);
+	if (!strcmp(r->method, "definition") || !strcmp(r->method, "hover")) {
+		if ((n = resolve_fallback(s, r, &out)) < 0)
+			error = "out of memory";
+	} else if (has_fallback(r->method)) {
+		if (!s->index && !s->index_failed) {
+			int err;
+			if (s->o->index)
+				s->index = ctx_symindex_load(s->o->index, s->o->root, &err);
+			else
+				s->index = ctx_symindex_build(s->o->root, &err);
+			s->index_failed = !s->index;
+		}
+		if (!s->index)
+			error = "no skeleton index";
+		else if (!strcmp(r->method, "workspace_symbols"))
+			n = ctx_symindex_workspace(s->index, r->query ? r->query : "", &out);
 		else
-			s->index = ctx_symindex_build(s->o->root, &err);
-		s->index_failed = !s->index;
+			n = ctx_symindex_symbols(s->index, r->file, &out);
 	}
-	if (!s->index) {
-		answer(s, r, "error", "ast", NULL, 0, "no skeleton index");
-		return;
-	}
-	if (!strcmp(r->method, "workspace_symbols")) {
-		n = ctx_symindex_workspace(s->index, r->query ? r->query : "", &out);
-	} else if (!strcmp(r->method, "symbols")) {
-		n = ctx_symindex_symbols(s->index, r->file, &out);
-	} else if (ctx_symindex_word_at(s->index, r->file, r->line, r->col, word, sizeof word) == 1) {
-		n = !strcmp(r->method, "hover") ? ctx_symindex_hover(s->index, r->file, word, &out)
-						: ctx_symindex_definition(s->index, r->file, word, &out);
-	}
-	answer(s, r, "fallback", "ast", out.data, n, NULL);
+	if (r->resolution)
+		snprintf(result, sizeof result, "{\"reason\":\"%s\",\"resolution\":\"%s\"}", reason, r->resolution);
+	else
+		snprintf(result, sizeof result, "{\"reason\":\"%s\"}", reason);
+	req_event(s, r, "lsp.fallback", args, result, -1, NULL);
+	if (!has_fallback(r->method))
+		answer(s, r, "error", "lsp", NULL, 0, reason);
+	else if (error)
+		answer(s, r, "error", "ast", NULL, 0, error);
+	else
+		answer(s, r, "fallback", "ast", out.data, n, NULL);
 	ctx_buf_release(&out);
 }
 
@@ -1329,6 +1361,7 @@ free_session(struct session *s)
 	}
 	ctx_lsp_docs_free(&s->docs);
 	ctx_symindex_free(s->index);
+	ctx_pyindex_free(s->pyindex);
 	ctx_jsonrpc_release(&s->dec);
 	ctx_buf_release(&s->outq);
 	ctx_buf_release(&s->caller.in);

@@ -598,35 +598,6 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 	return w.err ? -ENOMEM : 0;
 }
 
-int
-ctx_skeleton_identifier_at(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
-    long line, long byte_col, char *out, size_t size)
-{
-	struct walker w = { l, src, s, 0, 0, 0 };
-	int found = 0;
-
-	if (line < 1 || byte_col < 1 || !ts_parser_set_language(s->parser, l->language()))
-		return 0;
-	TSTree *tree = ts_parser_parse_string(s->parser, NULL, src, (uint32_t)len);
-	if (!tree)
-		return -ENOMEM;
-	TSNode root = ts_tree_root_node(tree);
-	/* At the column, or the character before it (a cursor just after a name). */
-	for (long back = 0; back <= 1 && !found && byte_col - 1 - back >= 0; back++) {
-		TSPoint p = { (uint32_t)(line - 1), (uint32_t)(byte_col - 1 - back) };
-		TSNode n = ts_node_named_descendant_for_point_range(root, p, p);
-		if (ts_node_is_null(n) || role_of(&w, n) != R_IDENT)
-			continue;
-		uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-		size_t k = b - a < size - 1 ? b - a : size - 1;
-		memcpy(out, src + a, k);
-		out[k] = '\0';
-		found = 1;
-	}
-	ts_tree_delete(tree);
-	return found;
-}
-
 /* ---- paths ---- */
 
 int

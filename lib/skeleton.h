@@ -47,11 +47,5 @@ int ctx_skeleton_record(const char *entry, size_t entry_len, const char *sha, co
     const char *module, const char *cache, struct ctx_buf *out, long *symbols, bool *parse_error,
     long *skeleton_bytes);
 
-/* The identifier at 1-based line and column (a byte offset + 1 within the line) of src, in
- * out (NUL-terminated; a longer one is cut). Returns 1 when there is one there (or just
- * before the column), else 0; -ENOMEM. */
-int ctx_skeleton_identifier_at(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
-    long line, long byte_col, char *out, size_t size);
-
 
 #endif

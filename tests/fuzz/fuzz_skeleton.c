@@ -1,10 +1,11 @@
-/* libFuzzer target: skeleton extraction from arbitrary bytes, and the record written
- * from the entry. */
+/* libFuzzer target: skeleton extraction from arbitrary bytes, the record written from the
+ * entry, and the scope analysis with a lookup of every name it found. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
+#include "pyscope.h"
 #include "skeleton.h"
 
 int
@@ -16,6 +17,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long n, sk;
 	bool perr;
 	char word[64];
+	int err;
+	struct ctx_pyscope *p;
 
 	if (!s)
 		s = ctx_skeleton_new();
@@ -23,7 +26,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		&entry) == 0 &&
 	    ctx_skeleton_record(entry.data, entry.len, NULL, "f.py", "f", "miss", &rec, &n, &perr, &sk) != 0)
 		__builtin_trap(); /* an entry we wrote must always make a record */
-	ctx_skeleton_identifier_at(s, l, (const char *)data, size, 1 + (long)(size % 7), 1 + (long)(size % 13), word, sizeof word);
+	if ((p = ctx_pyscope_parse((const char *)data, size, &err)) != NULL) {
+		for (int r = 0; r < p->nrefs; r++) {
+			long line, col;
+			bool global;
+			ctx_pyscope_position(p, p->refs[r].byte, &line, &col);
+			if (ctx_pyscope_ref_at(p, line, col) < 0)
+				__builtin_trap(); /* every name found must be found again at its position */
+			ctx_pyscope_lookup(p, p->refs[r].scope, ctx_pyscope_ref_name(p, r, word, sizeof word),
+			    p->refs[r].byte, &global);
+		}
+		ctx_pyscope_free(p);
+	}
 	ctx_buf_release(&entry);
 	ctx_buf_release(&rec);
 	return 0;
