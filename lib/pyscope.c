@@ -7,6 +7,8 @@
 
 #include <tree_sitter/api.h>
 
+#include "skeleton.h"
+
 
 /* Deeper nesting than this is passed over: its names are answered with silence. A
  * hostile file of a million '(' must not exhaust the stack. */
@@ -903,11 +905,12 @@ ctx_pyscope_parse(const char *src, size_t len, int *err)
 	copy[len] = '\0';
 	p->src = copy;
 	p->len = len;
+	bool parseable = ctx_skeleton_parseable(copy, len);
 	if (line_table(p) < 0 || !(parser = ts_parser_new()) || !ts_parser_set_language(parser, tree_sitter_python()) ||
-	    !(tree = ts_parser_parse_string(parser, NULL, copy, (uint32_t)len)))
+	    !(tree = ts_parser_parse_string(parser, NULL, copy, parseable ? (uint32_t)len : 0)))
 		goto fail;
 	TSNode root = ts_tree_root_node(tree);
-	p->parse_error = ts_node_has_error(root);
+	p->parse_error = !parseable || ts_node_has_error(root);
 	new_scope(&w, CTX_PYS_MODULE, -1, -1);
 	docstring(&w, root, &p->doc, &p->doc_end);
 	visit_children(&w, root, 0);

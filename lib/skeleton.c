@@ -563,6 +563,23 @@ walk_block(struct walker *w, TSNode block, const struct scope *sc, bool conditio
 		walk_stmt(w, ts_node_named_child(block, i), sc, conditional);
 }
 
+bool
+ctx_skeleton_parseable(const char *src, size_t len)
+{
+	long depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = src[i];
+		if (c == '(' || c == '[' || c == '{') {
+			if (++depth > CTX_SKELETON_MAX_NESTING)
+				return false;
+		} else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return true;
+}
+
 int
 ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
     const char *sha256_hex, struct ctx_buf *out)
@@ -580,7 +597,8 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 		return -EINVAL;
 	/* A byte-order mark is not Python: parse after it (rows do not change). */
 	w.src = src + bom;
-	TSTree *tree = ts_parser_parse_string(s->parser, NULL, w.src, (uint32_t)(len - bom));
+	bool parseable = ctx_skeleton_parseable(w.src, len - bom);
+	TSTree *tree = ts_parser_parse_string(s->parser, NULL, w.src, parseable ? (uint32_t)(len - bom) : 0);
 	if (!tree)
 		return -ENOMEM;
 	TSNode root = ts_tree_root_node(tree);
@@ -589,7 +607,8 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 	walk_block(&w, root, &top, false);
 	w.err |= ctx_buf_addf(out, "{\"v\":%d,\"lang\":\"%s\",\"sha256\":\"%s\",\"bytes\":%zu,\"lines\":%ld,"
 				   "\"parse_error\":%s,\"imports\":[",
-	    CTX_SKELETON_SCHEMA, l->name, sha256_hex, len, lines, ts_node_has_error(root) ? "true" : "false");
+	    CTX_SKELETON_SCHEMA, l->name, sha256_hex, len, lines,
+	    !parseable || ts_node_has_error(root) ? "true" : "false");
 	w.err |= ctx_buf_add(out, s->imports.data ? s->imports.data : "", s->imports.len);
 	w.err |= ctx_buf_adds(out, "],\"symbols\":[");
 	w.err |= ctx_buf_add(out, s->syms.data ? s->syms.data : "", s->syms.len);
