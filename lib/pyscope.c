@@ -338,13 +338,15 @@ docstring(struct walker *w, TSNode body, uint32_t *a, uint32_t *b)
 static void
 header(struct walker *w, TSNode def, TSNode body, int b)
 {
-	const char *s = w->p->src;
-	uint32_t a = ts_node_start_byte(def), e = ts_node_is_null(body) ? ts_node_end_byte(def) : ts_node_start_byte(body);
+	uint32_t a = ts_node_start_byte(def), e = ts_node_end_byte(def);
 
-	while (e > a && (s[e - 1] == ' ' || s[e - 1] == '\n' || s[e - 1] == '\t' || s[e - 1] == '\r'))
-		e--;
-	if (e > a && s[e - 1] == ':')
-		e--;
+	for (uint32_t i = ts_node_child_count(def); i > 0; i--) {
+		TSNode c = ts_node_child(def, i - 1);
+		if (!ts_node_is_named(c) && strcmp(ts_node_type(c), ":") == 0) {
+			e = ts_node_start_byte(c);
+			break;
+		}
+	}
 	w->p->binds[b].sig = a;
 	w->p->binds[b].sig_end = e;
 	if (!ts_node_is_null(body))

@@ -1,0 +1,1 @@
+from .chain2 import deep  # ?deep => @deep

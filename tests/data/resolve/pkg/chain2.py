@@ -1,0 +1,1 @@
+from .chain3 import deep as deep
