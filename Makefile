@@ -37,7 +37,7 @@ FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o) $(FUZZ_BUILD)/grammar/parser.o $(FUZZ_BUILD)/grammar/scanner.o
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
-.PHONY: all deps test unit bench run fuzz check-static soak clean install uninstall
+.PHONY: all deps test unit bench run fuzz check-static soak truth clean install uninstall
 all: $(TOOLS)
 
 deps:
@@ -97,8 +97,12 @@ $(BUILD)/bench/parse_only: bench/parse_only.c $(GRAMMAR_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(GRAMMAR_OBJ) -ltree-sitter
 
+$(BUILD)/bench/resolve_only: bench/resolve_only.c $(BUILD)/libctx.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/libctx.a $(LDLIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/parse_only
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/parse_only $(BUILD)/bench/resolve_only
 	@CTX_BIN=$(CURDIR)/$(BIN) CTX_BENCH_BIN=$(CURDIR)/$(BUILD)/bench sh bench/run
 
 # libFuzzer targets, built with clang; each runs FUZZ_SECONDS from tests/fuzz/seeds and
@@ -124,6 +128,20 @@ fuzz: deps
 			2>$(FUZZ_BUILD)/fuzz_$$t.log || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_BUILD)/fuzz_$$t.log; \
 	done
+
+# Ground truth too long for make test (not in CI): the fallback's definitions against
+# jedi on every position of the standard library's asyncio, and on TRUTH_DJANGO_N
+# positions of Django (python3-django). jedi's answers are kept in $(BUILD)/truth.
+TRUTH_DJANGO_N ?= 5000
+ASYNCIO_DIR = $(shell /usr/bin/python3 -c 'import asyncio, os; print(os.path.dirname(asyncio.__file__))')
+
+truth: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(BUILD)/truth
+	/usr/bin/python3 tests/def_truth.py --root $(ASYNCIO_DIR) --ctx-lsp $(BIN)/ctx-lsp \
+		--min-precision 0.90 --min-recall 0.50 --jedi-cache $(BUILD)/truth/asyncio.json
+	/usr/bin/python3 tests/def_truth.py --root /usr/lib/python3/dist-packages/django --ctx-lsp $(BIN)/ctx-lsp \
+		--sample $(TRUTH_DJANGO_N) --min-precision 0.90 --min-recall 0.50 --jedi-cache $(BUILD)/truth/django.json
 
 # The soak (not in CI): 8 producers through ctx-emit with rotation for SOAK_SECONDS while
 # ctx-aggregate loops; fails unless every event is in the log once and nothing is torn.

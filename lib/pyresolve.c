@@ -161,7 +161,9 @@ get(struct ctx_pyindex *x, const char *rel)
 		x->err = -ENOMEM;
 		return NULL;
 	}
-	if (lstat(path.data, &st) != 0 || !S_ISREG(st.st_mode)) {
+	/* stat, not lstat: a symlink inside the root is fine; ctx_wsfile_read refuses one
+	 * that leads out, and a FIFO or a device is never opened. */
+	if (stat(path.data, &st) != 0 || !S_ISREG(st.st_mode)) {
 		drop(x, m);
 	} else if (!m->p || st.st_ino != m->ino || st.st_dev != m->dev || st.st_size != m->size ||
 	    st.st_mtim.tv_sec != m->mtime.tv_sec || st.st_mtim.tv_nsec != m->mtime.tv_nsec) {
