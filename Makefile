@@ -156,7 +156,7 @@ soak: deps
 # and the reasons for what it leaves out in .clang-tidy. Both over lib/, tools/, tests/
 # C files and bench/. One file per clang-tidy run: with several, clang-tidy 14 reports
 # va_lists as uninitialized in every file after the first.
-STATIC_SRC := $(LIB_SRC) $(TOOL_SRC) tests/unit.c $(wildcard tests/fuzz/*.c) bench/parse_only.c
+STATIC_SRC := $(LIB_SRC) $(TOOL_SRC) tests/unit.c $(wildcard tests/fuzz/*.c) $(wildcard bench/*.c)
 
 check-static: deps
 	@sh mk/linelen.sh && echo "line length: every line within 120 columns"

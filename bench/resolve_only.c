@@ -34,41 +34,52 @@ report(const char *name, double *t, long n, long resolved)
 	    n ? t[n / 2] : 0, n ? t[n * 95 / 100] : 0, n ? t[n - 1] : 0);
 }
 
+struct question {
+	char *file;
+	long line, col;
+};
+
 int
 main(int argc, char **argv)
 {
-	char root[PATH_MAX], file[4096];
-	long line, col, n = 0, cap = 0, *lines = NULL, *cols = NULL;
-	char **files = NULL;
+	char root[PATH_MAX], text[4200];
+	long n = 0, cap = 0;
+	struct question *q = NULL;
 
 	if (argc != 2 || !realpath(argv[1], root)) {
 		fprintf(stderr, "usage: resolve_only ROOT < questions\n");
 		return 2;
 	}
-	while (scanf("%4095s %ld %ld", file, &line, &col) == 3) {
+	while (fgets(text, sizeof text, stdin)) {
+		char *save = NULL, *file = strtok_r(text, " \n", &save), *l = strtok_r(NULL, " \n", &save),
+		     *c = strtok_r(NULL, " \n", &save);
+		if (!file || !l || !c)
+			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
-			files = realloc(files, (size_t)cap * sizeof *files);
-			lines = realloc(lines, (size_t)cap * sizeof *lines);
-			cols = realloc(cols, (size_t)cap * sizeof *cols);
-			if (!files || !lines || !cols)
+			struct question *more = realloc(q, (size_t)cap * sizeof *q);
+			if (!more) {
+				free(q);
 				return 3;
+			}
+			q = more;
 		}
-		files[n] = strdup(file);
-		lines[n] = line;
-		cols[n++] = col;
+		q[n++] = (struct question){ strdup(file), strtol(l, NULL, 10), strtol(c, NULL, 10) };
 	}
 	double *t = malloc((size_t)(n ? n : 1) * sizeof *t), t0 = now_us();
 	struct ctx_pyindex *x = ctx_pyindex_new(root);
-	if (!t || !x)
+	if (!t || !x) {
+		free(t);
+		free(q);
 		return 3;
+	}
 	printf("{");
 	for (int pass = 0; pass < 2; pass++) {
 		long resolved = 0;
 		for (long i = 0; i < n; i++) {
 			struct ctx_buf out = { 0 };
 			double a = now_us();
-			resolved += ctx_pyindex_definition(x, files[i], lines[i], cols[i], &out) == CTX_RES_RESOLVED;
+			resolved += ctx_pyindex_definition(x, q[i].file, q[i].line, q[i].col, &out) == CTX_RES_RESOLVED;
 			t[i] = now_us() - a;
 			ctx_buf_release(&out);
 		}
@@ -78,10 +89,8 @@ main(int argc, char **argv)
 	printf(",\"total_ms\":%.0f}\n", (now_us() - t0) / 1e3);
 	ctx_pyindex_free(x);
 	for (long i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
-	free(lines);
-	free(cols);
+		free(q[i].file);
+	free(q);
 	free(t);
 	return 0;
 }

@@ -717,7 +717,8 @@ ctx_pyindex_hover(struct ctx_pyindex *x, const char *file, long line, long col, 
 		if (B->kind == CTX_PYB_PARAM && owner >= 0) /* a parameter: its function's header */
 			B = &p->binds[owner];
 		if (B->sig_end > B->sig)
-			ctx_buf_add(&text, p->src + B->sig, B->sig_end - B->sig > MAX_HOVER ? MAX_HOVER : B->sig_end - B->sig);
+			ctx_buf_add(&text, p->src + B->sig, B->sig_end - B->sig > MAX_HOVER ? MAX_HOVER
+											: B->sig_end - B->sig);
 		else
 			line_at(p, B->byte, &text);
 		if (B->doc_end > B->doc && B == &p->binds[l.bind]) {

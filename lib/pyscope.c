@@ -151,7 +151,8 @@ add_ref(struct walker *w, TSNode id, int scope, enum ctx_pyref_kind k, int recv)
 
 	if (ts_node_is_null(id) || !grow(w, (void **)&p->refs, p->nrefs, &w->cap_refs, sizeof *p->refs))
 		return -1;
-	p->refs[p->nrefs] = (struct ctx_pyref){ ts_node_start_byte(id), ts_node_end_byte(id), scope, k, recv, -1, NULL, 0 };
+	p->refs[p->nrefs] =
+	    (struct ctx_pyref){ ts_node_start_byte(id), ts_node_end_byte(id), scope, k, recv, -1, NULL, 0 };
 	return p->nrefs++;
 }
 
@@ -168,7 +169,7 @@ text(struct walker *w, TSNode n)
 
 /* A binding of identifier id in scope. */
 static int
-bind(struct walker *w, TSNode id, int scope, enum ctx_pybind_kind k, uint32_t eff)
+binding(struct walker *w, TSNode id, int scope, enum ctx_pybind_kind k, uint32_t eff)
 {
 	struct ctx_pyscope *p = w->p;
 
@@ -184,9 +185,9 @@ bind(struct walker *w, TSNode id, int scope, enum ctx_pybind_kind k, uint32_t ef
 
 /* A binding whose identifier, asked about, is the name being bound (a BIND ref). */
 static int
-bind_name(struct walker *w, TSNode id, int scope, enum ctx_pybind_kind k, uint32_t eff)
+named_binding(struct walker *w, TSNode id, int scope, enum ctx_pybind_kind k, uint32_t eff)
 {
-	int b = bind(w, id, scope, k, eff), r = b >= 0 ? add_ref(w, id, scope, CTX_PYR_BIND, -1) : -1;
+	int b = binding(w, id, scope, k, eff), r = b >= 0 ? add_ref(w, id, scope, CTX_PYR_BIND, -1) : -1;
 
 	if (r >= 0)
 		w->p->refs[r].bind = b;
@@ -228,7 +229,7 @@ bind_targets(struct walker *w, TSNode n, int sc, uint32_t eff, int annot)
 {
 	switch (kind(n)) {
 	case K_IDENT: {
-		int b = bind_name(w, n, sc, CTX_PYB_ASSIGN, eff);
+		int b = named_binding(w, n, sc, CTX_PYB_ASSIGN, eff);
 		if (b >= 0)
 			w->p->binds[b].annot = annot;
 		return;
@@ -250,7 +251,7 @@ bind_targets(struct walker *w, TSNode n, int sc, uint32_t eff, int annot)
 			return;
 		}
 		visit(w, obj, sc);
-		int b = bind_name(w, attr, w->p->scopes[fs].parent, CTX_PYB_INSTANCE, 0);
+		int b = named_binding(w, attr, w->p->scopes[fs].parent, CTX_PYB_INSTANCE, 0);
 		if (b >= 0)
 			w->p->binds[b].annot = annot;
 		return;
@@ -259,7 +260,7 @@ bind_targets(struct walker *w, TSNode n, int sc, uint32_t eff, int annot)
 		TSNode obj = field(n, F_VALUE);
 		visit(w, n, sc);
 		if (kind(obj) == K_IDENT)
-			bind(w, obj, sc, CTX_PYB_SETITEM, eff);
+			binding(w, obj, sc, CTX_PYB_SETITEM, eff);
 		return;
 	}
 	default:
@@ -296,7 +297,7 @@ parameters(struct walker *w, TSNode params, int outer, int fs)
 		if (!ts_node_is_null(value))
 			visit(w, value, outer);
 		if (!ts_node_is_null(id)) {
-			int b = bind_name(w, id, fs, CTX_PYB_PARAM, 0);
+			int b = named_binding(w, id, fs, CTX_PYB_PARAM, 0);
 			if (b >= 0)
 				w->p->binds[b].annot = annot;
 		} else if (kind(c) == K_PATTERNS || kind(field(c, F_NAME)) == K_PATTERNS) {
@@ -366,7 +367,7 @@ static void
 function(struct walker *w, TSNode n, int sc, enum ctx_pyself decorated)
 {
 	TSNode name = field(n, F_NAME), params = field(n, F_PARAMETERS), body = field(n, F_BODY);
-	int b = ts_node_is_null(name) ? -1 : bind_name(w, name, sc, CTX_PYB_DEF, 0);
+	int b = ts_node_is_null(name) ? -1 : named_binding(w, name, sc, CTX_PYB_DEF, 0);
 	int fs = new_scope(w, CTX_PYS_FUNCTION, sc, b);
 
 	if (w->err)
@@ -395,7 +396,7 @@ static void
 class(struct walker *w, TSNode n, int sc)
 {
 	TSNode name = field(n, F_NAME), sup = field(n, F_SUPERCLASSES), body = field(n, F_BODY);
-	int b = ts_node_is_null(name) ? -1 : bind_name(w, name, sc, CTX_PYB_CLASS, 0);
+	int b = ts_node_is_null(name) ? -1 : named_binding(w, name, sc, CTX_PYB_CLASS, 0);
 	int cs = new_scope(w, CTX_PYS_CLASS, sc, b);
 	struct ctx_pyscope *p = w->p;
 
@@ -511,7 +512,7 @@ import(struct walker *w, TSNode n, int sc)
 		if (kind(d) != K_DOTTED_NAME)
 			continue;
 		const char *module = dotted(w, d, "");
-		int b = bind_name(w, alias ? field(c, F_ALIAS) : ts_node_named_child(d, 0), sc, CTX_PYB_IMPORT, 0);
+		int b = named_binding(w, alias ? field(c, F_ALIAS) : ts_node_named_child(d, 0), sc, CTX_PYB_IMPORT, 0);
 		if (b < 0)
 			return;
 		w->p->binds[b].module = module;
@@ -532,7 +533,8 @@ import_from(struct walker *w, TSNode n, int sc)
 	} else if (kind(mod) == K_RELATIVE_IMPORT) {
 		TSNode prefix = ts_node_named_child(mod, 0), d = ts_node_named_child(mod, 1);
 		char dots[64];
-		uint32_t nd = kind(prefix) == K_IMPORT_PREFIX ? ts_node_end_byte(prefix) - ts_node_start_byte(prefix) : 0;
+		uint32_t nd = kind(prefix) != K_IMPORT_PREFIX ? 0
+		    : ts_node_end_byte(prefix) - ts_node_start_byte(prefix);
 		nd = nd < sizeof dots - 1 ? nd : sizeof dots - 1;
 		memset(dots, '.', nd);
 		dots[nd] = '\0';
@@ -549,7 +551,7 @@ import_from(struct walker *w, TSNode n, int sc)
 		if (ts_node_eq(c, mod))
 			continue;
 		if (kind(c) == K_WILDCARD) {
-			int b = bind(w, c, sc, CTX_PYB_STAR, 0);
+			int b = binding(w, c, sc, CTX_PYB_STAR, 0);
 			if (b >= 0) {
 				w->p->binds[b].module = module;
 				w->p->binds[b].name = "*";
@@ -560,7 +562,7 @@ import_from(struct walker *w, TSNode n, int sc)
 		TSNode d = alias ? field(c, F_NAME) : c;
 		if (kind(d) != K_DOTTED_NAME)
 			continue;
-		int b = bind_name(w, alias ? field(c, F_ALIAS) : d, sc, CTX_PYB_FROM, 0);
+		int b = named_binding(w, alias ? field(c, F_ALIAS) : d, sc, CTX_PYB_FROM, 0);
 		if (b < 0)
 			return;
 		w->p->binds[b].module = module;
@@ -618,7 +620,7 @@ declare(struct walker *w, TSNode n, int sc, enum ctx_pybind_kind k)
 		TSNode id = ts_node_named_child(n, i);
 		if (kind(id) != K_IDENT)
 			continue;
-		if (bind(w, id, sc, k, 0) >= 0) /* the name in `global x` is looked up like any use of x */
+		if (binding(w, id, sc, k, 0) >= 0) /* the name in `global x` is looked up like any use of x */
 			add_ref(w, id, sc, CTX_PYR_NAME, -1);
 	}
 }
@@ -691,7 +693,7 @@ visit(struct walker *w, TSNode n, int sc)
 		visit(w, field(n, F_VALUE), sc);
 		TSNode name = field(n, F_NAME);
 		if (kind(name) == K_IDENT)
-			bind_name(w, name, walrus_scope(w->p, sc), CTX_PYB_ASSIGN, ts_node_end_byte(n));
+			named_binding(w, name, walrus_scope(w->p, sc), CTX_PYB_ASSIGN, ts_node_end_byte(n));
 		break;
 	}
 	case K_FOR: {
@@ -744,7 +746,7 @@ visit(struct walker *w, TSNode n, int sc)
 			TSNode c = ts_node_named_child(n, i);
 			if (kind(c) == K_IDENT) {
 				add_ref(w, c, sc, CTX_PYR_NAME, -1);
-				bind(w, c, sc, CTX_PYB_DEL, 0);
+				binding(w, c, sc, CTX_PYB_DEL, 0);
 			} else {
 				visit(w, c, sc);
 			}
@@ -805,8 +807,9 @@ static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER; /* qsort has no ar
 static int
 finish(struct ctx_pyscope *p)
 {
-	int *order = malloc(((size_t)p->nbinds + 1) * sizeof *order), *rank = malloc(((size_t)p->nbinds + 1) * sizeof *rank);
-	struct ctx_pybind *sorted = malloc(((size_t)p->nbinds + 1) * sizeof *sorted);
+	size_t n = (size_t)p->nbinds + 1;
+	int *order = malloc(n * sizeof *order), *rank = calloc(n, sizeof *rank);
+	struct ctx_pybind *sorted = malloc(n * sizeof *sorted);
 
 	p->by_pos = malloc(((size_t)p->nrefs + 1) * sizeof *p->by_pos);
 	if (!order || !rank || !sorted || !p->by_pos) {
@@ -828,23 +831,26 @@ finish(struct ctx_pyscope *p)
 		sorted[i] = p->binds[order[i]];
 		rank[order[i]] = i;
 	}
-	free(p->binds);
-	p->binds = sorted;
-	for (int i = 0; i < p->nrefs; i++)
-		if (p->refs[i].bind >= 0)
-			p->refs[i].bind = rank[p->refs[i].bind];
 	for (int i = 0; i < p->nscopes; i++) {
 		struct ctx_pyscope_s *s = &p->scopes[i];
 		if (s->owner >= 0)
 			s->owner = rank[s->owner];
 		if (s->self_param >= 0)
 			s->self_param = rank[s->self_param];
-		s->bfirst = s->bcount = 0;
+		s->bfirst = p->nbinds;
+		s->bcount = 0;
 	}
-	for (int i = p->nbinds - 1; i >= 0; i--) {
-		p->scopes[p->binds[i].scope].bfirst = i;
-		p->scopes[p->binds[i].scope].bcount++;
+	for (int j = 0; j < p->nbinds; j++) { /* a scope's bindings are contiguous once sorted */
+		struct ctx_pyscope_s *s = &p->scopes[p->binds[j].scope];
+		s->bcount++;
+		if (rank[j] < s->bfirst)
+			s->bfirst = rank[j];
 	}
+	free(p->binds);
+	p->binds = sorted;
+	for (int i = 0; i < p->nrefs; i++)
+		if (p->refs[i].bind >= 0)
+			p->refs[i].bind = rank[p->refs[i].bind];
 	free(order);
 	free(rank);
 	return 0;
@@ -1043,7 +1049,8 @@ pick(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before, 
 		return -1;
 	for (int i = first; i < last; i++) {
 		const struct ctx_pybind *b = &p->binds[i];
-		if ((is_definition(b->kind) || b->kind == CTX_PYB_SETITEM) && (before == UINT32_MAX || b->eff <= before))
+		bool candidate = is_definition(b->kind) || b->kind == CTX_PYB_SETITEM;
+		if (candidate && (before == UINT32_MAX || b->eff <= before))
 			found = i;
 	}
 	return found >= 0 ? found : or_first ? earliest : -1;

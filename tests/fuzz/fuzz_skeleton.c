@@ -16,7 +16,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct ctx_lang *l = ctx_lang_for_path("fuzz.py");
 	long n, sk;
 	bool perr;
-	char word[64];
 	int err;
 	struct ctx_pyscope *p;
 
@@ -30,6 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int r = 0; r < p->nrefs; r++) {
 			long line, col;
 			bool global;
+			char word[64];
 			ctx_pyscope_position(p, p->refs[r].byte, &line, &col);
 			if (ctx_pyscope_ref_at(p, line, col) < 0)
 				__builtin_trap(); /* every name found must be found again at its position */
