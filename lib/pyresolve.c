@@ -14,7 +14,8 @@
 #include "utf8.h"
 
 #define MAX_FILE (4 * 1024 * 1024)        /* a larger file is not analysed: its names stay silent */
-#define MAX_HOPS 256                       /* imports, attributes and bases followed for one question */
+#define MAX_HOPS 256
+#define MAX_DEPTH 48                       /* refs resolved inside one another (a base's base's …) */                       /* imports, attributes and bases followed for one question */
 #define MAX_MRO 64                         /* classes in one MRO */
 #define MAX_CACHED ((size_t)512 << 20)     /* analysed source kept, in bytes, before the cache is dropped */
 #define MAX_HOVER 1000                     /* bytes of a signature in a hover */
@@ -37,6 +38,7 @@ struct ctx_pyindex {
 	unsigned long question;
 	size_t cached;
 	int hops;                 /* left for this question */
+	int depth;                /* refs being resolved inside one another */
 	int unknown;              /* the last number given to a base the workspace does not define */
 	int err;
 };
@@ -309,6 +311,8 @@ struct loc {
 };
 
 static int ref_of(struct ctx_pyindex *x, struct mod *m, int r, struct loc *loc, struct val *v);
+static int ref_kind(struct ctx_pyindex *x, struct mod *m, const struct ctx_pyref *R, const char *name, struct loc *loc,
+    struct val *v);
 static int member(struct ctx_pyindex *x, struct mod *m, const char *name, struct loc *loc, struct val *v);
 
 static bool
@@ -584,11 +588,23 @@ ref_of(struct ctx_pyindex *x, struct mod *m, int r, struct loc *loc, struct val 
 {
 	const struct ctx_pyref *R = &m->p->refs[r];
 	char name[256];
-	bool global;
 
-	if (!hop(x))
+	if (!hop(x) || x->depth >= MAX_DEPTH || R->end - R->byte >= sizeof name)
 		return CTX_RES_UNRESOLVED;
 	ctx_pyscope_ref_name(m->p, r, name, sizeof name);
+	x->depth++;
+	int res = ref_kind(x, m, R, name, loc, v);
+	x->depth--;
+	return res;
+}
+
+/* ref_of by the part the name plays. */
+static int
+ref_kind(struct ctx_pyindex *x, struct mod *m, const struct ctx_pyref *R, const char *name, struct loc *loc,
+    struct val *v)
+{
+	bool global;
+
 	switch (R->kind) {
 	case CTX_PYR_NAME: {
 		int b = ctx_pyscope_lookup(m->p, R->scope, name, R->byte, &global);
@@ -638,6 +654,7 @@ resolve(struct ctx_pyindex *x, const char *file, long line, long col, struct loc
 
 	x->question++;
 	x->hops = MAX_HOPS;
+	x->depth = 0;
 	x->err = 0;
 	if (x->cached > MAX_CACHED)
 		drop_all(x);

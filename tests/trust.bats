@@ -234,8 +234,13 @@ decoy_unchanged() {
 	printf '%s\n' '{"id":1,"method":"definition","file":"pkg/b.py","line":5,"col":12}' >"$T/req"
 	run -0 timeout 30 "$BIN/ctx-lsp" --server /nonexistent/server <"$T/req"
 	[ "$(echo "$output" | jq -r .backend)" = ast ]
-	run -1 --separate-stderr timeout 30 "$BIN/ctx-lsp" --server /nonexistent/server --index /dev/zero <"$T/req"
+	# --index serves symbols (definition and hover read the files themselves, never the FIFO).
+	run -1 --separate-stderr timeout 30 "$BIN/ctx-lsp" --server /nonexistent/server --index /dev/zero \
+	    <<<'{"id":1,"method":"symbols","file":"pkg/b.py"}'
 	[ "$(echo "$output" | jq -r .error)" = "no skeleton index" ]
+	printf 'from .fifo import x\nx\n' >pkg/reader.py
+	run -0 timeout 30 "$BIN/ctx-lsp" --server /nonexistent/server <<<'{"id":1,"method":"definition","file":"pkg/reader.py","line":2,"col":1}'
+	[ "$(echo "$output" | jq -c '[.backend, .resolution, .result]')" = '["ast","unresolved",[]]' ]
 	# A session busy with a silent server: SIGTERM ends it within its shutdown bound.
 	mkfifo "$T/in"
 	"$BIN/ctx-lsp" --server "python3 $BATS_TEST_DIRNAME/hostile_lsp.py silent" <"$T/in" >"$T/out" 2>/dev/null &
