@@ -8,16 +8,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "pyscope.h"
 #include "safeopen.h"
 #include "strmap.h"
 #include "utf8.h"
 
-#define MAX_FILE (4 * 1024 * 1024)        /* a larger file is not analysed: its names stay silent */
-#define MAX_HOPS 256
-#define MAX_DEPTH 48                       /* refs resolved inside one another (a base's base's …) */                       /* imports, attributes and bases followed for one question */
+#define MAX_FILE (1024 * 1024)             /* a larger file is not analysed: its names stay silent */
+#define MAX_FRESH (2 * 1024 * 1024)        /* bytes of source analysed anew for one question */
+#define MAX_QUESTION_MS 2000               /* no new file is analysed for a question after this */
+#define MAX_HOPS 256                       /* imports, attributes and bases followed for one question */
+#define MAX_DEPTH 48                       /* refs resolved inside one another (a base's base's …) */
 #define MAX_MRO 64                         /* classes in one MRO */
-#define MAX_CACHED ((size_t)512 << 20)     /* analysed source kept, in bytes, before the cache is dropped */
+#define MAX_BASES 16                       /* bases of one class */
+#define MAX_MRO_DEPTH 32                   /* a base's base's … */
+#define MAX_CACHED ((size_t)256 << 20)     /* bytes of analyses kept before the cache is dropped */
 #define MAX_HOVER 1000                     /* bytes of a signature in a hover */
 
 struct mod {
@@ -27,7 +32,7 @@ struct mod {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
-	struct timespec mtime;
+	struct timespec mtime, ctime; /* ctime too: a rewrite that puts mtime back is still seen */
 	unsigned long checked;    /* the question it was last looked at in */
 };
 
@@ -38,6 +43,9 @@ struct ctx_pyindex {
 	unsigned long question;
 	size_t cached;
 	int hops;                 /* left for this question */
+	size_t fresh;             /* bytes analysed anew for this question */
+	int64_t asked;            /* when this question began (ctx_clock_ns) */
+	bool exhausted;           /* a bound was reached: the question is answered with silence */
 	int depth;                /* refs being resolved inside one another */
 	int unknown;              /* the last number given to a base the workspace does not define */
 	int err;
@@ -56,7 +64,7 @@ static void
 drop(struct ctx_pyindex *x, struct mod *m)
 {
 	if (m->p) {
-		x->cached -= m->p->len;
+		x->cached -= ctx_pyscope_size(m->p);
 		ctx_pyscope_free(m->p);
 		m->p = NULL;
 	}
@@ -168,18 +176,25 @@ get(struct ctx_pyindex *x, const char *rel)
 	if (stat(path.data, &st) != 0 || !S_ISREG(st.st_mode)) {
 		drop(x, m);
 	} else if (!m->p || st.st_ino != m->ino || st.st_dev != m->dev || st.st_size != m->size ||
-	    st.st_mtim.tv_sec != m->mtime.tv_sec || st.st_mtim.tv_nsec != m->mtime.tv_nsec) {
+	    st.st_mtim.tv_sec != m->mtime.tv_sec || st.st_mtim.tv_nsec != m->mtime.tv_nsec ||
+	    st.st_ctim.tv_sec != m->ctime.tv_sec || st.st_ctim.tv_nsec != m->ctime.tv_nsec) {
 		drop(x, m);
-		if (ctx_wsfile_read(x->root, path.data, MAX_FILE, &text, NULL) == 0) {
+		bool late = ctx_clock_ns() - x->asked > (int64_t)MAX_QUESTION_MS * 1000000;
+		if (late || x->fresh + (size_t)st.st_size > MAX_FRESH) {
+			x->exhausted = true; /* analysed by a later question */
+			m->checked = 0;
+		} else if (ctx_wsfile_read(x->root, path.data, MAX_FILE, &text, NULL) == 0) {
+			x->fresh += text.len;
 			m->p = ctx_pyscope_parse(text.data ? text.data : "", text.len, &err);
 			if (err)
 				x->err = err;
 			if (m->p)
-				x->cached += m->p->len;
+				x->cached += ctx_pyscope_size(m->p);
 			m->dev = st.st_dev;
 			m->ino = st.st_ino;
 			m->size = st.st_size;
 			m->mtime = st.st_mtim;
+			m->ctime = st.st_ctim;
 		}
 	}
 	ctx_buf_release(&path);
@@ -315,10 +330,14 @@ static int ref_kind(struct ctx_pyindex *x, struct mod *m, const struct ctx_pyref
     struct val *v);
 static int member(struct ctx_pyindex *x, struct mod *m, const char *name, struct loc *loc, struct val *v);
 
+/* One more step for this question; false (and silence for the whole question) past the
+ * bound: an answer from a search cut short could be the wrong one. */
 static bool
 hop(struct ctx_pyindex *x)
 {
-	return x->hops-- > 0 && !x->err;
+	if (x->hops-- <= 0)
+		x->exhausted = true;
+	return !x->exhausted && !x->err;
 }
 
 /* The value of an annotation (a ref naming a class): an instance of that class. */
@@ -384,6 +403,8 @@ star(struct ctx_pyindex *x, struct mod *m, const char *name, struct loc *loc, st
 {
 	const struct ctx_pyscope_s *s = &m->p->scopes[0];
 
+	if (name[0] == '_')
+		return CTX_RES_UNRESOLVED; /* import * leaves out private names */
 	for (int i = s->bfirst; i < s->bfirst + s->bcount; i++) {
 		const struct ctx_pybind *B = &m->p->binds[i];
 		if (B->kind != CTX_PYB_STAR || !hop(x))
@@ -406,7 +427,10 @@ member(struct ctx_pyindex *x, struct mod *m, const char *name, struct loc *loc, 
 
 	if (!hop(x))
 		return CTX_RES_UNRESOLVED;
-	if (b >= 0)
+	/* `from . import sub` in a package's __init__ binds its own submodule: look there. */
+	const struct ctx_pybind *B = b >= 0 ? &m->p->binds[b] : NULL;
+	if (B && !(B->kind == CTX_PYB_FROM && strcmp(B->orig, name) == 0 &&
+	    find_module(x, m, B->module, strlen(B->module)) == m))
 		return follow(x, m, b, loc, v);
 	if (m->package) {
 		dirname_of(m->rel, &dir);
@@ -439,35 +463,41 @@ same(const struct cls *a, const struct cls *b)
 	return a->m == b->m && a->scope == b->scope;
 }
 
-/* C3: out = c + merge(the bases' MROs, the bases). Unknown bases are classes of their own. */
+/* C3: out = c + merge(the bases' MROs, the bases). Unknown bases are classes of their own.
+ * false when there is no order to trust. */
 static bool
 linearize(struct ctx_pyindex *x, struct cls c, struct mro *out, int depth)
 {
-	struct mro seqs[8];
-	int nseq = 0, at[9] = { 0 };
 	const struct ctx_pyscope *p = c.m ? c.m->p : NULL;
 	const struct ctx_pyscope_s *s = p ? &p->scopes[c.scope] : NULL;
-	struct mro bases = { .n = 0 };
 
 	out->c[0] = c;
 	out->n = 1;
-	if (!s || depth > 16)
+	if (!s)
 		return true;
-	for (int i = 0; i < s->nbases && i < 8 && hop(x); i++) {
+	/* An order cut short is no order: too deep, too many bases, or out of hops. */
+	if (depth > MAX_MRO_DEPTH || s->nbases > MAX_BASES)
+		return false;
+	struct mro *seqs = malloc((size_t)(s->nbases + 1) * sizeof *seqs); /* the bases' MROs, then the bases */
+	int nseq = 0, at[MAX_BASES + 1] = { 0 };
+	bool ok = seqs != NULL;
+	struct mro *bases = ok ? &seqs[s->nbases] : NULL;
+
+	if (ok)
+		bases->n = 0;
+	for (int i = 0; ok && i < s->nbases; i++) {
 		int r = p->base_refs[s->bases + i];
 		struct loc l;
 		struct val v = { V_NONE, NULL, -1 };
-		int res = r >= 0 ? ref_of(x, c.m, r, &l, &v) : CTX_RES_DYNAMIC;
+		int res = !hop(x) ? -1 : r >= 0 ? ref_of(x, c.m, r, &l, &v) : CTX_RES_DYNAMIC;
 		struct cls b = { NULL, --x->unknown };
 		if (res == CTX_RES_RESOLVED && v.kind == V_CLASS)
 			b = (struct cls){ v.m, v.scope };
-		bases.c[bases.n++] = b;
-		if (!linearize(x, b, &seqs[nseq++], depth + 1))
-			return false;
+		bases->c[bases->n++] = b;
+		ok = res >= 0 && linearize(x, b, &seqs[nseq++], depth + 1);
 	}
-	seqs[nseq] = bases;
-	nseq++;
-	for (;;) { /* the merge */
+	nseq++; /* the bases */
+	while (ok) { /* the merge */
 		int pick = -1;
 		for (int i = 0; i < nseq && pick < 0; i++) {
 			if (at[i] >= seqs[i].n)
@@ -483,17 +513,19 @@ linearize(struct ctx_pyindex *x, struct cls c, struct mro *out, int depth)
 		if (pick < 0)
 			break;
 		struct cls h = seqs[pick].c[at[pick]];
-		if (out->n == MAX_MRO)
-			return false;
+		if (out->n == MAX_MRO) {
+			ok = false;
+			break;
+		}
 		out->c[out->n++] = h;
 		for (int j = 0; j < nseq; j++)
 			if (at[j] < seqs[j].n && (same(&h, &seqs[j].c[at[j]]) || (j == pick)))
 				at[j]++;
 	}
-	for (int i = 0; i < nseq; i++)
-		if (at[i] < seqs[i].n)
-			return false; /* no consistent order: say nothing rather than guess */
-	return true;
+	for (int i = 0; ok && i < nseq; i++)
+		ok = at[i] >= seqs[i].n; /* else no consistent order: say nothing rather than guess */
+	free(seqs);
+	return ok;
 }
 
 /* name on a class (instance: on an instance of it) along its MRO: `self.name = …` in any
@@ -568,6 +600,8 @@ keyword(struct ctx_pyindex *x, struct mod *m, const struct ctx_pyref *R, const c
 	struct val fv = { V_NONE, NULL, -1 };
 	int res = R->recv >= 0 ? ref_of(x, m, R->recv, &fl, &fv) : CTX_RES_DYNAMIC;
 
+	if (res == CTX_RES_RESOLVED && fv.kind == V_CLASS && fv.m->p->scopes[fv.scope].decorated)
+		return CTX_RES_DYNAMIC; /* @dataclass and its kind write the __init__ that takes it */
 	if (res == CTX_RES_RESOLVED && fv.kind == V_CLASS)
 		res = class_member(x, fv.m, fv.scope, "__init__", false, false, &fl, &fv);
 	if (res != CTX_RES_RESOLVED)
@@ -607,7 +641,7 @@ ref_kind(struct ctx_pyindex *x, struct mod *m, const struct ctx_pyref *R, const 
 
 	switch (R->kind) {
 	case CTX_PYR_NAME: {
-		int b = ctx_pyscope_lookup(m->p, R->scope, name, R->byte, &global);
+		int b = ctx_pyscope_lookup(m->p, R->scope, name, R->byte, R->branch, &global);
 		if (b >= 0)
 			return follow(x, m, b, loc, v);
 		if (!global)
@@ -655,6 +689,9 @@ resolve(struct ctx_pyindex *x, const char *file, long line, long col, struct loc
 	x->question++;
 	x->hops = MAX_HOPS;
 	x->depth = 0;
+	x->fresh = 0;
+	x->asked = ctx_clock_ns();
+	x->exhausted = false;
 	x->err = 0;
 	if (x->cached > MAX_CACHED)
 		drop_all(x);
@@ -663,7 +700,7 @@ resolve(struct ctx_pyindex *x, const char *file, long line, long col, struct loc
 		return -ENOMEM;
 	int r = m->p ? ctx_pyscope_ref_at(m->p, line, col) : -1;
 	int res = r >= 0 ? ref_of(x, m, r, loc, &v) : CTX_RES_UNRESOLVED;
-	return x->err ? x->err : res;
+	return x->err ? x->err : x->exhausted ? CTX_RES_UNRESOLVED : res;
 }
 
 static void
@@ -701,9 +738,9 @@ line_at(const struct ctx_pyscope *p, uint32_t b, struct ctx_buf *out)
 {
 	uint32_t a = b, e = b;
 
-	while (a > 0 && p->src[a - 1] != '\n')
+	while (a > 0 && p->src[a - 1] != '\n' && p->src[a - 1] != '\r')
 		a--;
-	while (e < p->len && p->src[e] != '\n')
+	while (e < p->len && p->src[e] != '\n' && p->src[e] != '\r')
 		e++;
 	while (a < e && (p->src[a] == ' ' || p->src[a] == '\t'))
 		a++;

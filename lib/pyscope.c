@@ -7,7 +7,7 @@
 
 #include <tree_sitter/api.h>
 
-#include "skeleton.h"
+#include "tsguard.h"
 
 
 /* Deeper nesting than this is passed over: its names are answered with silence. A
@@ -24,7 +24,8 @@ enum kind {
 	K_ALIASED_IMPORT, K_DOTTED_NAME, K_RELATIVE_IMPORT, K_IMPORT_PREFIX, K_WILDCARD, K_GLOBAL,
 	K_NONLOCAL, K_DELETE, K_KEYWORD_ARG, K_ARGUMENT_LIST, K_ATTRIBUTE, K_CALL, K_COMPREHENSION,
 	K_PATTERNS, K_PARENTHESIZED, K_SUBSCRIPT, K_EXPR_STMT, K_STRING, K_STRING_CONTENT, K_TYPE,
-	K_KEYWORD_PATTERN, K_BLOCK, K_COMMENT, K_COUNT
+	K_KEYWORD_PATTERN, K_BLOCK, K_COMMENT, K_IF, K_TRY, K_ELSE, K_FINALLY, K_EXCEPT_GROUP, K_MATCH, K_CASE,
+	K_COUNT
 };
 
 static const struct {
@@ -52,16 +53,19 @@ static const struct {
 	{ "parenthesized_expression", K_PARENTHESIZED }, { "subscript", K_SUBSCRIPT },
 	{ "expression_statement", K_EXPR_STMT }, { "string", K_STRING }, { "string_content", K_STRING_CONTENT },
 	{ "type", K_TYPE }, { "keyword_pattern", K_KEYWORD_PATTERN }, { "block", K_BLOCK }, { "comment", K_COMMENT },
+	{ "if_statement", K_IF }, { "try_statement", K_TRY }, { "else_clause", K_ELSE },
+	{ "finally_clause", K_FINALLY }, { "except_group_clause", K_EXCEPT_GROUP }, { "match_statement", K_MATCH },
+	{ "case_clause", K_CASE },
 };
 
 enum field {
 	F_NAME, F_BODY, F_PARAMETERS, F_RETURN_TYPE, F_SUPERCLASSES, F_LEFT, F_RIGHT, F_TYPE, F_VALUE,
-	F_ALIAS, F_MODULE_NAME, F_OBJECT, F_ATTRIBUTE, F_FUNCTION, F_ARGUMENTS, F_DEFINITION, F_COUNT
+	F_ALIAS, F_MODULE_NAME, F_OBJECT, F_ATTRIBUTE, F_FUNCTION, F_ARGUMENTS, F_DEFINITION, F_CONDITION, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"name", "body", "parameters", "return_type", "superclasses", "left", "right", "type", "value", "alias",
-	"module_name", "object", "attribute", "function", "arguments", "definition",
+	"module_name", "object", "attribute", "function", "arguments", "definition", "condition",
 };
 
 const TSLanguage *tree_sitter_python(void);
@@ -110,7 +114,10 @@ field(TSNode n, enum field f)
 struct walker {
 	struct ctx_pyscope *p;
 	struct ctx_arena *arena;
-	int cap_scopes, cap_binds, cap_refs, cap_bases;
+	int cap_scopes, cap_binds, cap_refs, cap_bases, cap_branches;
+	int branch;     /* the branch being walked, or -1 */
+	int statements; /* numbers given to branching statements */
+	int match;      /* the match statement whose cases are walked */
 	int depth;
 	int err;
 };
@@ -138,7 +145,7 @@ new_scope(struct walker *w, enum ctx_pyscope_kind k, int parent, int owner)
 
 	if (!grow(w, (void **)&p->scopes, p->nscopes, &w->cap_scopes, sizeof *p->scopes))
 		return 0; /* the module: harmless while the error stops the walk */
-	p->scopes[p->nscopes] = (struct ctx_pyscope_s){ k, parent, owner, -1, CTX_PYSELF_NONE, 0, 0, 0, 0 };
+	p->scopes[p->nscopes] = (struct ctx_pyscope_s){ .kind = k, .parent = parent, .owner = owner, .self_param = -1 };
 	if (owner >= 0)
 		p->binds[owner].inner = p->nscopes;
 	return p->nscopes++;
@@ -151,8 +158,8 @@ add_ref(struct walker *w, TSNode id, int scope, enum ctx_pyref_kind k, int recv)
 
 	if (ts_node_is_null(id) || !grow(w, (void **)&p->refs, p->nrefs, &w->cap_refs, sizeof *p->refs))
 		return -1;
-	p->refs[p->nrefs] =
-	    (struct ctx_pyref){ ts_node_start_byte(id), ts_node_end_byte(id), scope, k, recv, -1, NULL, 0 };
+	p->refs[p->nrefs] = (struct ctx_pyref){ ts_node_start_byte(id), ts_node_end_byte(id), scope, w->branch, k, recv,
+		-1, NULL, 0 };
 	return p->nrefs++;
 }
 
@@ -178,7 +185,7 @@ binding(struct walker *w, TSNode id, int scope, enum ctx_pybind_kind k, uint32_t
 	uint32_t a = ts_node_start_byte(id);
 	p->binds[p->nbinds] = (struct ctx_pybind){
 		.name = text(w, id), .byte = a, .end = ts_node_end_byte(id), .eff = eff ? eff : a, .scope = scope,
-		.inner = -1, .kind = k, .annot = -1,
+		.branch = w->branch, .inner = -1, .kind = k, .annot = -1,
 	};
 	return p->nbinds++;
 }
@@ -195,6 +202,21 @@ named_binding(struct walker *w, TSNode id, int scope, enum ctx_pybind_kind k, ui
 }
 
 static int visit(struct walker *w, TSNode n, int sc);
+
+/* Walk n as a new branch of statement `owner`. */
+static void
+visit_branch(struct walker *w, TSNode n, int sc, int owner, enum ctx_pybranch_kind k)
+{
+	struct ctx_pyscope *p = w->p;
+	int saved = w->branch;
+
+	if (!grow(w, (void **)&p->branches, p->nbranches, &w->cap_branches, sizeof *p->branches))
+		return;
+	p->branches[p->nbranches] = (struct ctx_pybranch){ saved, owner, k };
+	w->branch = p->nbranches++;
+	visit(w, n, sc);
+	w->branch = saved;
+}
 
 static void
 visit_children(struct walker *w, TSNode n, int sc)
@@ -328,9 +350,11 @@ docstring(struct walker *w, TSNode body, uint32_t *a, uint32_t *b)
 		uint32_t x = ts_node_start_byte(c), y = ts_node_end_byte(c);
 		while (x < y && (s[x] == ' ' || s[x] == '\n' || s[x] == '\t' || s[x] == '\r'))
 			x++;
-		const char *nl = memchr(s + x, '\n', y - x);
+		uint32_t e = x;
+		while (e < y && s[e] != '\n' && s[e] != '\r')
+			e++;
 		*a = x;
-		*b = nl ? (uint32_t)(nl - s) : y;
+		*b = e;
 		return;
 	}
 }
@@ -439,10 +463,13 @@ decorated(struct walker *w, TSNode n, int sc)
 			self = CTX_PYSELF_CLASS;
 		visit(w, d, sc);
 	}
+	int first = w->p->nscopes; /* a decorated class's scope, made next */
 	if (kind(def) == K_FUNCTION)
 		function(w, def, sc, self);
 	else
 		visit(w, def, sc);
+	if (kind(def) == K_CLASS && first < w->p->nscopes)
+		w->p->scopes[first].decorated = true;
 }
 
 static void
@@ -575,11 +602,20 @@ import_from(struct walker *w, TSNode n, int sc)
 	}
 }
 
-/* super() or super(C, self): the receiver of what follows is the class's bases. */
+/* super(), or super(C, self) with C the class of the method it is in: what follows is
+ * looked up in the bases of that class. super(Other, self) is not followed. */
 static bool
-is_super(struct walker *w, TSNode call)
+is_super(struct walker *w, TSNode call, int sc)
 {
-	return is_named(w, field(call, F_FUNCTION), "super");
+	TSNode args = field(call, F_ARGUMENTS);
+	uint32_t n = kind(args) == K_ARGUMENT_LIST ? ts_node_named_child_count(args) : 1;
+
+	if (!is_named(w, field(call, F_FUNCTION), "super") || (n != 0 && n != 2))
+		return false;
+	if (n == 0)
+		return true;
+	int cls = ctx_pyscope_method_class(w->p, sc), owner = cls >= 0 ? w->p->scopes[cls].owner : -1;
+	return owner >= 0 && is_named(w, ts_node_named_child(args, 0), w->p->binds[owner].name);
 }
 
 static int
@@ -601,7 +637,7 @@ call(struct walker *w, TSNode n, int sc)
 			visit(w, field(c, F_VALUE), sc);
 		}
 	}
-	return is_super(w, n) ? CTX_PYREF_SUPER : -1;
+	return is_super(w, n, sc) ? CTX_PYREF_SUPER : -1;
 }
 
 /* The nearest scope that is not a comprehension: where a walrus binds. */
@@ -727,6 +763,50 @@ visit(struct walker *w, TSNode n, int sc)
 			bind_targets(w, alias, sc, 0, -1);
 		break;
 	}
+	case K_IF: { /* the condition, then each of consequence, elif, else a branch */
+		int owner = ++w->statements;
+		TSNode cond = field(n, F_CONDITION);
+		visit(w, cond, sc);
+		for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
+			TSNode c = ts_node_named_child(n, i);
+			if (!ts_node_eq(c, cond))
+				visit_branch(w, c, sc, owner, CTX_PYBR_IF);
+		}
+		break;
+	}
+	case K_TRY: {
+		int owner = ++w->statements;
+		for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
+			TSNode c = ts_node_named_child(n, i);
+			enum kind ck = kind(c);
+			enum ctx_pybranch_kind bk = CTX_PYBR_TRY_BODY;
+			if (ck == K_EXCEPT || ck == K_EXCEPT_GROUP)
+				bk = CTX_PYBR_EXCEPT;
+			else if (ck == K_ELSE)
+				bk = CTX_PYBR_TRY_ELSE;
+			else if (ck == K_FINALLY)
+				bk = CTX_PYBR_FINALLY;
+			visit_branch(w, c, sc, owner, bk);
+		}
+		break;
+	}
+	case K_MATCH: {
+		int saved = w->match;
+		w->match = ++w->statements;
+		visit_children(w, n, sc);
+		w->match = saved;
+		break;
+	}
+	case K_CASE:
+		if (w->match > 0) {
+			int owner = w->match;
+			w->match = 0; /* once: the case itself is walked inside its branch */
+			visit_branch(w, n, sc, owner, CTX_PYBR_IF);
+			w->match = owner;
+			break;
+		}
+		visit_children(w, n, sc);
+		break;
 	case K_IMPORT:
 		import(w, n, sc);
 		break;
@@ -856,20 +936,27 @@ finish(struct ctx_pyscope *p)
 	return 0;
 }
 
+/* A line ends at \n, \r\n or a lone \r, as Python reads source. */
+static bool
+line_end(const struct ctx_pyscope *p, size_t i)
+{
+	return p->src[i] == '\n' || (p->src[i] == '\r' && (i + 1 >= p->len || p->src[i + 1] != '\n'));
+}
+
 static int
 line_table(struct ctx_pyscope *p)
 {
 	long n = 1;
 
 	for (size_t i = 0; i < p->len; i++)
-		n += p->src[i] == '\n';
+		n += line_end(p, i);
 	p->lines = malloc((size_t)n * sizeof *p->lines);
 	if (!p->lines)
 		return -ENOMEM;
 	p->lines[0] = 0;
 	p->nlines = 1;
 	for (size_t i = 0; i < p->len; i++)
-		if (p->src[i] == '\n')
+		if (line_end(p, i))
 			p->lines[p->nlines++] = (uint32_t)(i + 1);
 	return 0;
 }
@@ -884,16 +971,30 @@ ctx_pyscope_free(struct ctx_pyscope *p)
 	free(p->binds);
 	free(p->refs);
 	free(p->base_refs);
+	free(p->branches);
 	free(p->by_pos);
 	free(p->lines);
 	free(p);
+}
+
+size_t
+ctx_pyscope_size(const struct ctx_pyscope *p)
+{
+	size_t names = 0;
+
+	for (int i = 0; i < p->nbinds; i++)
+		names += strlen(p->binds[i].name) + 1;
+	return sizeof *p + p->len + names + (size_t)p->nscopes * sizeof *p->scopes +
+	    (size_t)p->nbinds * sizeof *p->binds + (size_t)p->nrefs * (sizeof *p->refs + sizeof *p->by_pos) +
+	    (size_t)p->nbase_refs * sizeof *p->base_refs + (size_t)p->nbranches * sizeof *p->branches +
+	    (size_t)p->nlines * sizeof *p->lines;
 }
 
 struct ctx_pyscope *
 ctx_pyscope_parse(const char *src, size_t len, int *err)
 {
 	struct ctx_pyscope *p = calloc(1, sizeof *p);
-	struct walker w = { .p = p };
+	struct walker w = { .p = p, .branch = -1 };
 	TSParser *parser = NULL;
 	TSTree *tree = NULL;
 	char *copy;
@@ -913,7 +1014,7 @@ ctx_pyscope_parse(const char *src, size_t len, int *err)
 	copy[len] = '\0';
 	p->src = copy;
 	p->len = len;
-	bool parseable = ctx_skeleton_parseable(copy, len);
+	bool parseable = ctx_ts_parseable(tree_sitter_python(), copy, len);
 	if (line_table(p) < 0 || !(parser = ts_parser_new()) || !ts_parser_set_language(parser, tree_sitter_python()) ||
 	    !(tree = ts_parser_parse_string(parser, NULL, copy, parseable ? (uint32_t)len : 0)))
 		goto fail;
@@ -943,7 +1044,7 @@ byte_of(const struct ctx_pyscope *p, long line, long col)
 	if (line < 1 || line > p->nlines || col < 1)
 		return UINT32_MAX;
 	uint32_t b = p->lines[line - 1];
-	for (long c = 1; c < col && b < p->len && p->src[b] != '\n'; b++)
+	for (long c = 1; c < col && b < p->len && p->src[b] != '\n' && p->src[b] != '\r'; b++)
 		if (((unsigned char)p->src[b + 1] & 0xC0) != 0x80)
 			c++;
 	return b;
@@ -1009,7 +1110,7 @@ static bool
 is_definition(enum ctx_pybind_kind k)
 {
 	return k != CTX_PYB_INSTANCE && k != CTX_PYB_GLOBAL && k != CTX_PYB_NONLOCAL && k != CTX_PYB_DEL &&
-	    k != CTX_PYB_STAR;
+	    k != CTX_PYB_STAR && k != CTX_PYB_SETITEM;
 }
 
 /* The run [*first, *last) of bindings named name in scope. */
@@ -1033,10 +1134,29 @@ run_of(const struct ctx_pyscope *p, int scope, const char *name, int *first, int
 	return hi > lo;
 }
 
-/* The binding of name in scope nearest before `before` (the last with UINT32_MAX), else,
- * when or_first, the first. Only a scope that defines the name has any. */
+/* Whether a binding in branch b can reach a use in branch r: not when the innermost
+ * statement holding both has them in different branches, unless that is a try whose body
+ * holds the binding or whose finally holds the use. */
+static bool
+reaches(const struct ctx_pyscope *p, int b, int r)
+{
+	for (int x = b; x >= 0; x = p->branches[x].parent)
+		for (int y = r; y >= 0; y = p->branches[y].parent) {
+			if (p->branches[x].owner != p->branches[y].owner)
+				continue;
+			if (x == y)
+				return true;
+			enum ctx_pybranch_kind kb = p->branches[x].kind, kr = p->branches[y].kind;
+			return kb == CTX_PYBR_TRY_BODY || kr == CTX_PYBR_FINALLY || kb == CTX_PYBR_FINALLY;
+		}
+	return true;
+}
+
+/* The binding of name in scope nearest before `before` that can reach a use in branch
+ * (the last with UINT32_MAX), else, when or_first, the first. Only a scope that defines
+ * the name has any. */
 static int
-pick(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before, bool or_first)
+pick(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before, int branch, bool or_first)
 {
 	int first, last, found = -1, earliest = -1;
 
@@ -1050,7 +1170,7 @@ pick(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before, 
 	for (int i = first; i < last; i++) {
 		const struct ctx_pybind *b = &p->binds[i];
 		bool candidate = is_definition(b->kind) || b->kind == CTX_PYB_SETITEM;
-		if (candidate && (before == UINT32_MAX || b->eff <= before))
+		if (candidate && (before == UINT32_MAX || (b->eff <= before && reaches(p, b->branch, branch))))
 			found = i;
 	}
 	return found >= 0 ? found : or_first ? earliest : -1;
@@ -1059,7 +1179,7 @@ pick(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before, 
 int
 ctx_pyscope_find(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before)
 {
-	return pick(p, scope, name, before, true);
+	return pick(p, scope, name, before, -1, true);
 }
 
 int
@@ -1090,7 +1210,8 @@ declared(const struct ctx_pyscope *p, int scope, const char *name)
 }
 
 int
-ctx_pyscope_lookup(const struct ctx_pyscope *p, int scope, const char *name, uint32_t byte, bool *global)
+ctx_pyscope_lookup(const struct ctx_pyscope *p, int scope, const char *name, uint32_t byte, int branch,
+    bool *global)
 {
 	bool crossed = false, first = true;
 
@@ -1102,7 +1223,7 @@ ctx_pyscope_lookup(const struct ctx_pyscope *p, int scope, const char *name, uin
 		enum ctx_pybind_kind d = declared(p, s, name);
 		if (d == CTX_PYB_GLOBAL || d == CTX_PYB_NONLOCAL) {
 			/* The scope's own assignments set the outer name: the nearest one before. */
-			int b = crossed ? -1 : pick(p, s, name, byte, false);
+			int b = crossed ? -1 : pick(p, s, name, byte, branch, false);
 			if (b >= 0)
 				return b;
 			if (d == CTX_PYB_GLOBAL) {
@@ -1112,15 +1233,19 @@ ctx_pyscope_lookup(const struct ctx_pyscope *p, int scope, const char *name, uin
 			crossed = true;
 			continue;
 		}
+		/* A function's names are local wherever they are bound in it; a class body's and
+		 * the module's exist once bound. */
+		bool dynamic = k == CTX_PYS_CLASS || k == CTX_PYS_MODULE;
+		int b = pick(p, s, name, crossed ? UINT32_MAX : byte, branch, !dynamic);
+		if (b >= 0)
+			return b;
 		int first_b, last_b;
-		if (run_of(p, s, name, &first_b, &last_b)) {
-			int b = ctx_pyscope_find(p, s, name, crossed ? UINT32_MAX : byte);
-			bool local = false;
+		bool local = false;
+		if (!dynamic && run_of(p, s, name, &first_b, &last_b))
 			for (int i = first_b; i < last_b; i++)
-				local |= p->binds[i].kind == CTX_PYB_DEL || is_definition(p->binds[i].kind);
-			if (b >= 0 || (local && k != CTX_PYS_MODULE))
-				return b;
-		}
+				local |= p->binds[i].kind == CTX_PYB_DEL;
+		if (local)
+			return -1;
 		if (k == CTX_PYS_FUNCTION || k == CTX_PYS_LAMBDA)
 			crossed = true;
 	}

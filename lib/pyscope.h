@@ -25,6 +25,7 @@ struct ctx_pyscope_s {
 	int self_param;  /* a method's first parameter (a binding), or -1 */
 	enum ctx_pyself self_kind;
 	int bases, nbases; /* a class's base expressions: refs[] indexes in base_refs[bases, bases + nbases) */
+	bool decorated;    /* a class with decorators (which may write its __init__) */
 	int bfirst, bcount; /* its bindings, sorted by name then position, in binds[] */
 };
 
@@ -43,11 +44,23 @@ enum ctx_pybind_kind {
 	CTX_PYB_SETITEM   /* name[k] = …: a place the name was set, when the scope binds it otherwise too */
 };
 
+/* A branch of an if/elif/else, a match's case, or a clause of a try: a binding in one
+ * branch of a statement does not reach a use in another (but a try's body reaches its
+ * handlers, and everything reaches its finally). */
+enum ctx_pybranch_kind { CTX_PYBR_IF, CTX_PYBR_TRY_BODY, CTX_PYBR_EXCEPT, CTX_PYBR_TRY_ELSE, CTX_PYBR_FINALLY };
+
+struct ctx_pybranch {
+	int parent; /* the branch this statement sits in, or -1 */
+	int owner;  /* the statement, a number of its own */
+	enum ctx_pybranch_kind kind;
+};
+
 struct ctx_pybind {
 	const char *name;
 	uint32_t byte, end;     /* the bound identifier */
 	uint32_t eff;           /* where it takes effect: the end of an assignment, else byte */
 	int scope;              /* where it binds */
+	int branch;             /* the innermost branch it sits in, or -1 */
 	int inner;              /* the scope a def or class opens, or -1 */
 	enum ctx_pybind_kind kind;
 	bool aliased;           /* import a.b as c */
@@ -72,6 +85,7 @@ enum ctx_pyref_kind {
 struct ctx_pyref {
 	uint32_t byte, end;
 	int scope;
+	int branch;
 	enum ctx_pyref_kind kind;
 	int recv;
 	int bind;
@@ -86,7 +100,8 @@ struct ctx_pyscope {
 	struct ctx_pybind *binds;
 	struct ctx_pyref *refs; /* in the order met; refs_at sorts by position */
 	int *base_refs;
-	int nscopes, nbinds, nrefs, nbase_refs;
+	struct ctx_pybranch *branches;
+	int nscopes, nbinds, nrefs, nbase_refs, nbranches;
 	int *by_pos;            /* refs[] indexes sorted by byte */
 	uint32_t *lines;        /* the byte where each line starts */
 	long nlines;
@@ -100,6 +115,8 @@ struct ctx_pyscope {
 struct ctx_pyscope *ctx_pyscope_parse(const char *src, size_t len, int *err);
 /* NULL is fine. */
 void ctx_pyscope_free(struct ctx_pyscope *p);
+/* The bytes an analysis holds. */
+size_t ctx_pyscope_size(const struct ctx_pyscope *p);
 
 /* The ref at 1-based line and column (code points; a column just after the name counts),
  * or -1. */
@@ -110,15 +127,18 @@ const char *ctx_pyscope_ref_name(const struct ctx_pyscope *p, int ref, char *buf
 void ctx_pyscope_position(const struct ctx_pyscope *p, uint32_t byte, long *line, long *col);
 
 /* The binding of name in scope itself (never INSTANCE, GLOBAL, NONLOCAL or DEL; a SETITEM
- * only when the scope binds the name otherwise too): the nearest one before byte
- * `before`, else the first; with before == UINT32_MAX the last. -1 when the scope binds
- * none. */
+ * only when the scope binds the name otherwise too): with before == UINT32_MAX the last,
+ * else the nearest before byte `before`, else the first. -1 when the scope binds none. */
 int ctx_pyscope_find(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before);
 /* The last `self.name = …` of the class scope (where jedi's list of them starts), or -1. */
 int ctx_pyscope_instance_attr(const struct ctx_pyscope *p, int scope, const char *name);
-/* LEGB from scope at byte: the binding name refers to, or -1 when nothing in the file
- * binds it (then *global tells whether the lookup reached the module scope). */
-int ctx_pyscope_lookup(const struct ctx_pyscope *p, int scope, const char *name, uint32_t byte, bool *global);
+/* LEGB from scope at byte (in branch): the binding name refers to, or -1 when nothing in
+ * the file binds it (then *global tells whether the lookup went past the module scope).
+ * In a function, the nearest binding before the use that can reach it wins, else the
+ * first (the name is local all the same); in a class body or at module level, a name not
+ * yet bound there is looked up further out. */
+int ctx_pyscope_lookup(const struct ctx_pyscope *p, int scope, const char *name, uint32_t byte, int branch,
+    bool *global);
 /* The class scope enclosing a method scope (through its parent chain: the class the
  * function is defined in), or -1. */
 int ctx_pyscope_method_class(const struct ctx_pyscope *p, int scope);

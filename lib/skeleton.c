@@ -11,6 +11,7 @@
 
 #include "json.h"
 #include "lang.h"
+#include "tsguard.h"
 #include "utf8.h"
 
 #define DOC_CHARS 200
@@ -563,23 +564,6 @@ walk_block(struct walker *w, TSNode block, const struct scope *sc, bool conditio
 		walk_stmt(w, ts_node_named_child(block, i), sc, conditional);
 }
 
-bool
-ctx_skeleton_parseable(const char *src, size_t len)
-{
-	long depth = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = src[i];
-		if (c == '(' || c == '[' || c == '{') {
-			if (++depth > CTX_SKELETON_MAX_NESTING)
-				return false;
-		} else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
-			depth--;
-		}
-	}
-	return true;
-}
-
 int
 ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
     const char *sha256_hex, struct ctx_buf *out)
@@ -597,7 +581,7 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 		return -EINVAL;
 	/* A byte-order mark is not Python: parse after it (rows do not change). */
 	w.src = src + bom;
-	bool parseable = ctx_skeleton_parseable(w.src, len - bom);
+	bool parseable = ctx_ts_parseable(l->language(), w.src, len - bom);
 	TSTree *tree = ts_parser_parse_string(s->parser, NULL, w.src, parseable ? (uint32_t)(len - bom) : 0);
 	if (!tree)
 		return -ENOMEM;

@@ -24,14 +24,6 @@ const char *ctx_lang_name(const struct ctx_lang *l);
 /* "<grammar name> <version>": part of the cache key. */
 const char *ctx_lang_grammar(const struct ctx_lang *l);
 
-/* Brackets left open deeper than this are not given to tree-sitter: 0.20 aborts past 65533
- * of them (Python itself refuses more than 200). */
-#define CTX_SKELETON_MAX_NESTING 4096
-
-/* Whether src nests its brackets shallowly enough to be parsed. A file that does not is
- * an entry with parse_error and nothing in it. */
-bool ctx_skeleton_parseable(const char *src, size_t len);
-
 /* A parser for one thread. NULL on out of memory. */
 struct ctx_skeleton *ctx_skeleton_new(void);
 /* NULL is fine. */

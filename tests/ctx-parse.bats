@@ -85,15 +85,17 @@ PY
 	[ "$(echo "$output" | jq 'select(.file == "pkg/empty.py") | .lines == 0 and .bytes == 0 and .skeleton_bytes == 2')" = true ]
 }
 
-@test "hostile nesting: 70000 unclosed brackets (tree-sitter 0.20 aborts past 65533) in two shapes are a parse error, not a crash" {
+@test "inputs that make tree-sitter 0.20.7 abort (70000 unclosed brackets, 65531 stars, 70000 ifs) are a parse error, not a crash" {
 	mkdir -p "$WS/pkg"
 	awk 'BEGIN { for (i = 0; i < 70000; i++) printf "("; print "x" }' >"$WS/pkg/parens.py"
 	awk 'BEGIN { for (i = 0; i < 35000; i++) printf "[{"; print "x" }' >"$WS/pkg/mixed.py"
+	awk 'BEGIN { printf "x = "; for (i = 0; i < 65531; i++) printf "*"; print "a\ndef after(): pass" }' >"$WS/pkg/stars.py"
+	awk 'BEGIN { printf "x = "; for (i = 0; i < 70000; i++) printf "if "; print "" }' >"$WS/pkg/ifs.py"
 	printf 'def fine():\n    return [(1)]\n' >"$WS/pkg/fine.py"
 	cd "$WS"
-	run -0 --separate-stderr "$BIN/ctx-parse" --no-cache pkg/parens.py pkg/mixed.py pkg/fine.py
+	run -0 --separate-stderr "$BIN/ctx-parse" --no-cache pkg/parens.py pkg/mixed.py pkg/stars.py pkg/ifs.py pkg/fine.py
 	[ "$(echo "$output" | jq -c '[.file, .parse_error, (.symbols | length)]' | tr '\n' ' ')" = \
-	  '["pkg/parens.py",true,0] ["pkg/mixed.py",true,0] ["pkg/fine.py",false,1] ' ]
+	  '["pkg/parens.py",true,0] ["pkg/mixed.py",true,0] ["pkg/stars.py",true,0] ["pkg/ifs.py",true,0] ["pkg/fine.py",false,1] ' ]
 	# The fallback's scope analysis refuses them the same way: silence, not a crash.
 	run -0 "$BIN/ctx-lsp" --server /nonexistent/lsp <<<'{"id":1,"method":"definition","file":"pkg/parens.py","line":1,"col":70001}'
 	[ "$(echo "$output" | jq -c '[.status, .result, .resolution]')" = '["fallback",[],"unresolved"]' ]

@@ -1371,7 +1371,7 @@ scope_line(const struct ctx_pyscope *p, long line, const char *word, int nth)
 		return -2;
 	const struct ctx_pyref *R = &p->refs[r];
 	int b = R->kind == CTX_PYR_BIND ? R->bind
-	    : R->kind == CTX_PYR_NAME ? ctx_pyscope_lookup(p, R->scope, word, R->byte, &global) : -1;
+	    : R->kind == CTX_PYR_NAME ? ctx_pyscope_lookup(p, R->scope, word, R->byte, R->branch, &global) : -1;
 	long bl = -1, bc;
 	if (b >= 0)
 		ctx_pyscope_position(p, p->binds[b].byte, &bl, &bc);
@@ -1441,6 +1441,25 @@ test_pyscope(void)
 	    "def deleted():\n"
 	    "    del later\n"
 	    "    return later\n"
+	    "CODEC_MAP = {}\n"
+	    "def add(k, v):\n"
+	    "    CODEC_MAP[k] = v\n"
+	    "class E:\n"
+	    "    y = x\n"
+	    "    x = 2\n"
+	    "def g(q, cond):\n"
+	    "    if cond:\n"
+	    "        q = 1\n"
+	    "    else:\n"
+	    "        return q\n"
+	    "    try:\n"
+	    "        r = 1\n"
+	    "    except E:\n"
+	    "        r = 2\n"
+	    "    else:\n"
+	    "        return r\n"
+	    "    return q\n"
+	    "abs = abs\n"
 	    ;
 	static const struct {
 		long line;
@@ -1479,6 +1498,12 @@ test_pyscope(void)
 		{ 59, "later", 1, -1, "del makes the name local: no outer binding answers it" },
 		{ 2, "sibling", 1, 2, "from . import x binds x" },
 		{ 10, "x", 1, 40, "a global from a nested function: the module's last binding" },
+		{ 62, "CODEC_MAP", 1, 60, "x[k] = v in a function does not make x local" },
+		{ 64, "x", 1, 40, "a class body reads a name it binds later: the module's" },
+		{ 70, "q", 1, 66, "a binding in the if branch does not reach the else branch" },
+		{ 76, "r", 1, 72, "a handler's binding does not reach the try's else; the body's does" },
+		{ 77, "q", 1, 68, "after the if, the nearest binding before" },
+		{ 78, "abs", 2, -1, "a module reads a builtin it binds in the same statement" },
 	};
 	int err = 0;
 	struct ctx_pyscope *p = ctx_pyscope_parse(src, sizeof src - 1, &err);
@@ -1493,21 +1518,31 @@ test_pyscope(void)
 	}
 	ctx_pyscope_free(p);
 
-	/* Brackets left open past tree-sitter 0.20's limit (it aborts past 65533 of them), in
-	 * two shapes: the file is analysed as nothing, never handed to the parser. Nesting
-	 * below the parser's limit but deeper than the walk's bound is passed over. */
-	const char *shapes[] = { "(", "[{" };
-	for (int k = 0; k < 3; k++) {
+	/* Inputs that make tree-sitter 0.20.7 abort (a double free in its error recovery), in
+	 * four shapes: each is a parse error in this process, never a crash.
+	 * Then 3000 closed parentheses: parsed, the name inside passed over (past the walk's
+	 * depth bound), the two x outside found. */
+	static const struct {
+		const char *head, *unit;
+		int times;
+		bool error;
+	} shapes[] = {
+		{ "", "(", 70000, true }, { "", "[{", 35000, true }, { "x = ", "*", 65531, true },
+		{ "x = ", "if ", 70000, true }, { "x = ", "(", 3000, false },
+	};
+	for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
 		struct ctx_buf deep = { 0 };
-		for (int i = 0; i < (k < 2 ? 70000 : 3000); i++)
-			ctx_buf_adds(&deep, k < 2 ? shapes[k] : "(");
-		ctx_buf_adds(&deep, "x");
-		for (int i = 0; k == 2 && i < 3000; i++)
+		ctx_buf_adds(&deep, shapes[k].head);
+		for (int i = 0; i < shapes[k].times; i++)
+			ctx_buf_adds(&deep, shapes[k].unit);
+		ctx_buf_adds(&deep, "a");
+		for (int i = 0; !shapes[k].error && i < shapes[k].times; i++)
 			ctx_buf_adds(&deep, ")");
+		ctx_buf_adds(&deep, "\nx\n");
 		p = ctx_pyscope_parse(deep.data, deep.len, &err);
-		snprintf(what, sizeof what, "pyscope: %s nested %s are analysed without a crash or a deep walk",
-		    k < 2 ? "70000" : "3000 closed", k < 2 ? shapes[k] : "(");
-		check(p && (k == 2 ? p->nrefs == 0 && !p->parse_error : p->parse_error && p->nrefs == 0), what, NULL);
+		snprintf(what, sizeof what, "pyscope: %d times '%s' %s", shapes[k].times, shapes[k].unit,
+		    shapes[k].error ? "is a parse error with nothing in it, not a crash" : "is parsed, not walked too deep");
+		check(p && p->parse_error == shapes[k].error && (shapes[k].error || p->nrefs == 2), what, NULL);
 		ctx_pyscope_free(p);
 		ctx_buf_release(&deep);
 	}

@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (ctx_pyscope_ref_at(p, line, col) < 0)
 				__builtin_trap(); /* every name found must be found again at its position */
 			ctx_pyscope_lookup(p, p->refs[r].scope, ctx_pyscope_ref_name(p, r, word, sizeof word),
-			    p->refs[r].byte, &global);
+			    p->refs[r].byte, p->refs[r].branch, &global);
 		}
 		ctx_pyscope_free(p);
 	}

@@ -13,3 +13,5 @@ pkg.models.helper  # ?helper => @helper
 aide, looped  # ?aide => @helper ?looped => unresolved
 list = [Base]  # @shadow_list
 list.append(assist)  # ?list => @shadow_list ?append => dynamic ?assist => @assist
+import pkg.sub  # ?sub => pkg/sub/__init__.py:1
+pkg.sub.leaf.grow  # ?leaf => pkg/sub/leaf.py:1 ?grow => @grow

@@ -60,3 +60,28 @@ class Model(Base):  # @model
     @staticmethod
     def pure(self_like):  # @pure
         return self_like.run()  # ?self_like => @pure ?run => dynamic
+
+
+def dataclass(cls):
+    return cls
+
+
+@dataclass
+class Point(Base):  # @point
+    x: int = 0  # @point_x
+
+
+Point(x=1)  # ?x => dynamic ?Point => @point
+
+
+class Sub(Model):
+    def save(self):
+        super(Sub, self).save()  # ?save => @base_save
+        return super(Model, self).save()  # ?save => dynamic
+
+
+REGISTRY = {}  # @registry
+
+
+def register(key, value):
+    REGISTRY[key] = value  # ?REGISTRY => @registry

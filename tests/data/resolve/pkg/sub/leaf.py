@@ -1,0 +1,2 @@
+def grow():  # @grow
+    return 1
