@@ -278,13 +278,6 @@ bind_targets(struct walker *w, TSNode n, int sc, uint32_t eff, int annot)
 			w->p->binds[b].annot = annot;
 		return;
 	}
-	case K_SUBSCRIPT: { /* x[k] = …: where x was last set, as jedi has it */
-		TSNode obj = field(n, F_VALUE);
-		visit(w, n, sc);
-		if (kind(obj) == K_IDENT)
-			binding(w, obj, sc, CTX_PYB_SETITEM, eff);
-		return;
-	}
 	default:
 		visit(w, n, sc);
 	}
@@ -1110,7 +1103,7 @@ static bool
 is_definition(enum ctx_pybind_kind k)
 {
 	return k != CTX_PYB_INSTANCE && k != CTX_PYB_GLOBAL && k != CTX_PYB_NONLOCAL && k != CTX_PYB_DEL &&
-	    k != CTX_PYB_STAR && k != CTX_PYB_SETITEM;
+	    k != CTX_PYB_STAR;
 }
 
 /* The run [*first, *last) of bindings named name in scope. */
@@ -1169,8 +1162,8 @@ pick(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before, 
 		return -1;
 	for (int i = first; i < last; i++) {
 		const struct ctx_pybind *b = &p->binds[i];
-		bool candidate = is_definition(b->kind) || b->kind == CTX_PYB_SETITEM;
-		if (candidate && (before == UINT32_MAX || (b->eff <= before && reaches(p, b->branch, branch))))
+		bool before_use = before == UINT32_MAX || (b->eff <= before && reaches(p, b->branch, branch));
+		if (is_definition(b->kind) && before_use)
 			found = i;
 	}
 	return found >= 0 ? found : or_first ? earliest : -1;

@@ -40,8 +40,7 @@ enum ctx_pybind_kind {
 	CTX_PYB_INSTANCE, /* self.name = … in a method: kept in the class's scope, seen through instances only */
 	CTX_PYB_GLOBAL,   /* declarations: the name is looked up elsewhere */
 	CTX_PYB_NONLOCAL,
-	CTX_PYB_DEL,      /* del name: makes the name local, defines nothing */
-	CTX_PYB_SETITEM   /* name[k] = …: a place the name was set, when the scope binds it otherwise too */
+	CTX_PYB_DEL       /* del name: makes the name local, defines nothing */
 };
 
 /* A branch of an if/elif/else, a match's case, or a clause of a try: a binding in one
@@ -126,9 +125,9 @@ const char *ctx_pyscope_ref_name(const struct ctx_pyscope *p, int ref, char *buf
 /* 1-based line and column (code points) of a byte. */
 void ctx_pyscope_position(const struct ctx_pyscope *p, uint32_t byte, long *line, long *col);
 
-/* The binding of name in scope itself (never INSTANCE, GLOBAL, NONLOCAL or DEL; a SETITEM
- * only when the scope binds the name otherwise too): with before == UINT32_MAX the last,
- * else the nearest before byte `before`, else the first. -1 when the scope binds none. */
+/* The binding of name in scope itself (never INSTANCE, GLOBAL, NONLOCAL or DEL): with
+ * before == UINT32_MAX the last, else the nearest before byte `before`, else the first.
+ * -1 when the scope binds none. */
 int ctx_pyscope_find(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before);
 /* The last `self.name = …` of the class scope (where jedi's list of them starts), or -1. */
 int ctx_pyscope_instance_attr(const struct ctx_pyscope *p, int scope, const char *name);

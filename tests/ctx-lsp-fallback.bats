@@ -110,3 +110,27 @@ EOF
 	echo "$output" >&3
 	[ "$(echo "${lines[0]}" | jq '.asked == 400 and .jedi_in_workspace > 200 and .answered > 100')" = true ]
 }
+
+@test "hostile classes: 20 bases, a 40-deep chain, bases in a cycle across files, a star import of 1 MiB: silent, bounded" {
+	python3 - <<'PY'
+lines = ["class B%d: pass" % i for i in range(20)]
+lines.append("class Many(%s): pass" % ", ".join("B%d" % i for i in range(20)))
+lines.append("class K0:\n    attr = 0")
+lines += ["class K%d(K%d): pass" % (i, i - 1) for i in range(1, 41)]
+lines.append("Many.attr, K40.attr")
+open("pkg/hostile.py", "w").write("\n".join(lines) + "\n")
+open("pkg/cyc_a.py", "w").write("from .cyc_b import B\nclass A(B): pass\nA.x\n")
+open("pkg/cyc_b.py", "w").write("from .cyc_a import A\nclass B(A): pass\n")
+open("pkg/huge.py", "w").write("a = b\n" * 170000)
+open("pkg/stars.py", "w").write("from .huge import *\nnothere\n")
+PY
+	n=$(wc -l <pkg/hostile.py)
+	run -0 timeout 30 "$BIN/ctx-lsp" --server /nonexistent/lsp <<EOF
+{"id":1,"method":"definition","file":"pkg/hostile.py","line":$n,"col":6}
+{"id":2,"method":"definition","file":"pkg/hostile.py","line":$n,"col":16}
+{"id":3,"method":"definition","file":"pkg/cyc_a.py","line":3,"col":3}
+{"id":4,"method":"definition","file":"pkg/stars.py","line":2,"col":1}
+EOF
+	[ "$(echo "$output" | jq -c '[.id, .resolution, .result]' | tr '\n' ' ')" = \
+	  '[1,"unresolved",[]] [2,"unresolved",[]] [3,"unresolved",[]] [4,"unresolved",[]] ' ]
+}
