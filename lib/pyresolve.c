@@ -421,7 +421,7 @@ star(struct ctx_pyindex *x, struct mod *m, const char *name, struct loc *loc, st
 static int
 member(struct ctx_pyindex *x, struct mod *m, const char *name, struct loc *loc, struct val *v)
 {
-	int b = ctx_pyscope_find(m->p, 0, name, UINT32_MAX);
+	int b = ctx_pyscope_last(m->p, 0, name);
 	struct ctx_buf dir = { 0 };
 	struct mod *t = NULL;
 
@@ -548,7 +548,7 @@ class_member(struct ctx_pyindex *x, struct mod *m, int scope, const char *name, 
 				break;
 			}
 			int b = pass == 0 ? ctx_pyscope_instance_attr(c->m->p, c->scope, name)
-					  : ctx_pyscope_find(c->m->p, c->scope, name, UINT32_MAX);
+					  : ctx_pyscope_last(c->m->p, c->scope, name);
 			if (b < 0)
 				continue;
 			if (pass == 0) {
@@ -608,7 +608,7 @@ keyword(struct ctx_pyindex *x, struct mod *m, const struct ctx_pyref *R, const c
 		return res == CTX_RES_BUILTIN || res == CTX_RES_UNRESOLVED ? res : CTX_RES_DYNAMIC;
 	if (fv.kind != V_FUNCTION)
 		return CTX_RES_DYNAMIC;
-	int b = ctx_pyscope_find(fv.m->p, fv.scope, name, UINT32_MAX);
+	int b = ctx_pyscope_last(fv.m->p, fv.scope, name);
 	if (b < 0 || fv.m->p->binds[b].kind != CTX_PYB_PARAM)
 		return CTX_RES_DYNAMIC; /* **kwargs: where it goes is not known here */
 	*loc = (struct loc){ fv.m, b };

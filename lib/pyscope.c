@@ -1170,9 +1170,9 @@ pick(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before, 
 }
 
 int
-ctx_pyscope_find(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before)
+ctx_pyscope_last(const struct ctx_pyscope *p, int scope, const char *name)
 {
-	return pick(p, scope, name, before, -1, true);
+	return pick(p, scope, name, UINT32_MAX, -1, true);
 }
 
 int
@@ -1221,7 +1221,7 @@ ctx_pyscope_lookup(const struct ctx_pyscope *p, int scope, const char *name, uin
 				return b;
 			if (d == CTX_PYB_GLOBAL) {
 				*global = true;
-				return ctx_pyscope_find(p, 0, name, UINT32_MAX);
+				return ctx_pyscope_last(p, 0, name);
 			}
 			crossed = true;
 			continue;

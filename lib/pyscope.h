@@ -125,10 +125,9 @@ const char *ctx_pyscope_ref_name(const struct ctx_pyscope *p, int ref, char *buf
 /* 1-based line and column (code points) of a byte. */
 void ctx_pyscope_position(const struct ctx_pyscope *p, uint32_t byte, long *line, long *col);
 
-/* The binding of name in scope itself (never INSTANCE, GLOBAL, NONLOCAL or DEL): with
- * before == UINT32_MAX the last, else the nearest before byte `before`, else the first.
- * -1 when the scope binds none. */
-int ctx_pyscope_find(const struct ctx_pyscope *p, int scope, const char *name, uint32_t before);
+/* The last binding of name in scope itself (never INSTANCE, GLOBAL, NONLOCAL or DEL): what
+ * a module's or a class's attribute is, seen from outside. -1 when the scope binds none. */
+int ctx_pyscope_last(const struct ctx_pyscope *p, int scope, const char *name);
 /* The last `self.name = …` of the class scope (where jedi's list of them starts), or -1. */
 int ctx_pyscope_instance_attr(const struct ctx_pyscope *p, int scope, const char *name);
 /* LEGB from scope at byte (in branch): the binding name refers to, or -1 when nothing in
