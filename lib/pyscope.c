@@ -8,6 +8,7 @@
 #include <tree_sitter/api.h>
 
 #include "tsguard.h"
+#include "utf8.h"
 
 
 /* Deeper nesting than this is passed over: its names are answered with silence. A
@@ -1036,11 +1037,11 @@ byte_of(const struct ctx_pyscope *p, long line, long col)
 {
 	if (line < 1 || line > p->nlines || col < 1)
 		return UINT32_MAX;
-	uint32_t b = p->lines[line - 1];
-	for (long c = 1; c < col && b < p->len && p->src[b] != '\n' && p->src[b] != '\r'; b++)
-		if (((unsigned char)p->src[b + 1] & 0xC0) != 0x80)
-			c++;
-	return b;
+	uint32_t a = p->lines[line - 1], e = a;
+	while (e < p->len && p->src[e] != '\n' && p->src[e] != '\r')
+		e++;
+	/* Characters as ctx_pyscope_position and the rest of ctx-lsp count them. */
+	return a + (uint32_t)ctx_utf8_cut_chars(p->src + a, e - a, (size_t)col - 1);
 }
 
 void
