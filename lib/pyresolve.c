@@ -28,6 +28,7 @@
 struct mod {
 	char *rel;                /* root-relative path */
 	struct ctx_pyscope *p;    /* NULL: missing, unreadable, too large, or not a regular file */
+	size_t cost;              /* the bytes p holds (ctx_pyscope_size), counted in x->cached */
 	bool package;             /* an __init__.py */
 	dev_t dev;
 	ino_t ino;
@@ -64,7 +65,7 @@ static void
 drop(struct ctx_pyindex *x, struct mod *m)
 {
 	if (m->p) {
-		x->cached -= ctx_pyscope_size(m->p);
+		x->cached -= m->cost;
 		ctx_pyscope_free(m->p);
 		m->p = NULL;
 	}
@@ -188,8 +189,8 @@ get(struct ctx_pyindex *x, const char *rel)
 			m->p = ctx_pyscope_parse(text.data ? text.data : "", text.len, &err);
 			if (err)
 				x->err = err;
-			if (m->p)
-				x->cached += ctx_pyscope_size(m->p);
+			m->cost = m->p ? ctx_pyscope_size(m->p) : 0;
+			x->cached += m->cost;
 			m->dev = st.st_dev;
 			m->ino = st.st_ino;
 			m->size = st.st_size;

@@ -228,20 +228,27 @@ visit_children(struct walker *w, TSNode n, int sc)
 
 /* The nearest function scope (through comprehensions and lambdas) whose first parameter
  * stands for the instance and is named like id, or -1. */
+/* Whether n is an identifier spelled name. */
+static bool
+is_named(struct walker *w, TSNode n, const char *name)
+{
+	if (kind(n) != K_IDENT)
+		return false;
+	uint32_t a = ts_node_start_byte(n), len = ts_node_end_byte(n) - a;
+	return strlen(name) == len && memcmp(w->p->src + a, name, len) == 0;
+}
+
 static int
 self_scope(struct walker *w, TSNode id, int sc)
 {
 	const struct ctx_pyscope *p = w->p;
-	uint32_t a = ts_node_start_byte(id), len = ts_node_end_byte(id) - a;
 
 	for (; sc >= 0 && p->scopes[sc].kind != CTX_PYS_CLASS && p->scopes[sc].kind != CTX_PYS_MODULE;
 	     sc = p->scopes[sc].parent) {
 		const struct ctx_pyscope_s *s = &p->scopes[sc];
 		if (s->kind != CTX_PYS_FUNCTION || s->self_param < 0)
 			continue;
-		const char *self = p->binds[s->self_param].name;
-		return s->self_kind == CTX_PYSELF_INSTANCE && strlen(self) == len && !memcmp(self, p->src + a, len)
-		    ? sc : -1;
+		return s->self_kind == CTX_PYSELF_INSTANCE && is_named(w, id, p->binds[s->self_param].name) ? sc : -1;
 	}
 	return -1;
 }
@@ -370,15 +377,6 @@ header(struct walker *w, TSNode def, TSNode body, int b)
 	w->p->binds[b].sig_end = e;
 	if (!ts_node_is_null(body))
 		docstring(w, body, &w->p->binds[b].doc, &w->p->binds[b].doc_end);
-}
-
-static bool
-is_named(struct walker *w, TSNode n, const char *name)
-{
-	if (kind(n) != K_IDENT)
-		return false;
-	uint32_t a = ts_node_start_byte(n), len = ts_node_end_byte(n) - a;
-	return strlen(name) == len && memcmp(w->p->src + a, name, len) == 0;
 }
 
 static void

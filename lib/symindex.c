@@ -21,7 +21,7 @@
 #define MAX_WORKSPACE 100
 
 struct file {
-	const char *name, *module; /* root-relative path and module name */
+	const char *name;          /* root-relative path */
 	struct ctx_json *rec;      /* the ctx-parse record */
 };
 
@@ -60,7 +60,7 @@ add_line(struct ctx_symindex *x, const char *line, size_t len)
 		x->files = p;
 		x->cap = cap;
 	}
-	x->files[x->n++] = (struct file){ file->str, module->str, rec };
+	x->files[x->n++] = (struct file){ file->str, rec };
 	return 0;
 }
 
