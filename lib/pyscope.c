@@ -8,6 +8,7 @@
 #include <tree_sitter/api.h>
 
 #include "tsguard.h"
+#include "tsnames.h"
 #include "utf8.h"
 
 
@@ -29,10 +30,7 @@ enum kind {
 	K_COUNT
 };
 
-static const struct {
-	const char *type;
-	enum kind kind;
-} kinds[] = {
+static const struct ctx_ts_name kinds[] = {
 	{ "identifier", K_IDENT }, { "function_definition", K_FUNCTION }, { "class_definition", K_CLASS },
 	{ "decorated_definition", K_DECORATED }, { "decorator", K_DECORATOR }, { "lambda", K_LAMBDA },
 	{ "parameters", K_PARAMS }, { "lambda_parameters", K_LAMBDA_PARAMS }, { "typed_parameter", K_TYPED_PARAM },
@@ -79,20 +77,8 @@ static TSFieldId field_ids[F_COUNT];
 static void
 resolve_names(void)
 {
-	const TSLanguage *tl = tree_sitter_python();
-
-	nsymbols = ts_language_symbol_count(tl);
-	kind_of_symbol = calloc(nsymbols, 1);
-	for (TSSymbol sym = 0; kind_of_symbol && sym < nsymbols; sym++) {
-		const char *name = ts_language_symbol_name(tl, sym);
-		if (!name || ts_language_symbol_type(tl, sym) != TSSymbolTypeRegular)
-			continue;
-		for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-			if (strcmp(name, kinds[i].type) == 0)
-				kind_of_symbol[sym] = (uint8_t)kinds[i].kind;
-	}
-	for (int f = 0; f < F_COUNT; f++)
-		field_ids[f] = ts_language_field_id_for_name(tl, field_names[f], (uint32_t)strlen(field_names[f]));
+	kind_of_symbol = ctx_ts_codes(tree_sitter_python(), kinds, sizeof kinds / sizeof *kinds, &nsymbols);
+	ctx_ts_fields(tree_sitter_python(), field_names, F_COUNT, field_ids);
 }
 
 static enum kind

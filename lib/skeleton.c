@@ -12,6 +12,7 @@
 #include "json.h"
 #include "lang.h"
 #include "tsguard.h"
+#include "tsnames.h"
 #include "utf8.h"
 
 #define DOC_CHARS 200
@@ -46,16 +47,11 @@ enum field {
 	F_DEFINITION, F_LEFT, F_RIGHT, F_TYPE, F_MODULE_NAME, F_COUNT
 };
 
-struct node_role {
-	const char *type;
-	enum role role;
-};
-
 struct ctx_lang {
 	const char *name; /* as in lang.c's table */
 	const char *grammar;
 	const TSLanguage *(*language)(void);
-	struct node_role types[40];
+	struct ctx_ts_name types[40];
 	const char *fields[F_COUNT];
 	const char *async_keyword; /* the anonymous token that makes a function async */
 	/* Resolved once from the names above. */
@@ -132,19 +128,8 @@ resolve(void)
 	struct ctx_lang *l = resolving;
 	const TSLanguage *tl = l->language();
 
-	l->nsymbols = ts_language_symbol_count(tl);
-	l->roles = calloc(l->nsymbols, 1);
-	for (TSSymbol sym = 0; l->roles && sym < l->nsymbols; sym++) {
-		const char *name = ts_language_symbol_name(tl, sym);
-		if (!name || ts_language_symbol_type(tl, sym) != TSSymbolTypeRegular)
-			continue;
-		for (const struct node_role *t = l->types; t->type; t++)
-			if (strcmp(name, t->type) == 0)
-				l->roles[sym] = (uint8_t)t->role;
-	}
-	for (int f = 0; f < F_COUNT; f++)
-		l->field_ids[f] =
-		    l->fields[f] ? ts_language_field_id_for_name(tl, l->fields[f], (uint32_t)strlen(l->fields[f])) : 0;
+	l->roles = ctx_ts_codes(tl, l->types, sizeof l->types / sizeof *l->types, &l->nsymbols);
+	ctx_ts_fields(tl, l->fields, F_COUNT, l->field_ids);
 }
 
 /* Resolve every language's names once (pthread_once takes no argument, hence the loop
