@@ -5,8 +5,11 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -std=c11 -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror
-GRAMMAR_VERSION := $(shell sed -n "s/^grammar_version=//p" mk/deps.sh)
-CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/cjson -DCTX_GRAMMAR_VERSION=\"$(GRAMMAR_VERSION)\"
+# The grammars (mk/grammars): each one's version goes into the cache key of its language.
+grammar_version = $(shell awk '$$1 == "tree-sitter-$(1)" { print $$2 }' mk/grammars)
+GRAMMAR_LANGS := python c go javascript typescript
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/cjson \
+	$(foreach g,$(GRAMMAR_LANGS),-DCTX_GRAMMAR_VERSION_$(g)=\"$(call grammar_version,$(g))\")
 LDLIBS    = -lcjson -lcrypto -lpcre2-8 -ltree-sitter -lpthread -lm
 
 ifeq ($(SAN),1)
@@ -19,12 +22,22 @@ BUILD    := build/out
 BIN      := bin
 endif
 
-GRAMMAR_SRC := build/tree-sitter-python/package/src
+# Where each grammar's parser.c is (typescript's package holds two: typescript and tsx),
+# and which have an external scanner.c.
+GRAMMAR_SRC_python     := build/tree-sitter-python/package/src
+GRAMMAR_SRC_c          := build/tree-sitter-c/package/src
+GRAMMAR_SRC_go         := build/tree-sitter-go/package/src
+GRAMMAR_SRC_javascript := build/tree-sitter-javascript/package/src
+GRAMMAR_SRC_typescript := build/tree-sitter-typescript/package/typescript/src
+GRAMMAR_SRC_tsx        := build/tree-sitter-typescript/package/tsx/src
+GRAMMARS         := python c go javascript typescript tsx
+GRAMMAR_SCANNERS := python javascript typescript tsx
+GRAMMAR_FILES    := $(GRAMMARS:%=%/parser) $(GRAMMAR_SCANNERS:%=%/scanner)
 LIB_SRC     := $(wildcard lib/*.c)
 LIB_OBJ     := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 TOOL_SRC    := $(wildcard tools/*.c)
 TOOLS       := $(TOOL_SRC:tools/%.c=$(BIN)/%)
-GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
+GRAMMAR_OBJ := $(GRAMMAR_FILES:%=$(BUILD)/grammar/%.o)
 PIPELINES   := $(wildcard pipelines/ctx-*)
 MANPAGES    := $(wildcard man/*.1)
 
@@ -34,7 +47,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := event jsonl jsonrpc lsp skeleton aggregate
 FUZZ_BUILD   := build/fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
-FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o) $(FUZZ_BUILD)/grammar/parser.o $(FUZZ_BUILD)/grammar/scanner.o
+FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o) $(GRAMMAR_FILES:%=$(FUZZ_BUILD)/grammar/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 .PHONY: all deps test unit bench run fuzz check-static soak truth clean install uninstall
@@ -55,13 +68,21 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# The grammar is generated third-party code: our warning flags are not its business.
-$(BUILD)/grammar/%.o: $(GRAMMAR_SRC)/%.c
-	@mkdir -p $(@D)
-	$(CC) -std=c11 -I$(GRAMMAR_SRC) $(CFLAGS) -w -c -o $@ $<
+# A grammar is generated third-party code: our warning flags are not its business. Its
+# sources come from mk/deps.sh.
+define grammar_rules
+$$(BUILD)/grammar/$(1)/%.o: $$(GRAMMAR_SRC_$(1))/%.c
+	@mkdir -p $$(@D)
+	$$(CC) -std=c11 -I$$(GRAMMAR_SRC_$(1)) $$(CFLAGS) -w -c -o $$@ $$<
 
-$(GRAMMAR_SRC)/parser.c $(GRAMMAR_SRC)/scanner.c:
+$$(FUZZ_BUILD)/grammar/$(1)/%.o: $$(GRAMMAR_SRC_$(1))/%.c
+	@mkdir -p $$(@D)
+	clang -std=c11 -I$$(GRAMMAR_SRC_$(1)) $$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -c -o $$@ $$<
+
+$$(GRAMMAR_SRC_$(1))/parser.c $$(GRAMMAR_SRC_$(1))/scanner.c:
 	@sh mk/deps.sh build
+endef
+$(foreach g,$(GRAMMARS),$(eval $(call grammar_rules,$(g))))
 
 $(BUILD)/libctx.a: $(LIB_OBJ) $(GRAMMAR_OBJ)
 	@rm -f $@
@@ -110,10 +131,6 @@ bench: deps
 $(FUZZ_BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
-
-$(FUZZ_BUILD)/grammar/%.o: $(GRAMMAR_SRC)/%.c
-	@mkdir -p $(@D)
-	clang -std=c11 -I$(GRAMMAR_SRC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
@@ -165,7 +182,7 @@ check-static: deps
 	@echo "cppcheck: no findings"
 	@mkdir -p $(BUILD)
 	@printf '%s\n' $(STATIC_SRC) | xargs -P $$(nproc) -n 1 \
-		sh -c 'clang-tidy --quiet "$$@" -- $(CPPFLAGS) -I$(GRAMMAR_SRC) -std=c11' clang-tidy \
+		sh -c 'clang-tidy --quiet "$$@" -- $(CPPFLAGS) -I$(GRAMMAR_SRC_python) -std=c11' clang-tidy \
 		>$(BUILD)/clang-tidy.log 2>&1; status=$$?; \
 		grep -v 'warnings\? generated\.$$' $(BUILD)/clang-tidy.log; \
 		[ $$status -eq 0 ] || { echo "clang-tidy: findings above" >&2; exit 1; }

@@ -148,7 +148,7 @@ static void
 process(struct worker *wk, const char *path, struct slot *sl)
 {
 	const struct ctx_index_opts *o = wk->run->o;
-	const struct ctx_lang *lang = ctx_lang_for_path(path);
+	const struct ctx_lang *lang = ctx_lang_parsed(path);
 	ctx_buf_truncate(&wk->rel, 0);
 	ctx_buf_truncate(&wk->module, 0);
 	if (ctx_index_relpath(o->root, o->root_given, path, &wk->rel) < 0) {
@@ -172,8 +172,8 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	char sha[65], key[65];
 	bool perr = false;
 	ctx_sha256_hex(wk->content.data, wk->content.len, sha);
-	ctx_cache_key(sha, ctx_lang_grammar(lang), key);
-	ctx_skeleton_module(file[0] == '/' ? file + 1 : file, &wk->module);
+	ctx_cache_key(sha, lang->grammar, key);
+	ctx_skeleton_module(lang, file[0] == '/' ? file + 1 : file, &wk->module);
 	if (o->cache && ctx_cache_get(o->cache, key, &wk->entry) == 1 &&
 	    ctx_skeleton_record(wk->entry.data, wk->entry.len, sha, file, wk->module.data, "hit", &sl->rec,
 		&sl->symbols, &perr, &sl->skeleton_bytes) == 0) {
@@ -198,7 +198,7 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	}
 	sl->outcome = PARSED;
 	sl->bytes = (long)wk->content.len;
-	parse_event(wk, file, ctx_lang_name(lang), "ok", perr ? "parse_error" : NULL, sl,
+	parse_event(wk, file, lang->name, "ok", perr ? "parse_error" : NULL, sl,
 	    (long)((ctx_clock_ns() - t0) / 1000000));
 }
 

@@ -333,7 +333,7 @@ sync_doc(struct session *s, const char *file, int *rc)
 	cJSON *params = cJSON_CreateObject(), *td = cJSON_AddObjectToObject(params, "textDocument");
 	cJSON_AddStringToObject(td, "uri", d->uri);
 	if (change == CTX_LSP_OPENED) {
-		const struct ctx_langinfo *l = ctx_langinfo_for_path(file);
+		const struct ctx_lang *l = ctx_lang_for_path(file);
 		cJSON_AddStringToObject(td, "languageId", l ? l->lsp_id : "plaintext");
 		cJSON_AddNumberToObject(td, "version", d->version);
 		cJSON_AddStringToObject(td, "text", d->text.data ? d->text.data : "");
@@ -449,7 +449,7 @@ static long
 resolve_fallback(struct session *s, struct req *r, struct ctx_buf *out)
 {
 	bool hover = strcmp(r->method, "hover") == 0;
-	const struct ctx_langinfo *lang = r->file ? ctx_langinfo_for_path(r->file) : NULL;
+	const struct ctx_lang *lang = r->file ? ctx_lang_for_path(r->file) : NULL;
 	int res = CTX_RES_UNRESOLVED;
 
 	if (lang && strcmp(lang->name, "python") == 0) {

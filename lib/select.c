@@ -49,7 +49,7 @@ loaded_release(struct loaded *l)
 static int
 load(const struct ctx_select_opts *o, struct ctx_skeleton *sk, const char *path, struct loaded *l)
 {
-	const struct ctx_lang *lang = ctx_lang_for_path(path);
+	const struct ctx_lang *lang = ctx_lang_parsed(path);
 	char sha[65];
 	long nsym, skel;
 	size_t bad;
@@ -62,7 +62,7 @@ load(const struct ctx_select_opts *o, struct ctx_skeleton *sk, const char *path,
 	if ((err = ctx_wsfile_read(o->root, path, o->max_file_bytes, &l->content, NULL)) != 0)
 		return err;
 	if (ctx_index_relpath(o->root, o->root_given, path, &l->rel) < 0 ||
-	    ctx_skeleton_module(l->rel.data[0] == '/' ? l->rel.data + 1 : l->rel.data, &l->module) < 0)
+	    ctx_skeleton_module(lang, l->rel.data[0] == '/' ? l->rel.data + 1 : l->rel.data, &l->module) < 0)
 		return -ENOMEM;
 	ctx_sha256_hex(l->content.data, l->content.len, sha);
 	if ((err = ctx_skeleton_extract(sk, lang, l->content.data, l->content.len, sha, &l->entry)) < 0 ||

@@ -11,154 +11,12 @@
 
 #include "json.h"
 #include "lang.h"
+#include "skelwalk.h"
 #include "tsguard.h"
 #include "tsnames.h"
 #include "utf8.h"
 
-#define DOC_CHARS 200
-
-/* ---- languages ---- */
-
-/* What a node type means to the walker. */
-enum role {
-	R_NONE,
-	R_FUNCTION,   /* a function definition */
-	R_CLASS,      /* a class definition */
-	R_DECORATED,  /* decorators around a definition (its "definition" field) */
-	R_DECORATOR,
-	R_BLOCK,      /* a body: a list of statements */
-	R_CONTAINER,  /* a compound statement whose blocks hold conditional definitions */
-	R_CLAUSE,     /* a part of a container that holds a block (elif, else, except, case) */
-	R_EXPR_STMT,  /* an expression statement: a docstring or an assignment */
-	R_ASSIGNMENT,
-	R_PATTERNS,   /* several assignment targets */
-	R_IDENT,
-	R_COMMENT,
-	R_STRING,
-	R_STRINGS,    /* implicitly concatenated strings */
-	R_IMPORT,     /* import a, b.c as d */
-	R_IMPORT_FROM,/* from m import a, b */
-	R_ERROR,      /* what did not parse: walked through */
-	R_COUNT
-};
-
-enum field {
-	F_NAME, F_BODY, F_PARAMETERS, F_RETURN_TYPE, F_SUPERCLASSES, F_TYPE_PARAMETERS,
-	F_DEFINITION, F_LEFT, F_RIGHT, F_TYPE, F_MODULE_NAME, F_COUNT
-};
-
-struct ctx_lang {
-	const char *name; /* as in lang.c's table */
-	const char *grammar;
-	const TSLanguage *(*language)(void);
-	struct ctx_ts_name types[40];
-	const char *fields[F_COUNT];
-	const char *async_keyword; /* the anonymous token that makes a function async */
-	/* Resolved once from the names above. */
-	pthread_once_t once;
-	uint8_t *roles; /* by symbol id */
-	uint32_t nsymbols;
-	TSFieldId field_ids[F_COUNT];
-};
-
-const TSLanguage *tree_sitter_python(void);
-
-#ifndef CTX_GRAMMAR_VERSION
-#define CTX_GRAMMAR_VERSION "unknown"
-#endif
-
-static struct ctx_lang python = {
-	.name = "python", /* its extensions are lang.c's */
-	.grammar = "tree-sitter-python " CTX_GRAMMAR_VERSION,
-	.language = tree_sitter_python,
-	.types = {
-		{ "function_definition", R_FUNCTION }, { "class_definition", R_CLASS },
-		{ "decorated_definition", R_DECORATED }, { "decorator", R_DECORATOR }, { "block", R_BLOCK },
-		{ "if_statement", R_CONTAINER }, { "try_statement", R_CONTAINER },
-		{ "with_statement", R_CONTAINER }, { "for_statement", R_CONTAINER },
-		{ "while_statement", R_CONTAINER }, { "match_statement", R_CONTAINER },
-		{ "elif_clause", R_CLAUSE }, { "else_clause", R_CLAUSE }, { "except_clause", R_CLAUSE },
-		{ "except_group_clause", R_CLAUSE }, { "finally_clause", R_CLAUSE }, { "case_clause", R_CLAUSE },
-		{ "expression_statement", R_EXPR_STMT }, { "assignment", R_ASSIGNMENT },
-		{ "pattern_list", R_PATTERNS }, { "tuple_pattern", R_PATTERNS }, { "identifier", R_IDENT },
-		{ "comment", R_COMMENT }, { "string", R_STRING }, { "concatenated_string", R_STRINGS },
-		{ "import_statement", R_IMPORT }, { "import_from_statement", R_IMPORT_FROM },
-		{ "future_import_statement", R_IMPORT_FROM },
-	},
-	.fields = {
-		[F_NAME] = "name", [F_BODY] = "body", [F_PARAMETERS] = "parameters",
-		[F_RETURN_TYPE] = "return_type", [F_SUPERCLASSES] = "superclasses",
-		[F_TYPE_PARAMETERS] = "type_parameters", [F_DEFINITION] = "definition", [F_LEFT] = "left",
-		[F_RIGHT] = "right", [F_TYPE] = "type", [F_MODULE_NAME] = "module_name",
-	},
-	.async_keyword = "async",
-	.once = PTHREAD_ONCE_INIT,
-};
-
-static struct ctx_lang *const languages[] = { &python };
-
-const struct ctx_lang *
-ctx_lang_for_path(const char *path)
-{
-	const struct ctx_langinfo *info = ctx_langinfo_for_path(path);
-
-	for (size_t i = 0; info && i < sizeof languages / sizeof(struct ctx_lang *); i++)
-		if (strcmp(info->name, languages[i]->name) == 0)
-			return languages[i];
-	return NULL;
-}
-
-const char *
-ctx_lang_name(const struct ctx_lang *l)
-{
-	return l->name;
-}
-
-const char *
-ctx_lang_grammar(const struct ctx_lang *l)
-{
-	return l->grammar;
-}
-
-static struct ctx_lang *resolving;
-
-static void
-resolve(void)
-{
-	struct ctx_lang *l = resolving;
-	const TSLanguage *tl = l->language();
-
-	l->roles = ctx_ts_codes(tl, l->types, sizeof l->types / sizeof *l->types, &l->nsymbols);
-	ctx_ts_fields(tl, l->fields, F_COUNT, l->field_ids);
-}
-
-/* Resolve every language's names once (pthread_once takes no argument, hence the loop
- * under one global once). */
-static pthread_once_t all_once = PTHREAD_ONCE_INIT;
-
-static void
-resolve_all(void)
-{
-	for (size_t i = 0; i < sizeof languages / sizeof(struct ctx_lang *); i++) {
-		resolving = languages[i];
-		resolve();
-	}
-}
-
-/* ---- the walker ---- */
-
-struct ctx_skeleton {
-	TSParser *parser;
-	struct ctx_buf syms, imports, text;
-};
-
-struct walker {
-	const struct ctx_lang *l;
-	const char *src;
-	struct ctx_skeleton *s;
-	long nsyms, nimports;
-	int err;
-};
+/* ---- what both walkers share ---- */
 
 struct scope {
 	const char *qualname; /* NULL at module level */
@@ -168,10 +26,11 @@ struct scope {
 struct ctx_skeleton *
 ctx_skeleton_new(void)
 {
-	struct ctx_skeleton *s = calloc(1, sizeof *s);
+	struct ctx_skeleton *s;
 
-	pthread_once(&all_once, resolve_all);
-	if (s && !(s->parser = ts_parser_new())) {
+	if (ctx_lang_resolve() < 0 || !(s = calloc(1, sizeof *s)))
+		return NULL;
+	if (!(s->parser = ts_parser_new())) {
 		free(s);
 		return NULL;
 	}
@@ -190,28 +49,26 @@ ctx_skeleton_free(struct ctx_skeleton *s)
 	free(s);
 }
 
-static enum role
-role_of(const struct walker *w, TSNode n)
+enum ctx_role
+ctx_walk_role(const struct walker *w, TSNode n)
 {
-	TSSymbol sym = ts_node_symbol(n);
+	const struct ctx_lang_node *e = ctx_lang_node(w->l, n);
 
-	if (ts_node_is_null(n) || !ts_node_is_named(n))
-		return R_NONE;
-	if (sym == (TSSymbol)-1) /* ts_builtin_sym_error: outside the language's symbol table */
-		return R_ERROR;
-	return sym < w->l->nsymbols ? (enum role)w->l->roles[sym] : R_NONE;
+	return e ? (enum ctx_role)e->role : R_NONE;
 }
 
-static TSNode
-field(const struct walker *w, TSNode n, enum field f)
+TSNode
+ctx_walk_field(const struct walker *w, TSNode n, enum ctx_field f)
 {
-	return ts_node_child_by_field_id(n, w->l->field_ids[f]);
+	TSFieldId id = w->l->field_ids[f];
+
+	return id ? ts_node_child_by_field_id(n, id) : (TSNode){ 0 };
 }
 
 /* Append s[0, n) as a JSON string: whitespace runs collapsed to one space and trimmed when
  * `collapse`, bytes that are not UTF-8 replaced by U+FFFD. */
-static void
-put_text(struct walker *w, struct ctx_buf *out, const char *s, size_t n, bool collapse)
+void
+ctx_walk_text(struct walker *w, struct ctx_buf *out, const char *s, size_t n, bool collapse)
 {
 	struct ctx_buf *t = &w->s->text;
 
@@ -239,7 +96,7 @@ put_node_text(struct walker *w, struct ctx_buf *out, TSNode n, bool collapse)
 {
 	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
 
-	put_text(w, out, w->src + a, b - a, collapse);
+	ctx_walk_text(w, out, w->src + a, b - a, collapse);
 }
 
 /* The 0-based row of the last line of n's last statement: comments after a body's last
@@ -248,14 +105,14 @@ static uint32_t
 last_row(const struct walker *w, TSNode n)
 {
 	for (int depth = 0; depth < 10000; depth++) {
-		enum role r = role_of(w, n);
+		enum ctx_role r = ctx_walk_role(w, n);
 		if (r != R_FUNCTION && r != R_CLASS && r != R_DECORATED && r != R_BLOCK && r != R_CONTAINER &&
 		    r != R_CLAUSE)
 			break;
 		TSNode last = { 0 };
 		for (uint32_t i = ts_node_named_child_count(n); i > 0; i--) {
 			TSNode c = ts_node_named_child(n, i - 1);
-			if (role_of(w, c) != R_COMMENT) {
+			if (ctx_walk_role(w, c) != R_COMMENT) {
 				last = c;
 				break;
 			}
@@ -264,7 +121,14 @@ last_row(const struct walker *w, TSNode n)
 			break;
 		n = last;
 	}
+	return ctx_walk_end_row(n);
+}
+
+uint32_t
+ctx_walk_end_row(TSNode n)
+{
 	TSPoint end = ts_node_end_point(n);
+
 	return end.column == 0 && end.row > ts_node_start_point(n).row ? end.row - 1 : end.row;
 }
 
@@ -276,17 +140,17 @@ put_doc(struct walker *w, struct ctx_buf *out, TSNode body)
 
 	for (uint32_t i = 0; i < ts_node_named_child_count(body); i++) {
 		TSNode c = ts_node_named_child(body, i);
-		if (role_of(w, c) != R_COMMENT) {
+		if (ctx_walk_role(w, c) != R_COMMENT) {
 			first = c;
 			break;
 		}
 	}
-	if (ts_node_is_null(first) || role_of(w, first) != R_EXPR_STMT || ts_node_named_child_count(first) != 1)
+	if (ts_node_is_null(first) || ctx_walk_role(w, first) != R_EXPR_STMT || ts_node_named_child_count(first) != 1)
 		goto none;
 	str = ts_node_named_child(first, 0);
-	if (role_of(w, str) == R_STRINGS)
+	if (ctx_walk_role(w, str) == R_STRINGS)
 		str = ts_node_named_child(str, 0);
-	if (role_of(w, str) != R_STRING || ts_node_child_count(str) < 2)
+	if (ctx_walk_role(w, str) != R_STRING || ts_node_child_count(str) < 2)
 		goto none;
 	TSNode open = ts_node_child(str, 0), close = ts_node_child(str, ts_node_child_count(str) - 1);
 	uint32_t a = ts_node_start_byte(open), b = ts_node_end_byte(open), e = ts_node_start_byte(close);
@@ -301,7 +165,7 @@ put_doc(struct walker *w, struct ctx_buf *out, TSNode body)
 		while (stop > q && strchr(" \t\r\f\v", stop[-1]))
 			stop--;
 		if (stop > q) {
-			put_text(w, out, q, ctx_utf8_cut_chars(q, (size_t)(stop - q), DOC_CHARS), false);
+			ctx_walk_text(w, out, q, ctx_utf8_cut_chars(q, (size_t)(stop - q), CTX_DOC_CHARS), false);
 			return;
 		}
 		p = nl ? nl + 1 : end;
@@ -310,21 +174,21 @@ none:
 	w->err |= ctx_buf_add(out, "null", 4);
 }
 
-static void
-symbol_head(struct walker *w, const char *kind, const char *name, size_t name_len, const char *qual,
-    size_t qual_len, const struct scope *sc)
+void
+ctx_walk_symbol_head(struct walker *w, const char *kind, const char *name, size_t name_len, const char *qual,
+    size_t qual_len, const char *parent)
 {
 	struct ctx_buf *o = &w->s->syms;
 
 	if (w->nsyms++)
 		w->err |= ctx_buf_add(o, ",", 1);
 	w->err |= ctx_buf_addf(o, "{\"kind\":\"%s\",\"name\":", kind);
-	put_text(w, o, name, name_len, false);
+	ctx_walk_text(w, o, name, name_len, false);
 	w->err |= ctx_buf_adds(o, ",\"qualname\":");
-	put_text(w, o, qual, qual_len, false);
+	ctx_walk_text(w, o, qual, qual_len, false);
 	w->err |= ctx_buf_adds(o, ",\"parent\":");
-	if (sc->qualname)
-		put_text(w, o, sc->qualname, strlen(sc->qualname), false);
+	if (parent)
+		ctx_walk_text(w, o, parent, strlen(parent), false);
 	else
 		w->err |= ctx_buf_adds(o, "null");
 }
@@ -336,8 +200,8 @@ static void
 definition(struct walker *w, TSNode def, TSNode deco, const struct scope *sc, bool conditional)
 {
 	struct ctx_buf *o = &w->s->syms;
-	bool is_class = role_of(w, def) == R_CLASS;
-	TSNode name = field(w, def, F_NAME), body = field(w, def, F_BODY);
+	bool is_class = ctx_walk_role(w, def) == R_CLASS;
+	TSNode name = ctx_walk_field(w, def, F_NAME), body = ctx_walk_field(w, def, F_BODY);
 
 	if (ts_node_is_null(name))
 		return;
@@ -352,30 +216,30 @@ definition(struct walker *w, TSNode def, TSNode deco, const struct scope *sc, bo
 		snprintf(qual, qlen + 1, "%s.%.*s", sc->qualname, (int)(nb - na), w->src + na);
 	else
 		snprintf(qual, qlen + 1, "%.*s", (int)(nb - na), w->src + na);
-	symbol_head(w, is_class ? "class" : sc->in_class ? "method" : "function", w->src + na, nb - na, qual,
-	    qlen, sc);
+	ctx_walk_symbol_head(w, is_class ? "class" : sc->in_class ? "method" : "function", w->src + na, nb - na,
+	    qual, qlen, sc->qualname);
 
 	/* From "def"/"async def"/"class" to the end of the return annotation, parameters or bases. */
-	static const enum field fn_end[] = { F_RETURN_TYPE, F_PARAMETERS, F_TYPE_PARAMETERS, F_NAME };
-	static const enum field class_end[] = { F_SUPERCLASSES, F_TYPE_PARAMETERS, F_NAME };
-	const enum field *ends = is_class ? class_end : fn_end;
+	static const enum ctx_field fn_end[] = { F_RETURN_TYPE, F_PARAMETERS, F_TYPE_PARAMETERS, F_NAME };
+	static const enum ctx_field class_end[] = { F_SUPERCLASSES, F_TYPE_PARAMETERS, F_NAME };
+	const enum ctx_field *ends = is_class ? class_end : fn_end;
 	size_t nends = is_class ? 3 : 4;
 	uint32_t sig_end = nb;
 	for (size_t i = 0; i < nends; i++) {
-		TSNode e = field(w, def, ends[i]);
+		TSNode e = ctx_walk_field(w, def, ends[i]);
 		if (!ts_node_is_null(e)) {
 			sig_end = ts_node_end_byte(e);
 			break;
 		}
 	}
 	w->err |= ctx_buf_adds(o, ",\"signature\":");
-	put_text(w, o, w->src + ts_node_start_byte(def), sig_end - ts_node_start_byte(def), true);
+	ctx_walk_text(w, o, w->src + ts_node_start_byte(def), sig_end - ts_node_start_byte(def), true);
 
 	w->err |= ctx_buf_adds(o, ",\"decorators\":[");
 	int nd = 0;
 	for (uint32_t i = 0; !ts_node_is_null(deco) && i < ts_node_named_child_count(deco); i++) {
 		TSNode d = ts_node_named_child(deco, i);
-		if (role_of(w, d) != R_DECORATOR)
+		if (ctx_walk_role(w, d) != R_DECORATOR)
 			continue;
 		if (nd++)
 			w->err |= ctx_buf_add(o, ",", 1);
@@ -388,7 +252,7 @@ definition(struct walker *w, TSNode def, TSNode deco, const struct scope *sc, bo
 		put_doc(w, o, body);
 	TSNode first = ts_node_child(def, 0);
 	bool async = !ts_node_is_null(first) && !ts_node_is_named(first) &&
-	    strcmp(ts_node_type(first), w->l->async_keyword) == 0;
+	    strcmp(ts_node_type(first), "async") == 0;
 	w->err |= ctx_buf_addf(o, ",\"start_line\":%u,\"end_line\":%u,\"async\":%s,\"conditional\":%s}",
 	    ts_node_start_point(def).row + 1, last_row(w, def) + 1, async ? "true" : "false",
 	    conditional ? "true" : "false");
@@ -415,10 +279,10 @@ variable(struct walker *w, TSNode stmt, TSNode ident, TSNode type, const struct 
 	}
 	snprintf(qual, plen + (b - a) + 1, "%s%s%.*s", sc->qualname ? sc->qualname : "", sc->qualname ? "." : "",
 	    (int)(b - a), w->src + a);
-	symbol_head(w, "variable", w->src + a, b - a, qual, plen + (b - a), sc);
+	ctx_walk_symbol_head(w, "variable", w->src + a, b - a, qual, plen + (b - a), sc->qualname);
 	w->err |= ctx_buf_adds(o, ",\"signature\":");
 	uint32_t end = ts_node_is_null(type) ? b : ts_node_end_byte(type);
-	put_text(w, o, w->src + a, end - a, true);
+	ctx_walk_text(w, o, w->src + a, end - a, true);
 	w->err |= ctx_buf_addf(o, ",\"decorators\":[],\"doc\":null,\"start_line\":%u,\"end_line\":%u,"
 				  "\"async\":false,\"conditional\":%s}",
 	    ts_node_start_point(stmt).row + 1, last_row(w, stmt) + 1, conditional ? "true" : "false");
@@ -431,18 +295,18 @@ assignments(struct walker *w, TSNode stmt, const struct scope *sc, bool conditio
 {
 	TSNode as = ts_node_named_child(stmt, 0);
 
-	while (!ts_node_is_null(as) && role_of(w, as) == R_ASSIGNMENT) {
-		TSNode left = field(w, as, F_LEFT), type = field(w, as, F_TYPE);
-		if (role_of(w, left) == R_IDENT) {
+	while (!ts_node_is_null(as) && ctx_walk_role(w, as) == R_ASSIGNMENT) {
+		TSNode left = ctx_walk_field(w, as, F_LEFT), type = ctx_walk_field(w, as, F_TYPE);
+		if (ctx_walk_role(w, left) == R_IDENT) {
 			variable(w, stmt, left, type, sc, conditional);
-		} else if (role_of(w, left) == R_PATTERNS) {
+		} else if (ctx_walk_role(w, left) == R_PATTERNS) {
 			for (uint32_t i = 0; i < ts_node_named_child_count(left); i++) {
 				TSNode t = ts_node_named_child(left, i);
-				if (role_of(w, t) == R_IDENT)
+				if (ctx_walk_role(w, t) == R_IDENT)
 					variable(w, stmt, t, (TSNode){ 0 }, sc, conditional);
 			}
 		}
-		as = field(w, as, F_RIGHT);
+		as = ctx_walk_field(w, as, F_RIGHT);
 	}
 }
 
@@ -453,7 +317,7 @@ import(struct walker *w, TSNode stmt, bool from)
 {
 	struct ctx_buf *o = &w->s->imports;
 	unsigned line = ts_node_start_point(stmt).row + 1;
-	TSNode mod = field(w, stmt, F_MODULE_NAME);
+	TSNode mod = ctx_walk_field(w, stmt, F_MODULE_NAME);
 	int names = 0;
 
 	if (from) {
@@ -474,7 +338,7 @@ import(struct walker *w, TSNode stmt, bool from)
 		if (!wildcard && ts_tree_cursor_current_field_id(&cur) != w->l->field_ids[F_NAME])
 			continue;
 		if (!wildcard && strcmp(ts_node_type(c), "aliased_import") == 0)
-			c = field(w, c, F_NAME);
+			c = ctx_walk_field(w, c, F_NAME);
 		if (from) {
 			if (names++)
 				w->err |= ctx_buf_add(o, ",", 1);
@@ -498,13 +362,13 @@ import(struct walker *w, TSNode stmt, bool from)
 static void
 walk_stmt(struct walker *w, TSNode n, const struct scope *sc, bool conditional)
 {
-	switch (role_of(w, n)) {
+	switch (ctx_walk_role(w, n)) {
 	case R_FUNCTION:
 	case R_CLASS:
 		definition(w, n, (TSNode){ 0 }, sc, conditional);
 		break;
 	case R_DECORATED: {
-		TSNode def = field(w, n, F_DEFINITION);
+		TSNode def = ctx_walk_field(w, n, F_DEFINITION);
 		if (!ts_node_is_null(def))
 			definition(w, def, n, sc, conditional);
 		break;
@@ -515,7 +379,7 @@ walk_stmt(struct walker *w, TSNode n, const struct scope *sc, bool conditional)
 		 * patterns) are not statements and are passed over. */
 		for (uint32_t i = 0; i < ts_node_named_child_count(n); i++) {
 			TSNode c = ts_node_named_child(n, i);
-			enum role r = role_of(w, c);
+			enum ctx_role r = ctx_walk_role(w, c);
 			if (r == R_BLOCK)
 				walk_block(w, c, sc, true);
 			else if (r == R_CLAUSE)
@@ -553,7 +417,7 @@ int
 ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
     const char *sha256_hex, struct ctx_buf *out)
 {
-	struct walker w = { l, src, s, 0, 0, 0 };
+	struct walker w = { l, src, s, 0, 0, 0, 0 };
 	struct scope top = { NULL, false };
 	long lines = 0;
 	size_t bom = len >= 3 && memcmp(src, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
@@ -562,7 +426,7 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 		lines++;
 	if (len > 0 && src[len - 1] != '\n')
 		lines++;
-	if (!ts_parser_set_language(s->parser, l->language()))
+	if (!l->language || !ts_parser_set_language(s->parser, l->language()))
 		return -EINVAL;
 	/* A byte-order mark is not Python: parse after it (rows do not change). */
 	w.src = src + bom;
@@ -573,7 +437,10 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 	TSNode root = ts_tree_root_node(tree);
 	ctx_buf_truncate(&s->syms, 0);
 	ctx_buf_truncate(&s->imports, 0);
-	walk_block(&w, root, &top, false);
+	if (l->doc == CTX_DOC_DOCSTRING)
+		walk_block(&w, root, &top, false);
+	else
+		ctx_walk_decls(&w, root);
 	w.err |= ctx_buf_addf(out, "{\"v\":%d,\"lang\":\"%s\",\"sha256\":\"%s\",\"bytes\":%zu,\"lines\":%ld,"
 				   "\"parse_error\":%s,\"imports\":[",
 	    CTX_SKELETON_SCHEMA, l->name, sha256_hex, len, lines,
@@ -589,15 +456,18 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 /* ---- paths ---- */
 
 int
-ctx_skeleton_module(const char *rel, struct ctx_buf *out)
+ctx_skeleton_module(const struct ctx_lang *l, const char *rel, struct ctx_buf *out)
 {
-	const char *dot = strrchr(rel, '.'), *slash = strrchr(rel, '/');
-	size_t n = dot && (!slash || dot > slash) ? (size_t)(dot - rel) : strlen(rel), start = out->len;
+	size_t start = out->len;
 
-	while (n > 0 && rel[0] == '.' && rel[1] == '/') { /* "./a.py" */
+	while (rel[0] == '.' && rel[1] == '/') /* "./a.py" */
 		rel += 2;
-		n -= 2;
-	}
+	if (l->module == CTX_MODULE_PATH)
+		return ctx_buf_adds(out, rel);
+	const char *dot = strrchr(rel, '.'), *slash = strrchr(rel, '/');
+	if (l->module == CTX_MODULE_DIR)
+		return slash ? ctx_buf_add(out, rel, (size_t)(slash - rel)) : ctx_buf_adds(out, ".");
+	size_t n = dot && (!slash || dot > slash) ? (size_t)(dot - rel) : strlen(rel);
 	if (ctx_buf_add(out, rel, n) < 0)
 		return -ENOMEM;
 	for (size_t i = start; i < out->len; i++)

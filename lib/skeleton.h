@@ -15,28 +15,25 @@
 
 #define CTX_SKELETON_SCHEMA 1
 
-struct ctx_lang;
-struct ctx_skeleton;
+#include "lang.h"
 
-/* The language of a path by its extension, or NULL. */
-const struct ctx_lang *ctx_lang_for_path(const char *path);
-const char *ctx_lang_name(const struct ctx_lang *l);
-/* "<grammar name> <version>": part of the cache key. */
-const char *ctx_lang_grammar(const struct ctx_lang *l);
+struct ctx_skeleton;
 
 /* A parser for one thread. NULL on out of memory. */
 struct ctx_skeleton *ctx_skeleton_new(void);
 /* NULL is fine. */
 void ctx_skeleton_free(struct ctx_skeleton *s);
 
-/* Parse src[0, len) as language l and append its entry to out. sha256_hex is the
+/* Parse src[0, len) as language l (one with a grammar) and append its entry to out. sha256_hex is the
  * content's digest (64 hex). Returns 0 or -ENOMEM. */
 int ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
     const char *sha256_hex, struct ctx_buf *out);
 
-/* The module name of a root-relative path: without its extension, '/' -> '.', a final
- * ".__init__" removed. Appended to out. */
-int ctx_skeleton_module(const char *relpath, struct ctx_buf *out);
+/* The module of a root-relative path of language l, appended to out (lang.h's module
+ * rules): Python's without its extension, '/' -> '.', a final ".__init__" removed; C's,
+ * JavaScript's and TypeScript's the path itself; Go's the file's directory ("." at the
+ * root). Returns 0 or -ENOMEM. */
+int ctx_skeleton_module(const struct ctx_lang *l, const char *relpath, struct ctx_buf *out);
 
 /* Append the output record (one JSON line with '\n') of `entry` for `file` and `module`,
  * with "cache" set to cache ("hit" or "miss"). *symbols and *parse_error report what the

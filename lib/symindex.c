@@ -127,7 +127,7 @@ collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
 	if (ctx_denylisted(path + ftw->base) || (ftw->level > 0 && path[ftw->base] == '_' &&
 	    strcmp(path + ftw->base, "_ctx") == 0))
 		return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
-	if (type != FTW_F || !ctx_lang_for_path(path))
+	if (type != FTW_F || !ctx_lang_parsed(path))
 		return FTW_CONTINUE;
 	if (walk_n == walk_cap) {
 		size_t cap = walk_cap ? walk_cap * 2 : 256;

@@ -1,13 +1,11 @@
 #!/bin/sh
 # Install what the ctx tools need on a Debian machine, and nothing that is there already:
-# Debian packages (after one apt-get update) and the tree-sitter-python grammar from the
-# npm registry at a pinned version, checked against a pinned SHA-256, unpacked into the
-# build tree. Usage: mk/deps.sh BUILD_DIR
+# Debian packages (after one apt-get update) and the tree-sitter grammars of mk/grammars
+# from the npm registry at pinned versions, each checked against its pinned SHA-256,
+# unpacked into the build tree. Usage: mk/deps.sh BUILD_DIR
 set -eu
 
 build=${1:-build}
-grammar_version=0.23.6
-grammar_sha256=aab5b860d93dbf84b37fed532f7dacc0468ede5387d0c74911d68f964287662a
 
 # Package, then a file (a glob: any version) or command that proves it is there (dpkg -s is not enough for a
 # package that was removed but whose files remain, or installed outside dpkg).
@@ -33,6 +31,8 @@ npm:npm
 cppcheck:cppcheck
 clang-tidy:clang-tidy
 clang:clang
+golang-go:go
+nodejs:node
 libclang-rt-dev:/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a
 "
 
@@ -64,19 +64,24 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
-# The grammar: npm pack fetches the published tarball without running any install script.
-gdir=$build/tree-sitter-python
-if [ ! -f "$gdir/.ok-$grammar_version" ]; then
+# The grammars: npm pack fetches the published tarball without running any install script.
+here=$(dirname "$0")
+grep -v '^#' "$here/grammars" | while read -r name version sha256 dirs; do
+	[ -n "$name" ] || continue
+	gdir=$build/$name
+	[ -f "$gdir/.ok-$version" ] && continue
 	rm -rf "$gdir"
 	mkdir -p "$gdir"
-	tgz=$gdir/tree-sitter-python-$grammar_version.tgz
-	(cd "$gdir" && npm pack --silent "tree-sitter-python@$grammar_version" >/dev/null)
+	tgz=$gdir/$name-$version.tgz
+	(cd "$gdir" && npm pack --silent "$name@$version" >/dev/null)
 	got=$(sha256sum "$tgz" | cut -d' ' -f1)
-	if [ "$got" != "$grammar_sha256" ]; then
-		echo "deps: tree-sitter-python $grammar_version: checksum mismatch (got $got)" >&2
+	if [ "$got" != "$sha256" ]; then
+		echo "deps: $name $version: checksum mismatch (got $got)" >&2
 		rm -f "$tgz"
 		exit 3
 	fi
-	tar -xzf "$tgz" -C "$gdir" package/src
-	touch "$gdir/.ok-$grammar_version"
-fi
+	# shellcheck disable=SC2086 # the list of directories
+	tar -xzf "$tgz" -C "$gdir" $(for d in $dirs; do printf 'package/%s ' "$d"; done)
+	rm -f "$tgz"
+	touch "$gdir/.ok-$version"
+done

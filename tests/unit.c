@@ -880,11 +880,14 @@ test_skeleton_module(void)
 	} rows[] = {
 		{ "pkg/mod.py", "pkg.mod" }, { "pkg/__init__.py", "pkg" }, { "a/b/c.pyi", "a.b.c" },
 		{ "./a.py", "a" }, { "__init__.py", "__init__" }, { "x.y/z.py", "x.y.z" },
+		{ "src/foo.c", "src/foo.c" }, { "src/foo.h", "src/foo.h" }, { "./lib/a.ts", "lib/a.ts" },
+		{ "types/a.d.ts", "types/a.d.ts" }, { "net/http/server.go", "net/http" }, { "main.go", "." },
+		{ "./cmd/x/main.go", "cmd/x" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		struct ctx_buf b = { 0 };
 		char what[96];
-		ctx_skeleton_module(rows[i].rel, &b);
+		ctx_skeleton_module(ctx_lang_parsed(rows[i].rel), rows[i].rel, &b);
 		snprintf(what, sizeof what, "skeleton: module of %s", rows[i].rel);
 		check_str(what, b.data, rows[i].want);
 		ctx_buf_release(&b);
@@ -1250,13 +1253,17 @@ test_lang(void)
 		{ "x.cfg", NULL }, { "x.c/y", NULL }, { "noext", NULL }, { "t.tsx", "typescriptreact" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-		const struct ctx_langinfo *l = ctx_langinfo_for_path(rows[i][0]);
+		const struct ctx_lang *l = ctx_lang_for_path(rows[i][0]);
 		char what[96];
 		snprintf(what, sizeof what, "lang: the languageId of %s is %s", rows[i][0], rows[i][1] ? rows[i][1] : "none");
 		check(rows[i][1] ? l && !strcmp(l->lsp_id, rows[i][1]) : !l, what, NULL);
 	}
-	check(ctx_lang_for_path("a.py") && !ctx_lang_for_path("a.c") && !ctx_lang_for_path("a.cfg"),
+	check(ctx_lang_parsed("a.py") && ctx_lang_parsed("a.c") && ctx_lang_parsed("a.go") && ctx_lang_parsed("x.tsx") &&
+		!ctx_lang_parsed("a.cpp") && !ctx_lang_parsed("a.cfg"),
 	    "lang: the skeleton parses the languages of the table it has a grammar for", NULL);
+	check(ctx_lang_named("go", 2) && !ctx_lang_named("cpp", 3) && !ctx_lang_named("pytho", 5) &&
+		!strcmp(ctx_lang_named("typescript", 10)->lsp_id, "typescript"),
+	    "lang: a sym:// scheme names a language with a grammar", NULL);
 }
 
 /* ---- child: a process we can always end ---- */

@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ctx_skeleton *s;
 	struct ctx_buf entry = { 0 }, rec = { 0 };
-	const struct ctx_lang *l = ctx_lang_for_path("fuzz.py");
+	const struct ctx_lang *l = ctx_lang_parsed("fuzz.py");
 	long n, sk;
 	bool perr;
 	int err;
