@@ -52,9 +52,14 @@ walk_children(struct walker *w, TSNode n, const struct at *at)
 	w->depth--;
 }
 
+/* n's source text (none for a null node). */
 static const char *
 text(const struct walker *w, TSNode n, size_t *len)
 {
+	if (ts_node_is_null(n)) {
+		*len = 0;
+		return w->src;
+	}
 	*len = ts_node_end_byte(n) - ts_node_start_byte(n);
 	return w->src + ts_node_start_byte(n);
 }
@@ -341,7 +346,14 @@ function_value(TSNode v)
 	    is(v, "generator_function");
 }
 
-static void scope(struct walker *w, TSNode n, const struct at *at, const char *name, size_t name_len);
+static void scope_of(struct walker *w, TSNode n, TSNode body, enum ctx_kind kind, const struct at *at,
+    const char *name, size_t name_len);
+
+static void
+scope(struct walker *w, TSNode n, const struct at *at, const char *name, size_t name_len)
+{
+	scope_of(w, n, (TSNode){ 0 }, ctx_lang_node(w->l, n)->kind, at, name, name_len);
+}
 
 static void
 function(struct walker *w, TSNode n, const struct at *at)
@@ -375,12 +387,17 @@ function(struct walker *w, TSNode n, const struct at *at)
 	emit_leaf(w, at, &y);
 }
 
-/* A class, interface, enum, namespace, struct or union, and its members. */
+/* A class, interface, enum, namespace, struct or union of kind `kind` and its members
+ * (in body; a null body: n's own). name: when n has none of its own. */
 static void
-scope(struct walker *w, TSNode n, const struct at *at, const char *name, size_t name_len)
+scope_of(struct walker *w, TSNode n, TSNode body, enum ctx_kind kind, const struct at *at, const char *name,
+    size_t name_len)
 {
-	struct sym y = { .kind = ctx_lang_node(w->l, n)->kind, .node = n, .name = name, .name_len = name_len };
-	TSNode nm = ctx_walk_field(w, n, F_NAME), body = ctx_walk_field(w, n, F_BODY);
+	struct sym y = { .kind = kind, .node = n, .name = name, .name_len = name_len };
+	TSNode nm = ctx_walk_field(w, n, F_NAME);
+
+	if (ts_node_is_null(body))
+		body = ctx_walk_field(w, n, F_BODY);
 
 	if (!ts_node_is_null(nm))
 		name_of(w, &y, nm);
@@ -445,14 +462,15 @@ js_declarator(struct walker *w, TSNode decl, TSNode d, const struct at *at)
 		TSNode f = ctx_walk_field(w, value, F_FUNCTION), args = ctx_walk_field(w, value, F_ARGUMENTS);
 		size_t len;
 		const char *t = is(f, "identifier") ? text(w, f, &len) : NULL;
-		if (t && len == 7 && memcmp(t, "require", 7) == 0 && is(ts_node_named_child(args, 0), "string"))
+		if (t && len == 7 && memcmp(t, "require", 7) == 0 && is(args, "arguments") &&
+		    is(ts_node_named_child(args, 0), "string"))
 			add_import(w, ts_node_named_child(args, 0), decl, "", NULL, 0);
 	}
 	if (function_value(value)) {
 		TSNode body = ctx_walk_field(w, value, F_BODY);
 		y.kind = K_FUNCTION;
 		y.async = has_token(value, "async", body);
-		sig_add(w, &y, ts_node_start_byte(name), ts_node_start_byte(body));
+		sig_add(w, &y, ts_node_start_byte(name), ts_node_is_null(body) ? ts_node_end_byte(value) : ts_node_start_byte(body));
 		while (y.sig.len && strchr(" \t\r\n", y.sig.data[y.sig.len - 1]))
 			y.sig.len--;
 	} else {
@@ -491,7 +509,7 @@ declaration(struct walker *w, TSNode n, const struct at *at)
 			continue;
 		struct sym y = { .kind = fn ? K_FUNCTION : K_VARIABLE, .node = n };
 		name_of(w, &y, name);
-		sig_add(w, &y, ts_node_start_byte(first_token(n)), ts_node_end_byte(type));
+		sig_add(w, &y, ts_node_start_byte(first_token(n)), ts_node_is_null(type) ? 0 : ts_node_end_byte(type));
 		sig_node(w, &y, is(d, "init_declarator") ? ctx_walk_field(w, d, F_DECLARATOR) : d);
 		y.decl = fn || (storage(w, n, "extern") && !is(d, "init_declarator"));
 		y.exported = exported(w, at, n, y.name);
@@ -527,7 +545,9 @@ type_alias(struct walker *w, TSNode n, const struct at *at)
 		struct sym t = { .kind = K_TYPEDEF, .node = n };
 		TSNode body = ctx_walk_field(w, type, F_BODY);
 		name_of(w, &t, name);
-		sig_add(w, &t, ts_node_start_byte(n), ts_node_is_null(body) ? ts_node_end_byte(type) : ts_node_start_byte(body));
+		sig_add(w, &t, ts_node_start_byte(n), !ts_node_is_null(body) ? ts_node_start_byte(body)
+			: ts_node_is_null(type)			     ? 0
+								     : ts_node_end_byte(type));
 		if (!ts_node_is_null(body))
 			w->err |= ctx_buf_adds(&t.sig, " {…}");
 		sig_node(w, &t, d);
@@ -559,7 +579,8 @@ spec(struct walker *w, TSNode n, const struct at *at)
 		w->err |= ctx_buf_add(&y.sig, kw, kwlen) | ctx_buf_add(&y.sig, " ", 1);
 		if (kind == K_TYPE) {
 			y.kind = is(type, "struct_type") ? K_STRUCT : is(type, "interface_type") ? K_INTERFACE : K_TYPE;
-			sig_add(w, &y, ts_node_start_byte(n), is(n, "type_alias") ? ts_node_end_byte(n) : open_brace(type));
+			sig_add(w, &y, ts_node_start_byte(n),
+			    is(n, "type_alias") || ts_node_is_null(type) ? ts_node_end_byte(n) : open_brace(type));
 		} else {
 			sig_add(w, &y, ts_node_start_byte(name), ts_node_end_byte(name));
 			if (!ts_node_is_null(type))
@@ -602,7 +623,7 @@ statement(struct walker *w, TSNode n, const struct at *at)
 	TSNode obj = ctx_walk_field(w, left, F_OBJECT), prop = ctx_walk_field(w, left, F_PROPERTY);
 	size_t len;
 	const char *o = is(left, "member_expression") ? text(w, obj, &len) : NULL;
-	if (!o || !((len == 7 && !memcmp(o, "exports", 7)) || (len == 14 && !memcmp(o, "module.exports", 14))))
+	if (!o || ts_node_is_null(prop) || !((len == 7 && !memcmp(o, "exports", 7)) || (len == 14 && !memcmp(o, "module.exports", 14))))
 		return;
 	struct sym y = { .kind = function_value(right) ? K_FUNCTION : K_VARIABLE, .node = n, .exported = true };
 	name_of(w, &y, prop);
@@ -711,11 +732,14 @@ es_import(struct walker *w, TSNode n)
 static bool
 include_guard(const struct walker *w, TSNode n)
 {
-	TSNode name = ctx_walk_field(w, n, F_NAME), def = ts_node_next_named_sibling(name);
+	TSNode name = ctx_walk_field(w, n, F_NAME), def;
 	size_t a, b;
 	const char *s, *t;
 
-	if (!is(n, "preproc_ifdef") || !has_token(n, "#ifndef", name) || !is(def, "preproc_def") ||
+	if (!is(n, "preproc_ifdef") || ts_node_is_null(name))
+		return false;
+	def = ts_node_next_named_sibling(name);
+	if (!has_token(n, "#ifndef", name) || !is(def, "preproc_def") ||
 	    !ts_node_is_null(ts_node_child_by_field_name(n, "alternative", 11)))
 		return false;
 	s = text(w, name, &a);
@@ -754,7 +778,10 @@ walk(struct walker *w, TSNode n, const struct at *at)
 	}
 	case D_AMBIENT:
 		inner.ambient = true;
-		walk_children(w, n, &inner);
+		if (has_token(n, "global", (TSNode){ 0 })) /* declare global { … } */
+			scope_of(w, n, ts_node_named_child(n, 0), K_NAMESPACE, &inner, "global", 6);
+		else
+			walk_children(w, n, &inner);
 		break;
 	case D_FUNCTION:
 		function(w, n, at);

@@ -1,5 +1,6 @@
 #include "select.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -21,7 +22,7 @@
 #include "utf8.h"
 
 #define MAX_CANDIDATES 5
-#define BAD_URI "want sym://python/mod/MODULE or sym://python/type/MODULE#QUALNAME"
+#define BAD_URI "want sym://LANG/mod/MODULE or sym://LANG/type/MODULE#QUALNAME"
 
 /* A file loaded and parsed: its bytes, and its record as a tree. */
 struct loaded {
@@ -209,109 +210,207 @@ add_candidate(struct ctx_buf *c, const struct loaded *l, const struct ctx_json *
 	ctx_buf_addf(c, ",\"start_line\":%ld}", ctx_json_long(sym, "start_line"));
 }
 
-/* Find the module's file under the root: a/b.py or a/b/__init__.py. */
+/* Add path (under the root) to the files found, and to the candidates listed. */
+static void
+found_file(const struct ctx_select_opts *o, const char *path, struct ctx_buf *files, struct ctx_buf *list)
+{
+	ctx_buf_add(files, path, strlen(path) + 1);
+	if (list->len)
+		ctx_buf_add(list, ",", 1);
+	ctx_buf_adds(list, "{\"file\":");
+	ctx_utf8_write_json(list, path + strlen(o->root) + 1, strlen(path) - strlen(o->root) - 1);
+	ctx_buf_add(list, "}", 1);
+}
+
 static int
-module_file(const struct ctx_select_opts *o, const char *module, size_t len, struct ctx_buf *path, FILE *out)
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The files of module[0, len) of language l under the root, NUL-separated in files, by
+ * lang.h's module rules: Python's a/b.py and a/b/__init__.py; a path itself; a Go
+ * package's .go files (at most 4096, sorted). Returns how many; 0 when there are none. */
+static long
+module_files(const struct ctx_select_opts *o, const struct ctx_lang *l, const char *module, size_t len,
+    struct ctx_buf *files, struct ctx_buf *list)
 {
 	static const char *const forms[] = { "%s/%.*s.py", "%s/%.*s/__init__.py" };
-	struct ctx_buf found = { 0 }, cand = { 0 };
-	int n = 0;
+	struct ctx_buf cand = { 0 };
+	struct stat st;
+	long n = 0;
 
-	for (size_t f = 0; f < 2; f++) {
-		struct stat st;
-		ctx_buf_truncate(&cand, 0);
-		ctx_buf_addf(&cand, forms[f], o->root, (int)len, module);
-		for (size_t i = strlen(o->root) + 1; i < cand.len - (f ? 12 : 3); i++)
-			if (cand.data[i] == '.')
-				cand.data[i] = '/';
-		if (stat(cand.data, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (n++ == 0)
-				ctx_buf_adds(path, cand.data);
-			if (found.len)
-				ctx_buf_add(&found, ",", 1);
-			ctx_buf_adds(&found, "{\"file\":");
-			ctx_utf8_write_json(&found, cand.data + strlen(o->root) + 1, cand.len - strlen(o->root) - 1);
-			ctx_buf_add(&found, "}", 1);
+	if (l->module == CTX_MODULE_DIR) {
+		char *names[4096];
+		size_t nn = 0;
+		ctx_buf_addf(&cand, "%s/%.*s", o->root, (int)len, module);
+		DIR *d = opendir(cand.data);
+		for (struct dirent *e; d && nn < 4096 && (e = readdir(d)) != NULL;) {
+			const struct ctx_lang *el = ctx_lang_parsed(e->d_name);
+			if (el && el->module == CTX_MODULE_DIR && (names[nn] = strdup(e->d_name)) != NULL)
+				nn++;
+		}
+		if (d)
+			closedir(d);
+		qsort(names, nn, sizeof *names, by_name);
+		for (size_t i = 0; i < nn; i++) {
+			struct ctx_buf path = { 0 };
+			ctx_buf_addf(&path, "%s/%s", cand.data, names[i]);
+			if (lstat(path.data, &st) == 0 && S_ISREG(st.st_mode)) {
+				found_file(o, path.data, files, list);
+				n++;
+			}
+			ctx_buf_release(&path);
+			free(names[i]);
 		}
 	}
-	int rc = 0;
-	if (n == 0)
-		rc = answer_error(out, "FILE_NOT_FOUND", "no file for that module under the root", NULL);
-	else if (n > 1)
-		rc = answer_error(out, "AMBIGUOUS_SYMBOL", "the module is both a file and a package", &found);
-	ctx_buf_release(&found);
+	for (size_t f = 0; f < 2 && l->module != CTX_MODULE_DIR; f++) {
+		ctx_buf_truncate(&cand, 0);
+		if (l->module == CTX_MODULE_PATH) {
+			if (f > 0)
+				break;
+			ctx_buf_addf(&cand, "%s/%.*s", o->root, (int)len, module);
+			if (ctx_lang_parsed(cand.data) != l && (!ctx_lang_parsed(cand.data) ||
+				strcmp(ctx_lang_parsed(cand.data)->name, l->name) != 0))
+				break;
+		} else {
+			ctx_buf_addf(&cand, forms[f], o->root, (int)len, module);
+			for (size_t i = strlen(o->root) + 1; i < cand.len - (f ? 12 : 3); i++)
+				if (cand.data[i] == '.')
+					cand.data[i] = '/';
+		}
+		if (stat(cand.data, &st) == 0 && S_ISREG(st.st_mode)) {
+			found_file(o, cand.data, files, list);
+			n++;
+		}
+	}
 	ctx_buf_release(&cand);
-	return rc;
+	return n;
+}
+
+/* Is module[0, len) a well-formed MODULE of language l: Python's dotted name, or a
+ * relative path with no "..", "." or empty component ("." alone: a Go package at the root). */
+static bool
+module_ok(const struct ctx_lang *l, const char *module, size_t len)
+{
+	if (len == 0 || memchr(module, '\0', len))
+		return false;
+	if (l->module == CTX_MODULE_DOTTED)
+		return !memchr(module, '/', len) && module[0] != '.' && !strstr(module, "..");
+	if (l->module == CTX_MODULE_DIR && len == 1 && module[0] == '.')
+		return true;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && module[j] != '/')
+			j++;
+		if (j == i || (j - i == 1 && module[i] == '.') || (j - i == 2 && module[i] == '.' && module[i + 1] == '.'))
+			return false;
+		i = j + 1;
+		if (j + 1 == len)
+			return false; /* a trailing '/' */
+	}
+	return true;
 }
 
 int
 ctx_select_get(const struct ctx_select_opts *o, const char *uri, FILE *out)
 {
 	int64_t t0 = ctx_clock_ns();
-	struct ctx_buf path = { 0 };
-	struct loaded l = { 0 };
+	struct ctx_buf files = { 0 }, list = { 0 }, cands = { 0 };
+	struct loaded l = { 0 }, hit = { 0 };
 	struct ctx_skeleton *sk = NULL;
-	const char *rest, *hash = NULL;
-	bool is_mod;
+	const struct ctx_json *found = NULL;
+	const char *lang_end, *rest, *hash = NULL;
+	const struct ctx_lang *lang = NULL;
+	bool is_mod = false;
 	int rc = CTX_REJECTED;
-	long matches = 0;
+	long matches = 0, nfiles;
 
-	if (strncmp(uri, "sym://python/mod/", 17) == 0) {
+	if (strncmp(uri, "sym://", 6) == 0 && (lang_end = strchr(uri + 6, '/')) != NULL)
+		lang = ctx_lang_named(uri + 6, (size_t)(lang_end - uri - 6));
+	if (lang && strncmp(lang_end, "/mod/", 5) == 0) {
 		is_mod = true;
-		rest = uri + 17;
-	} else if (strncmp(uri, "sym://python/type/", 18) == 0) {
-		is_mod = false;
-		rest = uri + 18;
+		rest = lang_end + 5;
+	} else if (lang && strncmp(lang_end, "/type/", 6) == 0) {
+		rest = lang_end + 6;
 		hash = strchr(rest, '#');
 	} else {
 		rc = answer_error(out, "INVALID_URI", BAD_URI, NULL);
 		goto out;
 	}
 	size_t mlen = is_mod ? strlen(rest) : hash ? (size_t)(hash - rest) : 0;
-	if (mlen == 0 || (!is_mod && (!hash || !hash[1])) || strstr(rest, "..") || rest[0] == '.' ||
-	    strchr(rest, '/')) {
+	if (!module_ok(lang, rest, mlen) || (!is_mod && (!hash || !hash[1]))) {
 		rc = answer_error(out, "INVALID_URI", BAD_URI, NULL);
 		goto out;
 	}
-	if ((rc = module_file(o, rest, mlen, &path, out)) != 0)
-		goto out;
-	int err = (sk = ctx_skeleton_new()) ? load(o, sk, path.data, &l) : -ENOMEM;
-	if (err != 0) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "the module's file is not read: it %s",
-		    err > 0 ? ctx_refusal_phrase(err) : "cannot be read");
-		rc = answer_error(out, "FILE_NOT_FOUND", msg, NULL);
+	if ((nfiles = module_files(o, lang, rest, mlen, &files, &list)) == 0) {
+		rc = answer_error(out, "FILE_NOT_FOUND", "no file for that module under the root", NULL);
 		goto out;
 	}
-	if (is_mod) {
-		matches = 1;
-		rc = answer_ok(o, &l, NULL, uri, out);
+	if (is_mod && nfiles > 1) {
+		rc = answer_error(out, "AMBIGUOUS_SYMBOL",
+		    lang->module == CTX_MODULE_DIR ? "the package has several files: name one of its symbols"
+						   : "the module is both a file and a package",
+		    &list);
 		goto out;
 	}
-	const struct ctx_json *found = NULL;
-	struct ctx_buf cands = { 0 };
-	for (const struct ctx_json *s = ctx_json_get(l.rec, "symbols")->child; s; s = s->next) {
-		const struct ctx_json *q = ctx_json_get(s, "qualname");
-		if (!q || strcmp(q->str, hash + 1) != 0)
+	if (!(sk = ctx_skeleton_new())) {
+		rc = answer_error(out, "FILE_NOT_FOUND", "out of memory", NULL);
+		goto out;
+	}
+	const char *path = files.data;
+	for (long i = 0; i < nfiles; i++, path += strlen(path) + 1) {
+		int err = load(o, sk, path, &l);
+		if (err != 0) {
+			char msg[96];
+			snprintf(msg, sizeof msg, "the module's file is not read: it %s",
+			    err > 0 ? ctx_refusal_phrase(err) : "cannot be read");
+			if (nfiles == 1) {
+				rc = answer_error(out, "FILE_NOT_FOUND", msg, NULL);
+				goto out;
+			}
+			loaded_release(&l);
 			continue;
-		if (matches++ < MAX_CANDIDATES)
-			add_candidate(&cands, &l, s);
-		found = s;
+		}
+		if (is_mod) {
+			matches = 1;
+			rc = answer_ok(o, &l, NULL, uri, out);
+			goto out;
+		}
+		bool keep = false;
+		for (const struct ctx_json *s = ctx_json_get(l.rec, "symbols")->child; s; s = s->next) {
+			const struct ctx_json *q = ctx_json_get(s, "qualname");
+			if (!q || strcmp(q->str, hash + 1) != 0)
+				continue;
+			if (matches++ < MAX_CANDIDATES)
+				add_candidate(&cands, &l, s);
+			found = s;
+			keep = true;
+		}
+		if (keep && matches == 1) {
+			hit = l; /* the tree's nodes stay where they are: found is still good */
+			memset(&l, 0, sizeof l);
+		} else {
+			hit.parse_error |= l.parse_error;
+			loaded_release(&l);
+		}
 	}
 	if (matches == 1)
-		rc = answer_ok(o, &l, found, uri, out);
+		rc = answer_ok(o, &hit, found, uri, out);
 	else if (matches > 1)
 		rc = answer_error(out, "AMBIGUOUS_SYMBOL", "several definitions have that qualname", &cands);
-	else if (l.parse_error)
+	else if (hit.parse_error)
 		rc = answer_error(out, "PARSE_ERROR", "no such symbol, and the file has syntax errors", NULL);
 	else
 		rc = answer_error(out, "SYMBOL_NOT_FOUND", "no symbol with that qualname in the module", NULL);
-	ctx_buf_release(&cands);
 out:
 	resolve_event(o, uri, rc == 0, matches, t0);
 	loaded_release(&l);
+	loaded_release(&hit);
 	ctx_skeleton_free(sk);
-	ctx_buf_release(&path);
+	ctx_buf_release(&files);
+	ctx_buf_release(&list);
+	ctx_buf_release(&cands);
 	return rc;
 }
 

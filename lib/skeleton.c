@@ -62,7 +62,7 @@ ctx_walk_field(const struct walker *w, TSNode n, enum ctx_field f)
 {
 	TSFieldId id = w->l->field_ids[f];
 
-	return id ? ts_node_child_by_field_id(n, id) : (TSNode){ 0 };
+	return id && !ts_node_is_null(n) ? ts_node_child_by_field_id(n, id) : (TSNode){ 0 };
 }
 
 /* Append s[0, n) as a JSON string: whitespace runs collapsed to one space and trimmed when

@@ -30,7 +30,7 @@ struct walker {
 
 /* The role n plays in w's language (R_NONE for a node not in the table). */
 enum ctx_role ctx_walk_role(const struct walker *w, TSNode n);
-/* The node's child by field f, or a null node. */
+/* The node's child by field f, or a null node (also for a null n). */
 TSNode ctx_walk_field(const struct walker *w, TSNode n, enum ctx_field f);
 /* Append s[0, n) as a JSON string to out: whitespace runs collapsed to one space and
  * trimmed when collapse, bytes that are not UTF-8 replaced by U+FFFD. */

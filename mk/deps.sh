@@ -64,24 +64,30 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
-# The grammars: npm pack fetches the published tarball without running any install script.
+# The grammars (mk/grammars, into BUILD_DIR) and the ground-truth corpora (mk/corpora,
+# into BUILD_DIR/corpora): npm pack fetches the published tarball without running any
+# install script; each is checked against its pinned SHA-256 before it is unpacked.
 here=$(dirname "$0")
-grep -v '^#' "$here/grammars" | while read -r name version sha256 dirs; do
-	[ -n "$name" ] || continue
-	gdir=$build/$name
-	[ -f "$gdir/.ok-$version" ] && continue
-	rm -rf "$gdir"
-	mkdir -p "$gdir"
-	tgz=$gdir/$name-$version.tgz
-	(cd "$gdir" && npm pack --silent "$name@$version" >/dev/null)
-	got=$(sha256sum "$tgz" | cut -d' ' -f1)
-	if [ "$got" != "$sha256" ]; then
-		echo "deps: $name $version: checksum mismatch (got $got)" >&2
+fetch() { # LIST DIR
+	grep -v '^#' "$1" | while read -r name version sha256 dirs; do
+		[ -n "$name" ] || continue
+		gdir=$2/$name
+		[ -f "$gdir/.ok-$version" ] && continue
+		rm -rf "$gdir"
+		mkdir -p "$gdir"
+		tgz=$gdir/$name-$version.tgz
+		(cd "$gdir" && npm pack --silent "$name@$version" >/dev/null)
+		got=$(sha256sum "$tgz" | cut -d' ' -f1)
+		if [ "$got" != "$sha256" ]; then
+			echo "deps: $name $version: checksum mismatch (got $got)" >&2
+			rm -f "$tgz"
+			exit 3
+		fi
+		# shellcheck disable=SC2086 # the list of directories
+		tar -xzf "$tgz" -C "$gdir" $(for d in $dirs; do printf 'package/%s ' "$d"; done)
 		rm -f "$tgz"
-		exit 3
-	fi
-	# shellcheck disable=SC2086 # the list of directories
-	tar -xzf "$tgz" -C "$gdir" $(for d in $dirs; do printf 'package/%s ' "$d"; done)
-	rm -f "$tgz"
-	touch "$gdir/.ok-$version"
-done
+		touch "$gdir/.ok-$version"
+	done
+}
+fetch "$here/grammars" "$build"
+fetch "$here/corpora" "$build/corpora"
