@@ -36,6 +36,7 @@ struct run {
 	char segment_id[TS_MAX], ts_first[TS_MAX], ts_last[TS_MAX];
 	struct ctx_strmap cmds;     /* cmd -> struct run_cmd */
 	struct ctx_strmap warnings; /* warning -> count */
+	struct ctx_strmap langs;    /* x.lang of ast.parse -> count */
 };
 
 struct ctx_agg {
@@ -57,7 +58,7 @@ struct ev {
 	struct ctx_json_str mode[3];     /* args.mode, x.mode, x.disclosure_mode */
 	struct ctx_json_str to[3];       /* result.to, result.to_state, x.lsp_state */
 	struct ctx_json_str status;      /* result.status */
-	struct ctx_json_str cache, cache_status;
+	struct ctx_json_str cache, cache_status, lang;
 	struct ctx_json_str warnings[MAX_WARNINGS_READ];
 	double timing;
 	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
@@ -67,7 +68,7 @@ struct ev {
 	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
 	int nwarnings;
 	bool has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
-	bool has_status, has_dropped, has_cache, has_cache_status;
+	bool has_status, has_dropped, has_cache, has_cache_status, has_lang;
 };
 
 /* Whether key k is name (a literal: sizeof gives its length without strlen). */
@@ -149,6 +150,8 @@ read_section(struct ctx_json_cur *c, enum section sec, struct ev *e)
 			rc = read_str(c, &e->cache, &e->has_cache);
 		else if (sec == X && key_is(&k, "cache_hit"))
 			rc = read_bool(c, &e->cache_hit);
+		else if (sec == X && key_is(&k, "lang"))
+			rc = read_str(c, &e->lang, &e->has_lang);
 		else if (sec == X && key_is(&k, "cache_status"))
 			rc = read_str(c, &e->cache_status, &e->has_cache_status);
 		else if (sec == X && key_is(&k, "mode"))
@@ -361,6 +364,7 @@ free_run(struct run *r)
 	}
 	ctx_strmap_release(&r->cmds);
 	ctx_strmap_release(&r->warnings);
+	ctx_strmap_release(&r->langs);
 	free(r);
 }
 
@@ -459,6 +463,16 @@ account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct c
 		if (plain(a, &e->warnings[i], &p, &n) < 0)
 			continue;
 		if (!(en = ctx_strmap_get(&r->warnings, p, n, &created)))
+			return -ENOMEM;
+		en->count++;
+	}
+	if (e->has_lang && cmd_is(e, "ast.parse") && plain(a, &e->lang, &p, &n) == 0) {
+		/* The log is anyone's: a name is at most 32 bytes, and past 32 names the rest are "other". */
+		if (n > 32 || memchr(p, '\0', n) || (r->langs.n >= 32 && !ctx_strmap_find(&r->langs, p, n))) {
+			p = "other";
+			n = 5;
+		}
+		if (!(en = ctx_strmap_get(&r->langs, p, n, &created)))
 			return -ENOMEM;
 		en->count++;
 	}
@@ -740,6 +754,33 @@ write_top_warnings(struct ctx_jsonw *w, const struct run *r)
 	return 0;
 }
 
+static int
+by_text(const void *x, const void *y)
+{
+	return strcmp((*(const struct ctx_strmap_entry *const *)x)->key, (*(const struct ctx_strmap_entry *const *)y)->key);
+}
+
+/* ast.by_lang: the run's ast.parse events by x.lang, keys sorted. */
+static int
+write_by_lang(struct ctx_jsonw *w, const struct run *r)
+{
+	size_t n = r ? r->langs.n : 0;
+	const struct ctx_strmap_entry **sorted = n ? malloc(n * sizeof(const struct ctx_strmap_entry *)) : NULL;
+
+	if (n && !sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &r->langs.entries[i];
+	if (n > 1)
+		qsort(sorted, n, sizeof(const struct ctx_strmap_entry *), by_text);
+	ctx_jsonw_open(w, "by_lang", '{');
+	for (size_t i = 0; i < n; i++)
+		ctx_jsonw_int(w, sorted[i]->key, sorted[i]->count);
+	ctx_jsonw_close(w, '}');
+	free(sorted);
+	return 0;
+}
+
 static void
 string_or_null(struct ctx_jsonw *w, const char *key, const char *s)
 {
@@ -785,6 +826,8 @@ ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *ou
 	ctx_jsonw_int(&w, "ast_cache_hit_count", hit);
 	ctx_jsonw_int(&w, "ast_cache_miss_count", miss);
 	ctx_jsonw_fixed(&w, "ast_cache_hit_rate", rate(hit, hit + miss), 3);
+	if ((err = write_by_lang(&w, r)) < 0)
+		return err;
 	ctx_jsonw_close(&w, '}');
 
 	long spawn = run_count(r, "lsp.spawn"), ready = run_count(r, "lsp.ready");

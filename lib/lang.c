@@ -119,6 +119,12 @@ static struct ctx_lang languages[] = {
 #define NLANGS (sizeof languages / sizeof *languages)
 
 const struct ctx_lang *
+ctx_lang_at(size_t i)
+{
+	return i < NLANGS ? &languages[i] : NULL;
+}
+
+const struct ctx_lang *
 ctx_lang_for_path(const char *path)
 {
 	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');

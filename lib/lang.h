@@ -8,6 +8,7 @@
 #ifndef CTX_LANG_H
 #define CTX_LANG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <tree_sitter/api.h>
@@ -113,6 +114,8 @@ struct ctx_lang {
 	TSFieldId field_ids[F_COUNT];
 };
 
+/* The table's i-th entry, or NULL past its end. */
+const struct ctx_lang *ctx_lang_at(size_t i);
 /* The language of a path by its last extension (after the last '/'), or NULL. */
 const struct ctx_lang *ctx_lang_for_path(const char *path);
 /* The language of a path if the suite has its grammar (a skeleton can be made), or NULL. */

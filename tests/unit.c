@@ -906,6 +906,22 @@ test_cache_key(void)
 	check(strcmp(k1, k2) == 0, "cache: the key depends on content and grammar only", NULL);
 	check(strcmp(k1, k3) != 0, "cache: another grammar version is another key", NULL);
 	check(strlen(k1) == 64 && strspn(k1, "0123456789abcdef") == 64, "cache: the key is 64 lowercase hex", k1);
+	/* Each language's key holds its own grammar's version only: a new C grammar changes
+	 * the keys of C files and of no other language's. */
+	const char *names[] = { "a.py", "a.c", "a.go", "a.js", "a.ts", "a.tsx" };
+	bool own = true;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		for (size_t j = 0; j < sizeof names / sizeof *names; j++) {
+			const char *gi = ctx_lang_parsed(names[i])->grammar, *gj = ctx_lang_parsed(names[j])->grammar;
+			ctx_cache_key(sha, gi, k1);
+			ctx_cache_key(sha, gj, k2);
+			own &= (strcmp(gi, gj) == 0) == (strcmp(k1, k2) == 0) &&
+			    (i == j || strcmp(gi, gj) != 0 || !strcmp(ctx_lang_parsed(names[i])->name,
+								 ctx_lang_parsed(names[j])->name));
+		}
+	check(own && strstr(ctx_lang_parsed("a.c")->grammar, "tree-sitter-c ") != NULL &&
+		strstr(ctx_lang_parsed("a.py")->grammar, "tree-sitter-python ") != NULL,
+	    "cache: each language's key names its own grammar and version", NULL);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "evstream.h"
 #include "index.h"
+#include "lang.h"
 #include "opt.h"
 #include "select.h"
 #include "version.h"
@@ -21,7 +22,7 @@
 
 struct opts {
 	const char *root, *cache, *events, *get, *find, *mode;
-	bool no_cache, nul, progress, no_progress;
+	bool no_cache, nul, progress, no_progress, languages;
 	long jobs, max_bytes, context;
 };
 
@@ -34,7 +35,8 @@ struct progress {
 static const char *const modes[] = { "skeleton", "excerpt", "raw", NULL };
 static const char synopsis[] = "[OPTIONS] [FILE ... | -]\n"
 			       "--get URI [--mode skeleton|excerpt|raw] [--context N] [OPTIONS]\n"
-			       "--find NAME [--mode skeleton|excerpt|raw] [OPTIONS] [FILE ... | -]";
+			       "--find NAME [--mode skeleton|excerpt|raw] [OPTIONS] [FILE ... | -]\n"
+			       "--languages";
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
@@ -53,6 +55,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_STRING(0, "find", &o->find, "NAME", "select a symbol by name or qualname over the files"),
 		CTX_OPT_ENUM(0, "mode", &o->mode, "skeleton|excerpt|raw", modes, "what a selection returns (skeleton)"),
 		CTX_OPT_LONG(0, "context", &o->context, "N", 0, 1000000, "lines around an excerpt (5)"),
+		CTX_OPT_FLAG(0, "languages", &o->languages, "list the languages parsed, one JSON line each"),
 	};
 	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-parse", synopsis, table);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -182,6 +185,28 @@ index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_evs
 	return err < 0 ? CTX_EXIT_SYSTEM : rc;
 }
 
+/* One line per language with a grammar: its name, languageId, extensions and grammar. */
+static int
+list_languages(void)
+{
+	struct ctx_buf b = { 0 };
+	const struct ctx_lang *l;
+
+	for (size_t i = 0; (l = ctx_lang_at(i)) != NULL; i++) {
+		if (!l->grammar)
+			continue;
+		ctx_buf_addf(&b, "{\"lang\":\"%s\",\"lsp_id\":\"%s\",\"extensions\":[", l->name, l->lsp_id);
+		for (size_t e = 0; e < 8 && l->exts[e]; e++)
+			ctx_buf_addf(&b, "%s\"%s\"", e ? "," : "", l->exts[e]);
+		ctx_buf_addf(&b, "],\"grammar\":\"%s\"}\n", l->grammar);
+	}
+	if (!b.data)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+	fwrite(b.data, 1, b.len, stdout);
+	ctx_buf_release(&b);
+	return ctx_err_close_stdout(CTX_EXIT_OK);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,6 +217,8 @@ main(int argc, char **argv)
 
 	ctx_err_init(argv[0]);
 	int first = parse_opts(argc, argv, &o);
+	if (o.languages)
+		return list_languages();
 	if (ctx_workspace_init(&ws, o.root, NULL, why, sizeof why) != 0) {
 		ctx_warnx("%s", why);
 		return CTX_EXIT_USAGE;
