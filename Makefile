@@ -124,7 +124,7 @@ $(BUILD)/bench/resolve_only: bench/resolve_only.c $(BUILD)/libctx.a
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/parse_only $(BUILD)/bench/resolve_only
-	@CTX_BIN=$(CURDIR)/$(BIN) CTX_BENCH_BIN=$(CURDIR)/$(BUILD)/bench sh bench/run
+	@CTX_BIN=$(CURDIR)/$(BIN) CTX_BENCH_BIN=$(CURDIR)/$(BUILD)/bench CTX_CORPORA=$(CURDIR)/build/corpora sh bench/run
 
 # libFuzzer targets, built with clang; each runs FUZZ_SECONDS from tests/fuzz/seeds and
 # fails on a crash, a leak, a UBSan report or an input slower than 10 s.
@@ -146,8 +146,9 @@ fuzz: deps
 		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_BUILD)/fuzz_$$t.log; \
 	done
 
-# Ground truth too long for make test (not in CI): the fallback's definitions against
-# jedi on every position of the standard library's asyncio, and on TRUTH_DJANGO_N
+# Ground truth too long for make test (not in CI): the C, Go, JavaScript and TypeScript
+# skeletons against clang, go/ast and the TypeScript compiler on the whole of their corpora
+# (make test checks a sample); the fallback's definitions against jedi on every position of the standard library's asyncio, and on TRUTH_DJANGO_N
 # positions of Django (python3-django). jedi's answers are kept in $(BUILD)/truth.
 TRUTH_DJANGO_N ?= 5000
 ASYNCIO_DIR = $(shell /usr/bin/python3 -c 'import asyncio, os; print(os.path.dirname(asyncio.__file__))')
@@ -155,6 +156,17 @@ ASYNCIO_DIR = $(shell /usr/bin/python3 -c 'import asyncio, os; print(os.path.dir
 truth: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(BUILD)/truth
+	cd build/corpora/tree-sitter/package/vendor/tree-sitter/lib/src && /usr/bin/python3 $(CURDIR)/tests/truth/lang_truth.py \
+		--lang c --ctx-parse $(CURDIR)/$(BIN)/ctx-parse --root . --defects $(CURDIR)/tests/data/truth/c-grammar-defects.tsv \
+		-I ../include -I . *.c
+	cd $$(go env GOROOT)/src && /usr/bin/python3 $(CURDIR)/tests/truth/lang_truth.py --lang go \
+		--ctx-parse $(CURDIR)/$(BIN)/ctx-parse --root . $$(find . -name '*.go' ! -path '*/testdata/*' | sed 's|^\./||')
+	cd build/corpora/webpack/package && /usr/bin/python3 $(CURDIR)/tests/truth/lang_truth.py --lang js \
+		--typescript $(CURDIR)/build/corpora/typescript/package/lib/typescript.js \
+		--ctx-parse $(CURDIR)/$(BIN)/ctx-parse --root . $$(find lib -name '*.js')
+	cd build/corpora/rxjs/package && /usr/bin/python3 $(CURDIR)/tests/truth/lang_truth.py --lang js \
+		--typescript $(CURDIR)/build/corpora/typescript/package/lib/typescript.js \
+		--ctx-parse $(CURDIR)/$(BIN)/ctx-parse --root . $$(find src -name '*.ts')
 	/usr/bin/python3 tests/def_truth.py --root $(ASYNCIO_DIR) --ctx-lsp $(BIN)/ctx-lsp \
 		--min-precision 0.90 --min-recall 0.50 --jedi-cache $(BUILD)/truth/asyncio.json
 	/usr/bin/python3 tests/def_truth.py --root /usr/lib/python3/dist-packages/django --ctx-lsp $(BIN)/ctx-lsp \

@@ -1,5 +1,6 @@
 /* The ceiling for ctx-parse: read each file named on stdin and parse it with the same
- * tree-sitter runtime and grammar, doing nothing else. Usage: parse_only < files */
+ * tree-sitter runtime and grammar, doing nothing else.
+ * Usage: parse_only [python|c|go|javascript|typescript] < files (python by default) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,16 +8,34 @@
 #include <tree_sitter/api.h>
 
 const TSLanguage *tree_sitter_python(void);
+const TSLanguage *tree_sitter_c(void);
+const TSLanguage *tree_sitter_go(void);
+const TSLanguage *tree_sitter_javascript(void);
+const TSLanguage *tree_sitter_typescript(void);
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		const TSLanguage *(*language)(void);
+	} grammars[] = { { "python", tree_sitter_python }, { "c", tree_sitter_c }, { "go", tree_sitter_go },
+		{ "javascript", tree_sitter_javascript }, { "typescript", tree_sitter_typescript } };
+	const TSLanguage *(*language)(void) = NULL;
+	const char *want = argc > 1 ? argv[1] : "python";
 	TSParser *p = ts_parser_new();
 	char path[4096], *buf = NULL;
 	size_t cap = 0;
 	long files = 0, nodes = 0;
 
-	ts_parser_set_language(p, tree_sitter_python());
+	for (size_t i = 0; i < sizeof grammars / sizeof *grammars; i++)
+		if (strcmp(want, grammars[i].name) == 0)
+			language = grammars[i].language;
+	if (!language) {
+		fprintf(stderr, "parse_only: no grammar %s\n", want);
+		return 2;
+	}
+	ts_parser_set_language(p, language());
 	while (fgets(path, sizeof path, stdin)) {
 		path[strcspn(path, "\n")] = '\0';
 		FILE *f = fopen(path, "rb");

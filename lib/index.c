@@ -26,6 +26,9 @@ struct slot {
 	struct ctx_buf rec;
 	struct ctx_buf entry; /* to store in the cache under key, by the writing thread */
 	char key[65];
+	char sha[65];         /* the content's digest */
+	char *real;           /* the file's real path, to note in the stat index with st */
+	struct stat st;       /* taken before the file was read */
 	enum outcome outcome;
 	int err;
 	bool hit;
@@ -118,23 +121,29 @@ parse_event(struct worker *wk, const char *file, const char *lang, const char *s
 	ctx_buf_release(&x);
 }
 
-/* Read a file's bytes into wk->content. NULL when read, else why not: a skip reason
- * (denylisted, outside_root, not_regular, too_large, unsupported), or "unreadable" with
- * *err the negative errno. */
+/* Find a file and read its bytes into wk->content, unless the stat index knows its
+ * digest (sl->sha set, *known true: nothing is opened). NULL when found, else why not: a
+ * skip reason (denylisted, outside_root, not_regular, too_large, unsupported), or
+ * "unreadable" with *err the negative errno. */
 static const char *
-read_source(struct worker *wk, const char *path, const char *file, const struct ctx_lang *lang, int *err)
+read_source(struct worker *wk, const char *path, const char *file, const struct ctx_lang *lang, struct slot *sl,
+    bool *known, int *err)
 {
-	char *real = NULL;
+	const struct ctx_index_opts *o = wk->run->o;
 	int rc;
 
 	/* Refused before anything is opened: a name on the denylist, a real path outside the
 	 * root or through a denylisted directory (a symlink to ../secret or to .env). */
+	*known = false;
 	if (ctx_denylisted(path) || ctx_denylisted(file))
 		return "denylisted";
-	rc = ctx_wsfile_resolve(wk->run->o->root, path, &real);
-	if (rc == 0 && lang) /* a regular file within the bound, opened O_NONBLOCK: a FIFO never blocks */
-		rc = ctx_file_read(real, wk->run->o->max_file_bytes, false, &wk->content);
-	free(real);
+	rc = ctx_wsfile_resolve(o->root, path, &sl->real);
+	/* A regular file within the bound (looked at before it is opened, and read O_NONBLOCK:
+	 * a FIFO never blocks), unless its stat says it is as the stat index knows it. */
+	if (rc == 0 && lang && (rc = ctx_file_stat(sl->real, o->max_file_bytes, &sl->st)) == 0)
+		*known = o->stat && ctx_statindex_lookup(o->stat, sl->real, &sl->st, sl->sha);
+	if (rc == 0 && lang && !*known)
+		rc = ctx_file_read(sl->real, o->max_file_bytes, false, &wk->content);
 	if (rc == 0)
 		return lang ? NULL : "unsupported";
 	if (rc > 0)
@@ -157,7 +166,8 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	}
 	const char *file = wk->rel.data;
 	int err = 0;
-	const char *why = read_source(wk, path, file, lang, &err);
+	bool known;
+	const char *why = read_source(wk, path, file, lang, sl, &known, &err);
 	if (why) {
 		skipped_record(sl, file, why);
 		if (err) {
@@ -169,21 +179,36 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	}
 
 	int64_t t0 = ctx_clock_ns();
-	char sha[65], key[65];
+	char key[65];
 	bool perr = false;
-	ctx_sha256_hex(wk->content.data, wk->content.len, sha);
-	ctx_cache_key(sha, lang->grammar, key);
+	if (!known)
+		ctx_sha256_hex(wk->content.data, wk->content.len, sl->sha);
+	ctx_cache_key(sl->sha, lang->grammar, key);
 	ctx_skeleton_module(lang, file[0] == '/' ? file + 1 : file, &wk->module);
 	if (o->cache && ctx_cache_get(o->cache, key, &wk->entry) == 1 &&
-	    ctx_skeleton_record(wk->entry.data, wk->entry.len, sha, file, wk->module.data, "hit", &sl->rec,
+	    ctx_skeleton_record(wk->entry.data, wk->entry.len, sl->sha, file, wk->module.data, "hit", &sl->rec,
 		&sl->symbols, &perr, &sl->skeleton_bytes) == 0) {
 		sl->hit = true;
+		sl->bytes = known ? (long)sl->st.st_size : (long)wk->content.len;
 	} else {
-		/* A miss, or a damaged entry: parse, and (re)write the entry. */
+		/* A miss, or a damaged entry: parse, and (re)write the entry. The stat index's
+		 * digest is no use without its entry: the file is read and hashed after all. */
+		if (known && (err = ctx_file_read(sl->real, o->max_file_bytes, false, &wk->content)) != 0) {
+			why = err > 0 ? ctx_refusal_token(err) : "unreadable";
+			skipped_record(sl, file, why);
+			if (err < 0) {
+				sl->err = err;
+				sl->outcome = UNREADABLE;
+			}
+			parse_event(wk, file, NULL, err < 0 ? "error" : "skipped", why, sl, -1);
+			return;
+		}
+		if (known)
+			ctx_sha256_hex(wk->content.data, wk->content.len, sl->sha);
 		ctx_buf_truncate(&sl->rec, 0);
 		ctx_buf_truncate(&wk->entry, 0);
-		if (ctx_skeleton_extract(wk->sk, lang, wk->content.data, wk->content.len, sha, &wk->entry) < 0 ||
-		    ctx_skeleton_record(wk->entry.data, wk->entry.len, sha, file, wk->module.data, "miss", &sl->rec,
+		if (ctx_skeleton_extract(wk->sk, lang, wk->content.data, wk->content.len, sl->sha, &wk->entry) < 0 ||
+		    ctx_skeleton_record(wk->entry.data, wk->entry.len, sl->sha, file, wk->module.data, "miss", &sl->rec,
 			&sl->symbols, &perr, &sl->skeleton_bytes) < 0) {
 			sl->err = -ENOMEM;
 			return;
@@ -193,11 +218,11 @@ process(struct worker *wk, const char *path, struct slot *sl)
 			 * creating a file costs as much as parsing a small one. */
 			sl->entry = wk->entry;
 			wk->entry = (struct ctx_buf){ 0 };
-			memcpy(sl->key, key, sizeof sl->key);
+			ctx_cache_key(sl->sha, lang->grammar, sl->key);
 		}
+		sl->bytes = (long)wk->content.len;
 	}
 	sl->outcome = PARSED;
-	sl->bytes = (long)wk->content.len;
 	parse_event(wk, file, lang->name, "ok", perr ? "parse_error" : NULL, sl,
 	    (long)((ctx_clock_ns() - t0) / 1000000));
 }
@@ -274,6 +299,11 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 		ctx_buf_release(&sl->entry);
 		if (sl->outcome == UNREADABLE && o->unreadable)
 			o->unreadable(o->arg, paths[i], sl->err ? sl->err : -EIO);
+		if (sl->outcome == PARSED && o->stat && sl->real &&
+		    ctx_statindex_note(o->stat, sl->real, &sl->st, sl->sha) < 0)
+			rc = -ENOMEM;
+		free(sl->real);
+		sl->real = NULL;
 		counts->parsed += sl->outcome == PARSED;
 		counts->hits += sl->hit;
 		counts->skipped += sl->outcome == SKIPPED;
@@ -294,6 +324,7 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	for (size_t i = 0; i < n; i++) {
 		ctx_buf_release(&r.slots[i].rec);
 		ctx_buf_release(&r.slots[i].entry);
+		free(r.slots[i].real);
 	}
 	pthread_mutex_destroy(&r.mu);
 	pthread_cond_destroy(&r.done);

@@ -9,11 +9,13 @@
 
 #include "cache.h"
 #include "evstream.h"
+#include "statindex.h"
 
 struct ctx_index_opts {
 	const char *root;       /* real path of the workspace root */
 	const char *root_given; /* the root as given (absolute), or NULL */
 	struct ctx_cache *cache; /* NULL: no cache */
+	struct ctx_statindex *stat; /* loaded from the cache (NULL: none): unchanged files are not read */
 	size_t max_file_bytes;
 	int jobs;               /* parsing threads, >= 1; the caller's thread writes */
 	struct ctx_evstream *events;

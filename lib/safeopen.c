@@ -89,6 +89,14 @@ refusal_of(const struct stat *st, size_t max, bool own)
 }
 
 int
+ctx_file_stat(const char *path, size_t max, struct stat *st)
+{
+	if (fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return refusal_of(st, max, true);
+}
+
+int
 ctx_file_read(const char *path, size_t max, bool follow, struct ctx_buf *out)
 {
 	struct stat st;

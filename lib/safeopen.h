@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -43,6 +44,10 @@ int ctx_wsfile_resolve(const char *root, const char *path, char **real);
  * follow, a file with several hard links is refused too (its other name may be outside
  * the root). Returns 0, a refusal (NOT_REGULAR, TOO_LARGE, SYMLINK, HARD_LINK), or -errno. */
 int ctx_file_read(const char *path, size_t max, bool follow, struct ctx_buf *out);
+
+/* What ctx_file_read(path, max, false, …) checks before it opens: lstat, then the same
+ * refusals. Returns 0 with *st, a refusal, or -errno. Nothing is opened. */
+int ctx_file_stat(const char *path, size_t max, struct stat *st);
 
 /* Read what the descriptor of a regular file holds, at most max bytes (TOO_LARGE when it
  * has more, as a file that grew). Returns 0, a refusal or -errno; fd is not closed. */

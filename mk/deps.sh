@@ -32,6 +32,7 @@ cppcheck:cppcheck
 clang-tidy:clang-tidy
 clang:clang
 golang-go:go
+strace:strace
 nodejs:node
 libclang-rt-dev:/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a
 "

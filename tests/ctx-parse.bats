@@ -126,7 +126,7 @@ PY
 	[ "$(jq -r .cache "$BATS_TEST_TMPDIR/first" | sort -u)" = miss ]
 	[ "$(jq -r .cache "$BATS_TEST_TMPDIR/second" | sort -u)" = hit ]
 	diff <(sed 's/"cache":"miss"/"cache":"hit"/' "$BATS_TEST_TMPDIR/first") "$BATS_TEST_TMPDIR/second"
-	[ "$(find _ctx/cache/ast -type f | wc -l)" -eq 8 ]
+	[ "$(find _ctx/cache/ast -type f | wc -l)" -eq 9 ] # 8 entries and the stat index
 	find _ctx/cache/ast -type f | grep -Eq '/[0-9a-f]{2}/[0-9a-f]{62}$'
 	sed -i 's/return a/return b/' pkg/tabs.py
 	run -0 "$BIN/ctx-parse" pkg/tabs.py pkg/crlf.py
@@ -141,7 +141,7 @@ PY
 	corpus_ws
 	cd "$WS"
 	"$BIN/ctx-parse" --cache "$BATS_TEST_TMPDIR/c" pkg/tricky.py >/dev/null
-	entry=$(find "$BATS_TEST_TMPDIR/c" -type f)
+	entry=$(grep -rl '"lang":"python"' "$BATS_TEST_TMPDIR/c") # not the stat index
 	full=$(cat "$entry")
 	truncate -s 100 "$entry"
 	run -0 "$BIN/ctx-parse" --cache "$BATS_TEST_TMPDIR/c" pkg/tricky.py
@@ -155,6 +155,34 @@ PY
 	[ ! -e _ctx ]
 }
 
+@test "stat index: an unchanged file is neither read nor hashed; an edit that keeps size and mtime is seen" {
+	command -v strace >/dev/null || skip "no strace"
+	corpus_ws
+	cd "$WS"
+	touch -d '1 hour ago' pkg/*.py
+	sleep 2.1 # their ctime: older than the racy bound of the first index
+	"$BIN/ctx-parse" pkg/*.py >"$BATS_TEST_TMPDIR/first"
+	strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$BIN/ctx-parse" pkg/*.py >"$BATS_TEST_TMPDIR/second"
+	! grep -q 'pkg/' "$BATS_TEST_TMPDIR/trace"
+	diff <(sed 's/"cache":"miss"/"cache":"hit"/' "$BATS_TEST_TMPDIR/first") "$BATS_TEST_TMPDIR/second"
+	# One byte changed in place, the size and the mtime put back: the ctime tells.
+	mtime=$(stat -c %Y pkg/tabs.py)
+	sed -i 's/return a/return b/' pkg/tabs.py
+	touch -d "@$mtime" pkg/tabs.py
+	run -0 "$BIN/ctx-parse" pkg/tabs.py
+	[ "$(echo "$output" | jq -r .cache)" = miss ]
+	[ "$(echo "$output" | jq -r .sha256)" = "$(sha256sum pkg/tabs.py | cut -d' ' -f1)" ]
+	# Racily clean: a file changed within 2 s of the index's run is read again next time.
+	echo 'def fresh(): pass' >pkg/fresh.py
+	"$BIN/ctx-parse" pkg/fresh.py >/dev/null
+	strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$BIN/ctx-parse" pkg/fresh.py >/dev/null
+	grep -q 'pkg/fresh.py' "$BATS_TEST_TMPDIR/trace"
+	# Another user's index (another key) is not believed: every file is read.
+	XDG_CACHE_HOME=$BATS_TEST_TMPDIR/other strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" \
+		"$BIN/ctx-parse" pkg/tricky.py >/dev/null
+	grep -q 'pkg/tricky.py' "$BATS_TEST_TMPDIR/trace"
+}
+
 @test "two ctx-parse processes on one cache leave no damaged entry" {
 	stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 	cd "$stdlib"
@@ -162,10 +190,11 @@ PY
 	"$BIN/ctx-parse" -j 2 --root . --cache "$BATS_TEST_TMPDIR/c" <"$BATS_TEST_TMPDIR/files" >"$BATS_TEST_TMPDIR/a" &
 	"$BIN/ctx-parse" -j 2 --root . --cache "$BATS_TEST_TMPDIR/c" <"$BATS_TEST_TMPDIR/files" >"$BATS_TEST_TMPDIR/b" &
 	wait
-	[ "$(find "$BATS_TEST_TMPDIR/c" -type f | wc -l)" -eq 150 ]
-	# An entry: its MAC line, then the skeleton entry.
+	[ "$(find "$BATS_TEST_TMPDIR/c" -type f | wc -l)" -eq 151 ] # and the stat index
+	# An entry: its MAC line, then the skeleton entry (or the stat index: one line a file).
 	for f in $(find "$BATS_TEST_TMPDIR/c" -type f); do
 		head -n 1 "$f" | grep -Eqx '[0-9a-f]{64}'
+		sed -n 2p "$f" | grep -q '^ctx-statindex 1 ' && [ "$(wc -l <"$f")" -eq 152 ] && continue
 		tail -n +2 "$f" | jq -e .symbols >/dev/null
 	done
 	[ -z "$(find "$BATS_TEST_TMPDIR/c" -name '.*')" ]

@@ -32,6 +32,7 @@
 #include "safeopen.h"
 #include "sha256.h"
 #include "skeleton.h"
+#include "statindex.h"
 #include "stats.h"
 #include "strmap.h"
 #include "utf8.h"
@@ -924,6 +925,50 @@ test_cache_key(void)
 	    "cache: each language's key names its own grammar and version", NULL);
 }
 
+/* The stat index trusts an entry only when every field of the stat is the same and it is
+ * not racily clean (changed within 2 s of the run that wrote the index). */
+static void
+test_statindex(void)
+{
+	struct ctx_statindex w = { 0 }, r = { 0 };
+	struct stat st = { 0 }, other;
+	char sha[65], want[65];
+
+	memset(want, 'a', 64);
+	want[64] = '\0';
+	st.st_dev = 1, st.st_ino = 2, st.st_size = 3, st.st_mode = S_IFREG | 0644;
+	st.st_mtim.tv_sec = 1000, st.st_ctim.tv_sec = 1000;
+	check(ctx_statindex_note(&w, "/ws/a.c", &st, want) == 0 && ctx_statindex_note(&w, "rel.c", &st, want) == 0,
+	    "statindex: entries are noted (a relative path is not)", NULL);
+	r.old = w.fresh; /* as if loaded: what the last run wrote */
+	r.old_stamp = 1003LL * 1000000000LL;
+	check(ctx_statindex_lookup(&r, "/ws/a.c", &st, sha) && strcmp(sha, want) == 0 &&
+		!ctx_statindex_lookup(&r, "rel.c", &st, sha) && !ctx_statindex_lookup(&r, "/ws/b.c", &st, sha),
+	    "statindex: a file as the index knows it has the digest noted", NULL);
+	bool all = true;
+	for (int i = 0; i < 5; i++) {
+		other = st;
+		if (i == 0)
+			other.st_ino++;
+		else if (i == 1)
+			other.st_size++;
+		else if (i == 2)
+			other.st_mtim.tv_nsec++;
+		else if (i == 3)
+			other.st_ctim.tv_nsec++;
+		else
+			other.st_dev++;
+		all &= !ctx_statindex_lookup(&r, "/ws/a.c", &other, sha);
+	}
+	check(all, "statindex: another inode, size, mtime, ctime or device is a change", NULL);
+	r.old_stamp = 1001LL * 1000000000LL;
+	check(!ctx_statindex_lookup(&r, "/ws/a.c", &st, sha),
+	    "statindex: racily clean (mtime within 2 s of the index) is read again", NULL);
+	r.old = (struct ctx_strmap){ 0 };
+	ctx_statindex_release(&w);
+	ctx_statindex_release(&r);
+}
+
 static void
 test_clock(void)
 {
@@ -1588,6 +1633,7 @@ main(void)
 	test_workspace();
 	test_skeleton_module();
 	test_cache_key();
+	test_statindex();
 	test_lsp_positions();
 	test_lsp_uris();
 	test_lsp_docs();

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -167,8 +168,14 @@ index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_evs
 	int rc = CTX_EXIT_OK;
 
 	p.on = !o->no_progress && (o->progress || (isatty(STDERR_FILENO) && n > 200));
+	struct ctx_cache *cache = open_cache(o, ws, &rc);
+	struct ctx_statindex stat = { 0 };
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (cache && ctx_statindex_load(&stat, cache, ws->root, (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec) < 0)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 	struct ctx_index_opts io = {
-		.root = ws->root, .root_given = ws->root_given, .cache = open_cache(o, ws, &rc),
+		.root = ws->root, .root_given = ws->root_given, .cache = cache, .stat = cache ? &stat : NULL,
 		.max_file_bytes = (size_t)o->max_bytes, .jobs = (int)o->jobs, .events = ev,
 		.unreadable = on_unreadable, .progress = on_progress, .arg = &p,
 	};
@@ -179,6 +186,12 @@ index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_evs
 		ctx_warn_code(counts.cache_err, "%zu cache entries could not be stored, the first",
 		    counts.cache_errors);
 	free_list(files, argv, n);
+	int put = cache && err == 0 ? ctx_statindex_store(&stat, cache) : 0;
+	if (put != 0) {
+		ctx_warn_code(put, "the stat index could not be stored");
+		rc = CTX_EXIT_FAIL;
+	}
+	ctx_statindex_release(&stat);
 	ctx_cache_free(io.cache);
 	if (p.unreadable)
 		rc = CTX_EXIT_FAIL;
