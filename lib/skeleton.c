@@ -486,11 +486,186 @@ put_string_member(struct ctx_buf *out, const char *key, const char *s)
 	return ctx_buf_addf(out, ",\"%s\":", key) | ctx_utf8_write_json(out, s, strlen(s));
 }
 
+/* ---- the record from an entry in the shape ctx_skeleton_extract writes, without a parse ---- */
+
+struct cursor {
+	const char *p, *end;
+};
+
+static bool
+lit(struct cursor *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+		return false;
+	c->p += n;
+	return true;
+}
+
+/* Past a JSON string (c->p at its opening quote). */
+static bool
+skip_string(struct cursor *c)
+{
+	if (c->p >= c->end || *c->p != '"')
+		return false;
+	for (c->p++; c->p < c->end; c->p++) {
+		if (*c->p == '\\' && c->p + 1 < c->end)
+			c->p++;
+		else if (*c->p == '"')
+			return ++c->p, true;
+	}
+	return false;
+}
+
+/* Past a JSON value of ours: a string, or anything up to the end of its array or object
+ * (strings inside skipped whole), or a bare word or number. */
+static bool
+skip_value(struct cursor *c)
+{
+	int depth = 0;
+
+	if (c->p < c->end && *c->p == '"')
+		return skip_string(c);
+	while (c->p < c->end) {
+		char ch = *c->p;
+		if (ch == '"') {
+			if (!skip_string(c))
+				return false;
+			continue;
+		}
+		if (ch == '[' || ch == '{')
+			depth++;
+		else if (ch == ']' || ch == '}') {
+			if (depth == 0)
+				return true;
+			if (--depth == 0)
+				return ++c->p, true;
+		} else if (ch == ',' && depth == 0)
+			return true;
+		c->p++;
+	}
+	return false;
+}
+
+static bool
+digits(struct cursor *c, const char **start, size_t *len)
+{
+	*start = c->p;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+		c->p++;
+	*len = (size_t)(c->p - *start);
+	return *len > 0 && *len < 20;
+}
+
+/* The record of an entry as ctx_skeleton_extract writes it, spliced rather than parsed:
+ * -EINVAL when the entry is not exactly in that shape (the caller parses it then). */
+static int
+record_fast(const char *entry, size_t entry_len, const char *want_sha, const char *file, const char *module,
+    const char *cache, struct ctx_buf *out, long *nsymbols, bool *parse_error, long *skeleton_bytes)
+{
+	struct cursor c = { entry, entry + entry_len };
+	const char *lang, *sha, *bytes, *lines, *imports;
+	size_t lang_len, bytes_len, lines_len;
+	size_t start = out->len;
+	bool perr;
+	int err = 0;
+	long n = 0;
+	char head[64];
+
+	snprintf(head, sizeof head, "{\"v\":%d,\"lang\":\"", CTX_SKELETON_SCHEMA);
+	if (!lit(&c, head))
+		return -EINVAL;
+	for (lang = c.p; c.p < c.end && *c.p >= 'a' && *c.p <= 'z'; c.p++)
+		;
+	lang_len = (size_t)(c.p - lang);
+	if (lang_len == 0 || lang_len > 32 || !lit(&c, "\",\"sha256\":\"") || c.end - c.p < 64)
+		return -EINVAL;
+	sha = c.p;
+	c.p += 64;
+	if ((want_sha && memcmp(sha, want_sha, 64) != 0) || !lit(&c, "\",\"bytes\":") || !digits(&c, &bytes, &bytes_len) ||
+	    !lit(&c, ",\"lines\":") || !digits(&c, &lines, &lines_len) || !lit(&c, ",\"parse_error\":"))
+		return -EINVAL;
+	if (lit(&c, "true"))
+		perr = true;
+	else if (lit(&c, "false"))
+		perr = false;
+	else
+		return -EINVAL;
+	if (!lit(&c, ",\"imports\":") || (imports = c.p, c.p >= c.end || *c.p != '[') || !skip_value(&c))
+		return -EINVAL;
+	size_t imports_len = (size_t)(c.p - imports);
+	if (!lit(&c, ",\"symbols\":["))
+		return -EINVAL;
+
+	err |= ctx_buf_adds(out, "{\"file\":") | ctx_utf8_write_json(out, file, strlen(file));
+	err |= ctx_buf_adds(out, ",\"module\":") | ctx_utf8_write_json(out, module, strlen(module));
+	err |= ctx_buf_adds(out, ",\"lang\":\"") | ctx_buf_add(out, lang, lang_len);
+	err |= ctx_buf_adds(out, "\",\"sha256\":\"") | ctx_buf_add(out, sha, 64);
+	err |= ctx_buf_adds(out, "\",\"bytes\":") | ctx_buf_add(out, bytes, bytes_len);
+	err |= ctx_buf_adds(out, ",\"lines\":") | ctx_buf_add(out, lines, lines_len);
+	err |= ctx_buf_adds(out, perr ? ",\"parse_error\":true" : ",\"parse_error\":false");
+	err |= ctx_buf_adds(out, ",\"cache\":") | ctx_utf8_write_json(out, cache, strlen(cache));
+	err |= ctx_buf_adds(out, ",\"imports\":") | ctx_buf_add(out, imports, imports_len);
+	err |= ctx_buf_adds(out, ",\"symbols\":");
+	size_t sym_start = out->len;
+	/* The URI's escaped prefix: "sym://LANG/type/MODULE#, then each symbol's escaped qualname. */
+	struct ctx_buf prefix = { 0 };
+	err |= ctx_buf_adds(&prefix, "sym://") | ctx_buf_add(&prefix, lang, lang_len) | ctx_buf_adds(&prefix, "/type/");
+	err |= ctx_buf_adds(&prefix, module) | ctx_buf_add(&prefix, "#", 1);
+	struct ctx_buf uri = { 0 };
+	err |= prefix.data ? ctx_utf8_write_json(&uri, prefix.data, prefix.len) : -ENOMEM;
+	if (uri.len)
+		uri.len--; /* without its closing quote: the qualname follows */
+	err |= ctx_buf_add(out, "[", 1);
+	bool ok = true;
+	while (ok && err == 0 && c.p < c.end && *c.p == '{') {
+		const char *obj = c.p++, *q, *q_end, *after_parent;
+		ok = lit(&c, "\"kind\":") && skip_string(&c) && lit(&c, ",\"name\":") && skip_string(&c) &&
+		    lit(&c, ",\"qualname\":") && (q = c.p, skip_string(&c)) && (q_end = c.p, lit(&c, ",\"parent\":")) &&
+		    skip_value(&c);
+		after_parent = c.p;
+		while (ok && c.p < c.end && *c.p == ',') { /* the other members, as they are */
+			c.p++;
+			ok = skip_string(&c) && lit(&c, ":") && skip_value(&c);
+		}
+		if (!ok || !lit(&c, "}"))
+			break;
+		err |= ctx_buf_adds(out, n++ ? "," : "") | ctx_buf_add(out, obj, (size_t)(after_parent - obj));
+		err |= ctx_buf_adds(out, ",\"uri\":") | ctx_buf_add(out, uri.data, uri.len);
+		err |= ctx_buf_add(out, q + 1, (size_t)(q_end - q - 1)) | ctx_buf_add(out, after_parent, (size_t)(c.p - after_parent));
+		if (c.p < c.end && *c.p == ',' && c.p + 1 < c.end && c.p[1] == '{')
+			c.p++;
+	}
+	ctx_buf_release(&prefix);
+	ctx_buf_release(&uri);
+	if (!ok || !lit(&c, "]}") || c.p != c.end || err) {
+		ctx_buf_truncate(out, start);
+		return err && ok ? -ENOMEM : -EINVAL;
+	}
+	err |= ctx_buf_add(out, "]", 1);
+	long sk = (long)(out->len - sym_start);
+	double size = strtod(bytes, NULL);
+	char ratio[40];
+	ctx_json_format_fixed(size > 0 ? (double)sk / size : 0, 4, ratio, sizeof ratio);
+	err |= ctx_buf_addf(out, ",\"skeleton_bytes\":%ld,\"reduction_ratio\":%s}\n", sk, ratio);
+	if (err) {
+		ctx_buf_truncate(out, start);
+		return -ENOMEM;
+	}
+	*nsymbols = n;
+	*parse_error = perr;
+	*skeleton_bytes = sk;
+	return 0;
+}
+
 int
 ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, const char *file,
     const char *module, const char *cache, struct ctx_buf *out, long *nsymbols, bool *parse_error,
     long *skeleton_bytes)
 {
+	if (record_fast(entry, entry_len, want_sha, file, module, cache, out, nsymbols, parse_error, skeleton_bytes) == 0)
+		return 0;
 	struct ctx_arena a = { 0 };
 	size_t bad, start = out->len;
 	struct ctx_json *e = ctx_json_parse(&a, entry, entry_len, &bad);
