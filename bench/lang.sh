@@ -13,7 +13,7 @@ cpus=$(nproc)
 now_ms() { date +%s%N | cut -c1-13; }
 timed() { # command... < files: ms
 	t0=$(now_ms)
-	"$@" <"$work/files" >/dev/null 2>&1
+	"$@" <"$work/files" >/dev/null 2>&1 || true # a file refused is an exit 1, not the end of the bench
 	echo $(($(now_ms) - t0))
 }
 
@@ -28,8 +28,9 @@ bench() { # LANG CTAGS_LANG DIR FIND_ARGS...
 	cold1=$(timed "$bin/ctx-parse" --root . -j 1 --cache "$work/c1")
 	coldn=$(timed "$bin/ctx-parse" --root . -j "$cpus" --cache "$work/cn")
 	warm=$(timed "$bin/ctx-parse" --root . -j "$cpus" --cache "$work/cn")
+	rm -f "$work/tags" # ctags refuses to overwrite a file that is not a tags file
 	t0=$(now_ms)
-	ctags --languages="$clang" --output-format=json --fields=+neKS -L "$work/files" -f "$work/tags" 2>/dev/null
+	ctags --languages="$clang" --output-format=json --fields=+neKS -L "$work/files" -f "$work/tags" 2>/dev/null || true
 	ctags=$(($(now_ms) - t0))
 	cd - >/dev/null
 	awk -v l="$lang" -v n="$n" -v c="$ceil" -v c1="$cold1" -v cn="$coldn" -v w="$warm" -v t="$ctags" -v cpus="$cpus" 'BEGIN {

@@ -95,3 +95,14 @@ ctx_buf_release(struct ctx_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+int
+ctx_buf_addu(struct ctx_buf *b, unsigned long long v)
+{
+	char d[24], *p = d + sizeof d;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return ctx_buf_add(b, p, (size_t)(d + sizeof d - p));
+}

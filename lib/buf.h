@@ -14,6 +14,8 @@ struct ctx_buf {
 int ctx_buf_add(struct ctx_buf *b, const void *p, size_t n);
 int ctx_buf_adds(struct ctx_buf *b, const char *s);
 int ctx_buf_addf(struct ctx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* v in decimal, without printf's cost (for writers of many small numbers). */
+int ctx_buf_addu(struct ctx_buf *b, unsigned long long v);
 /* Make room for n more bytes without changing len. Return 0 or -ENOMEM. */
 int ctx_buf_reserve(struct ctx_buf *b, size_t n);
 /* Forget the bytes from position n on (n <= len). */

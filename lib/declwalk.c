@@ -44,12 +44,31 @@ is(TSNode n, const char *type)
 static void
 walk_children(struct walker *w, TSNode n, const struct at *at)
 {
-	if (w->depth >= MAX_DEPTH)
+	uint32_t count = ts_node_named_child_count(n), k = 0;
+	TSNode *kids;
+
+	if (w->depth >= MAX_DEPTH || w->nframes > MAX_DEPTH || count == 0)
 		return;
+	if (!(kids = malloc(count * sizeof *kids))) {
+		w->err = -ENOMEM;
+		return;
+	}
+	TSTreeCursor cur = ts_tree_cursor_new(n);
+	for (bool more = ts_tree_cursor_goto_first_child(&cur); more && k < count;
+	     more = ts_tree_cursor_goto_next_sibling(&cur)) {
+		TSNode c = ts_tree_cursor_current_node(&cur);
+		if (ts_node_is_named(c))
+			kids[k++] = c;
+	}
+	ts_tree_cursor_delete(&cur);
+	struct ctx_frame *f = &w->frames[w->nframes++];
+	*f = (struct ctx_frame){ n, kids, k, 0 };
 	w->depth++;
-	for (uint32_t i = 0; i < ts_node_named_child_count(n) && !w->err; i++)
-		walk(w, ts_node_named_child(n, i), at);
+	for (f->i = 0; f->i < f->n && !w->err; f->i++)
+		walk(w, kids[f->i], at);
 	w->depth--;
+	w->nframes--;
+	free(kids);
 }
 
 /* n's source text (none for a null node). */
@@ -169,34 +188,45 @@ comment_line(const char *s, size_t n, size_t *len)
 	return NULL;
 }
 
-/* The comment block directly above `anchor` (no blank line between, each comment the
- * first thing on its line), written as its first line; null when there is none. */
+/* Is nothing but blanks before byte b on its line? */
+static bool
+first_on_line(const struct walker *w, uint32_t b)
+{
+	while (b > 0 && (w->src[b - 1] == ' ' || w->src[b - 1] == '\t'))
+		b--;
+	return b == 0 || w->src[b - 1] == '\n' || w->src[b - 1] == '\r';
+}
+
+/* The comment block directly above the anchor, the i-th child of frame f (no blank line
+ * between, each comment the first thing on its line), written as its first line; null
+ * when there is none (or no frame: f NULL). */
 static void
-put_doc(struct walker *w, TSNode anchor)
+put_doc(struct walker *w, const struct ctx_frame *f)
 {
 	struct ctx_buf *o = &w->s->syms;
-	uint32_t row = ts_node_start_point(anchor).row;
-	TSNode first = { 0 };
+	uint32_t row, first, j;
 	size_t len;
 
-	for (TSNode c = ts_node_prev_named_sibling(anchor); ctx_walk_role(w, c) == R_COMMENT;
-	     c = ts_node_prev_named_sibling(c)) {
-		TSNode before = ts_node_prev_sibling(c);
-		if (ts_node_end_point(c).row + 1 < row ||
-		    (!ts_node_is_null(before) && ts_node_end_point(before).row == ts_node_start_point(c).row))
+	if (!f) {
+		w->err |= ctx_buf_adds(o, "null");
+		return;
+	}
+	row = ts_node_start_point(f->kids[f->i]).row;
+	for (first = j = f->i; j > 0 && ctx_walk_role(w, f->kids[j - 1]) == R_COMMENT; j--) {
+		TSNode c = f->kids[j - 1];
+		if (ts_node_end_point(c).row + 1 < row || !first_on_line(w, ts_node_start_byte(c)))
 			break;
 		const char *t = text(w, c, &len);
 		if (w->l->doc == CTX_DOC_JSDOC) {
 			if (len >= 3 && memcmp(t, "/**", 3) == 0)
-				first = c;
+				first = j - 1;
 			break;
 		}
-		first = c;
+		first = j - 1;
 		row = ts_node_start_point(c).row;
 	}
-	for (TSNode c = first; !ts_node_is_null(c) && ts_node_start_byte(c) < ts_node_start_byte(anchor);
-	     c = ts_node_next_named_sibling(c)) {
-		const char *t = text(w, c, &len), *line = comment_line(t, len, &len);
+	for (j = first; j < f->i; j++) {
+		const char *t = text(w, f->kids[j], &len), *line = comment_line(t, len, &len);
 		if (line) {
 			ctx_walk_text(w, o, line, len, false);
 			return;
@@ -205,42 +235,59 @@ put_doc(struct walker *w, TSNode anchor)
 	w->err |= ctx_buf_adds(o, "null");
 }
 
-/* Where a definition's doc comment is: the outermost node that begins with it. */
-static TSNode
+/* Where a definition's doc comment is: the outermost node that begins with it (through
+ * export, declare, a Go declaration around its one spec), as the frame that walks it;
+ * NULL when n is not where a walk of children is (nothing precedes it then). */
+static const struct ctx_frame *
 doc_anchor(const struct walker *w, TSNode n)
 {
-	for (TSNode p = ts_node_parent(n); !ts_node_is_null(p); p = ts_node_parent(p)) {
+	int k = w->nframes - 1;
+
+	if (k < 0)
+		return NULL;
+	TSNode a = w->frames[k].kids[w->frames[k].i];
+	enum ctx_role ra = ctx_walk_role(w, a);
+	if (!ts_node_eq(a, n) && ra != D_EXPORT && ra != D_AMBIENT && ra != D_STATEMENT &&
+	    ts_node_start_point(a).row != ts_node_start_point(n).row)
+		return NULL;
+	for (; k > 0; k--) {
+		TSNode p = w->frames[k].parent;
 		enum ctx_role r = ctx_walk_role(w, p);
-		bool same_row = ts_node_start_point(p).row == ts_node_start_point(n).row;
-		if (!(r == D_EXPORT || r == D_AMBIENT || r == D_STATEMENT || (r == D_TRANSPARENT && same_row) ||
-			(r == D_DECLARATION && same_row)))
+		bool same_row = ts_node_start_point(p).row == ts_node_start_point(a).row;
+		if (!(r == D_EXPORT || r == D_AMBIENT || r == D_STATEMENT || (r == D_TRANSPARENT && same_row)))
 			break;
-		n = p;
+		a = p;
 	}
-	return n;
+	return &w->frames[k];
 }
 
 /* ---- symbols ---- */
 
+/* The decorators of n: its own, its export statement's, and (a class member's) those
+ * just before it in the class body. */
 static void
-put_decorators(struct walker *w, TSNode n, TSNode anchor)
+put_decorators(struct walker *w, TSNode n, const struct ctx_frame *f)
 {
 	struct ctx_buf *o = &w->s->syms;
+	TSNode anchor = f ? f->kids[f->i] : n;
 	int nd = 0;
-	TSNode first = n;
+	uint32_t first = f ? f->i : 0;
 
-	for (TSNode p = ts_node_prev_named_sibling(n); ts_node_eq(anchor, n) && is(p, "decorator");
-	     p = ts_node_prev_named_sibling(p))
-		first = p; /* a class member's decorators come before it */
-	for (int pass = 0; pass < 3; pass++) {
-		TSNode from = pass == 0 ? anchor : pass == 1 ? n : first;
+	while (f && ts_node_eq(anchor, n) && first > 0 && is(f->kids[first - 1], "decorator"))
+		first--;
+	for (uint32_t j = first; f && j < f->i; j++) {
+		size_t len;
+		const char *t = text(w, f->kids[j], &len);
+		if (nd++)
+			w->err |= ctx_buf_add(o, ",", 1);
+		ctx_walk_text(w, o, t, len, true);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		TSNode from = pass == 0 ? anchor : n;
 		if (pass == 0 && ts_node_eq(anchor, n))
 			continue;
-		for (TSNode c = pass == 2 ? first : ts_node_named_child(from, 0); is(c, "decorator") ||
-		     (pass < 2 && !ts_node_is_null(c));
-		     c = ts_node_next_named_sibling(c)) {
-			if (pass == 2 && ts_node_eq(c, n))
-				break;
+		for (uint32_t j = 0; j < ts_node_named_child_count(from); j++) {
+			TSNode c = ts_node_named_child(from, j);
 			if (!is(c, "decorator"))
 				continue;
 			if (nd++)
@@ -267,10 +314,15 @@ emit(struct walker *w, const struct at *at, struct sym *y)
 		ctx_buf_release(&y->sig);
 		return NULL;
 	}
-	snprintf(qual, qlen + 1, "%s%s%.*s", parent ? parent : "", parent ? "." : "", (int)y->name_len, y->name);
+	if (parent) {
+		memcpy(qual, parent, plen - 1);
+		qual[plen - 1] = '.';
+	}
+	memcpy(qual + plen, y->name, y->name_len);
+	qual[qlen] = '\0';
 	if (kind == K_FUNCTION && (at->kind == K_CLASS || at->kind == K_INTERFACE))
 		kind = K_METHOD;
-	TSNode anchor = doc_anchor(w, y->node);
+	const struct ctx_frame *anchor = doc_anchor(w, y->node);
 	ctx_walk_symbol_head(w, ctx_kind_names[kind], y->name, y->name_len, qual, qlen, parent);
 	w->err |= ctx_buf_adds(o, ",\"signature\":");
 	ctx_walk_text(w, o, y->sig.data ? y->sig.data : "", y->sig.len, true);
@@ -278,11 +330,12 @@ emit(struct walker *w, const struct at *at, struct sym *y)
 	put_decorators(w, y->node, anchor);
 	w->err |= ctx_buf_adds(o, "],\"doc\":");
 	put_doc(w, anchor);
-	w->err |= ctx_buf_addf(o, ",\"start_line\":%u,\"end_line\":%u,\"async\":%s,\"conditional\":%s,"
-				  "\"exported\":%s,\"decl\":%s}",
-	    ts_node_start_point(first_token(y->node)).row + 1, ctx_walk_end_row(y->node) + 1,
-	    y->async ? "true" : "false", at->conditional ? "true" : "false", y->exported ? "true" : "false",
-	    y->decl || at->ambient ? "true" : "false");
+	w->err |= ctx_buf_adds(o, ",\"start_line\":") | ctx_buf_addu(o, ts_node_start_point(first_token(y->node)).row + 1);
+	w->err |= ctx_buf_adds(o, ",\"end_line\":") | ctx_buf_addu(o, ctx_walk_end_row(y->node) + 1);
+	w->err |= ctx_buf_adds(o, y->async ? ",\"async\":true" : ",\"async\":false");
+	w->err |= ctx_buf_adds(o, at->conditional ? ",\"conditional\":true" : ",\"conditional\":false");
+	w->err |= ctx_buf_adds(o, y->exported ? ",\"exported\":true" : ",\"exported\":false");
+	w->err |= ctx_buf_adds(o, y->decl || at->ambient ? ",\"decl\":true}" : ",\"decl\":false}");
 	ctx_buf_release(&y->sig);
 	return qual;
 }
@@ -561,11 +614,14 @@ type_alias(struct walker *w, TSNode n, const struct at *at)
 static void
 spec(struct walker *w, TSNode n, const struct at *at)
 {
-	TSNode decl = ts_node_parent(n), type = ctx_walk_field(w, n, F_TYPE);
+	TSNode type = ctx_walk_field(w, n, F_TYPE), decl = { 0 };
 	enum ctx_kind kind = ctx_lang_node(w->l, n)->kind;
 
-	while (!ts_node_is_null(decl) && is(decl, "var_spec_list"))
-		decl = ts_node_parent(decl);
+	/* The declaration around the spec (and around its var_spec_list): its keyword. */
+	for (int k = w->nframes - 1; k >= 0 && (ts_node_is_null(decl) || is(decl, "var_spec_list")); k--)
+		decl = w->frames[k].parent;
+	if (ts_node_is_null(decl))
+		return;
 	size_t kwlen;
 	const char *kw = text(w, ts_node_child(decl, 0), &kwlen); /* const, var or type */
 	TSTreeCursor cur = ts_tree_cursor_new(n);
@@ -825,6 +881,10 @@ void
 ctx_walk_decls(struct walker *w, TSNode root)
 {
 	struct at top = { NULL, K_NONE, false, false, false };
+	struct ctx_frame frames[MAX_DEPTH + 2];
 
+	w->frames = frames;
+	w->nframes = 0;
 	walk_children(w, root, &top);
+	w->frames = NULL;
 }

@@ -182,7 +182,7 @@ ctx_walk_symbol_head(struct walker *w, const char *kind, const char *name, size_
 
 	if (w->nsyms++)
 		w->err |= ctx_buf_add(o, ",", 1);
-	w->err |= ctx_buf_addf(o, "{\"kind\":\"%s\",\"name\":", kind);
+	w->err |= ctx_buf_adds(o, "{\"kind\":\"") | ctx_buf_adds(o, kind) | ctx_buf_adds(o, "\",\"name\":");
 	ctx_walk_text(w, o, name, name_len, false);
 	w->err |= ctx_buf_adds(o, ",\"qualname\":");
 	ctx_walk_text(w, o, qual, qual_len, false);
@@ -417,7 +417,7 @@ int
 ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const char *src, size_t len,
     const char *sha256_hex, struct ctx_buf *out)
 {
-	struct walker w = { l, src, s, 0, 0, 0, 0 };
+	struct walker w = { l, src, s, 0, 0, 0, 0, NULL, 0 };
 	struct scope top = { NULL, false };
 	long lines = 0;
 	size_t bom = len >= 3 && memcmp(src, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;

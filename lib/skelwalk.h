@@ -19,6 +19,14 @@ struct ctx_skeleton {
 	struct ctx_buf syms, imports, text;
 };
 
+/* A node whose named children are being walked (declwalk.c): tree-sitter 0.20 finds a
+ * parent or a sibling from the root, so the walk keeps them. */
+struct ctx_frame {
+	TSNode parent;
+	TSNode *kids; /* its named children */
+	uint32_t n, i; /* how many; the one being walked */
+};
+
 struct walker {
 	const struct ctx_lang *l;
 	const char *src;
@@ -26,6 +34,8 @@ struct walker {
 	long nsyms, nimports;
 	int depth;
 	int err;
+	struct ctx_frame *frames; /* [0, nframes): from the root down */
+	int nframes;
 };
 
 /* The role n plays in w's language (R_NONE for a node not in the table). */
