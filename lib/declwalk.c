@@ -370,26 +370,10 @@ name_of(struct walker *w, struct sym *y, TSNode name)
 	}
 }
 
-/* C: the identifier a declarator declares, and whether it declares a function (the
- * identifier's own declarator is a function declarator: `f(void)`, `*(*g(void))(int)`,
- * not `(*fp)(int)`). A null node for an abstract declarator. */
 static TSNode
 c_declared(const struct walker *w, TSNode d, bool *function)
 {
-	TSNode wrap = { 0 };
-
-	for (int i = 0; i < 64 && !ts_node_is_null(d); i++) {
-		if (is(d, "identifier") || is(d, "type_identifier") || is(d, "field_identifier")) {
-			*function = is(wrap, "function_declarator");
-			return d;
-		}
-		TSNode next = ctx_walk_field(w, d, F_DECLARATOR);
-		if (ts_node_is_null(next) && is(d, "parenthesized_declarator"))
-			next = ts_node_named_child(d, 0);
-		wrap = d;
-		d = next;
-	}
-	return (TSNode){ 0 };
+	return ctx_lang_c_declared(w->l, d, function);
 }
 
 static bool

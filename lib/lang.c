@@ -194,3 +194,29 @@ ctx_lang_node(const struct ctx_lang *l, TSNode n)
 		return &l->nodes[1];
 	return sym < l->nsymbols && l->codes[sym] ? &l->nodes[l->codes[sym] - 1] : NULL;
 }
+
+static bool
+type_is(TSNode n, const char *type)
+{
+	return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+}
+
+TSNode
+ctx_lang_c_declared(const struct ctx_lang *l, TSNode d, bool *function)
+{
+	TSNode wrap = { 0 };
+	TSFieldId id = l->field_ids[F_DECLARATOR];
+
+	for (int i = 0; i < 64 && !ts_node_is_null(d); i++) {
+		if (type_is(d, "identifier") || type_is(d, "type_identifier") || type_is(d, "field_identifier")) {
+			*function = type_is(wrap, "function_declarator");
+			return d;
+		}
+		TSNode next = id ? ts_node_child_by_field_id(d, id) : (TSNode){ 0 };
+		if (ts_node_is_null(next) && type_is(d, "parenthesized_declarator"))
+			next = ts_node_named_child(d, 0);
+		wrap = d;
+		d = next;
+	}
+	return (TSNode){ 0 };
+}

@@ -8,6 +8,7 @@
 #ifndef CTX_LANG_H
 #define CTX_LANG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -127,5 +128,11 @@ const struct ctx_lang *ctx_lang_named(const char *name, size_t len);
 int ctx_lang_resolve(void);
 /* The node's entry in l->nodes, or NULL (call ctx_lang_resolve first). */
 const struct ctx_lang_node *ctx_lang_node(const struct ctx_lang *l, TSNode n);
+
+/* C: the identifier a declarator declares (through pointer, array, function and
+ * parenthesized declarators and an initializer), and whether it declares a function
+ * (the identifier's own declarator is a function declarator: `f(void)`,
+ * `*(*g(void))(int)`, not `(*fp)(int)`). A null node for an abstract declarator. */
+TSNode ctx_lang_c_declared(const struct ctx_lang *l, TSNode d, bool *function);
 
 #endif

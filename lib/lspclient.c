@@ -25,6 +25,7 @@
 #include "pyresolve.h"
 #include "symindex.h"
 #include "child.h"
+#include "declresolve.h"
 #include "lang.h"
 #include "lspshape.h"
 #include "lsptext.h"
@@ -91,7 +92,8 @@ struct session {
 	struct req *reqs;
 	struct ctx_lsp_doc *docs;
 	struct ctx_symindex *index;  /* symbols and workspace_symbols from the fallback */
-	struct ctx_pyindex *pyindex; /* definition and hover from the fallback */
+	struct ctx_pyindex *pyindex; /* definition and hover from the fallback: Python */
+	struct ctx_declindex *declindex; /* C, Go, JavaScript, TypeScript */
 	bool index_failed;
 	long requests, timeouts, fallbacks, restarts, inflight;
 	int rc; /* 0, CTX_REJECTED once an answer said error, -EIO once one could not be written */
@@ -443,8 +445,9 @@ has_fallback(const char *method)
 	    !strcmp(method, "workspace_symbols");
 }
 
-/* definition or hover of a Python file from pyresolve, right or silent (SPEC.md §11):
- * the answer in out, its resolution in r. Returns the count of results, or -ENOMEM. */
+/* definition or hover from pyresolve (Python) or declresolve (C, Go, JavaScript,
+ * TypeScript), right or silent (SPEC.md §11): the answer in out, its resolution in r.
+ * Returns the count of results, or -ENOMEM. */
 static long
 resolve_fallback(struct session *s, struct req *r, struct ctx_buf *out)
 {
@@ -457,6 +460,13 @@ resolve_fallback(struct session *s, struct req *r, struct ctx_buf *out)
 			return -ENOMEM;
 		res = hover ? ctx_pyindex_hover(s->pyindex, r->file, r->line, r->col, out)
 			    : ctx_pyindex_definition(s->pyindex, r->file, r->line, r->col, out);
+		if (res < 0)
+			return res;
+	} else if (lang && lang->grammar) {
+		if (!s->declindex && !(s->declindex = ctx_declindex_new(s->o->root)))
+			return -ENOMEM;
+		res = hover ? ctx_declindex_hover(s->declindex, r->file, r->line, r->col, out)
+			    : ctx_declindex_definition(s->declindex, r->file, r->line, r->col, out);
 		if (res < 0)
 			return res;
 	} else {
@@ -1362,6 +1372,7 @@ free_session(struct session *s)
 	ctx_lsp_docs_free(&s->docs);
 	ctx_symindex_free(s->index);
 	ctx_pyindex_free(s->pyindex);
+	ctx_declindex_free(s->declindex);
 	ctx_jsonrpc_release(&s->dec);
 	ctx_buf_release(&s->outq);
 	ctx_buf_release(&s->caller.in);

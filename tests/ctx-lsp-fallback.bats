@@ -134,3 +134,42 @@ EOF
 	[ "$(echo "$output" | jq -c '[.id, .resolution, .result]' | tr '\n' ' ')" = \
 	  '[1,"unresolved",[]] [2,"unresolved",[]] [3,"unresolved",[]] [4,"unresolved",[]] ' ]
 }
+
+@test "C, Go, JavaScript, TypeScript: each language's scoping, right or silent, alone and through the daemon" {
+	for lang in c go js ts; do
+		cp -r "$DATA/resolve-lang/$lang" "$BATS_TEST_TMPDIR/$lang"
+		run -0 python3 "$BATS_TEST_DIRNAME/resolve_corpus.py" --ctx-lsp "$BIN/ctx-lsp" --root "$BATS_TEST_TMPDIR/$lang" --min 8
+		echo "$lang: ${lines[-1]}"
+		[ "${lines[-1]}" = "$(grep -c '^ok' <<<"$output") passed, 0 failed" ]
+		run -0 env CTX_LSP_DAEMON=1 python3 "$BATS_TEST_DIRNAME/resolve_corpus.py" --ctx-lsp "$BIN/ctx-lsp" \
+			--root "$BATS_TEST_TMPDIR/$lang" --min 8
+		[[ ${lines[-1]} == *" passed, 0 failed" ]]
+		"$BIN/ctx-lsp" --daemon-stop --server ctx-corpus-no-server --root "$BATS_TEST_TMPDIR/$lang"
+	done
+}
+
+@test "C: a second definition of an external name anywhere in the workspace makes it silent; an edit is seen" {
+	cp -r "$DATA/resolve-lang/c" "$BATS_TEST_TMPDIR/c"
+	cd "$BATS_TEST_TMPDIR/c"
+	ask() { "$BIN/ctx-lsp" --server /nonexistent/lsp <<<"{\"id\":1,\"method\":\"definition\",\"file\":\"main.c\",\"line\":18,\"col\":7}" | jq -c '[.resolution, (.result | map("\(.file):\(.line)"))]'; }
+	[ "$(ask)" = '["resolved",["util.c:13"]]' ]
+	printf 'int twice(int v) { return v; }\n' >again.c
+	[ "$(ask)" = '["unresolved",[]]' ]
+	mkdir -p sub && mv again.c sub/static.c && sed -i 's/^int twice/static int twice/' sub/static.c
+	[ "$(ask)" = '["resolved",["util.c:13"]]' ]
+}
+
+@test "JavaScript: an import cycle and a hostile re-export chain end within their bounds, silent" {
+	mkdir -p "$WS/cyc"
+	printf 'export { a } from "./b.js";\n' >"$WS/cyc/a.js"
+	printf 'export { a } from "./a.js";\n' >"$WS/cyc/b.js"
+	printf 'import { a } from "./a.js";\na();\n' >"$WS/cyc/main.js"
+	ln -s /etc/passwd "$WS/cyc/c.js"
+	printf 'import x from "./c.js";\nx();\n' >"$WS/cyc/leak.js"
+	run -0 timeout 20 "$BIN/ctx-lsp" --server /nonexistent/lsp <<'EOF'
+{"id":1,"method":"definition","file":"cyc/main.js","line":2,"col":1}
+{"id":2,"method":"definition","file":"cyc/leak.js","line":2,"col":1}
+{"id":3,"method":"hover","file":"cyc/leak.js","line":2,"col":1}
+EOF
+	[ "$(echo "$output" | jq -c '[.id, .resolution, .result]' | tr '\n' ' ')" = '[1,"unresolved",[]] [2,"unresolved",[]] [3,"unresolved",null] ' ]
+}

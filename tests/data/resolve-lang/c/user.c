@@ -1,0 +1,2 @@
+int dup(void);
+int use(void) { return dup(); }  // ?dup => unresolved

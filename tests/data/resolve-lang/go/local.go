@@ -1,0 +1,3 @@
+package main
+
+func local(n int) int { return n }  // @local

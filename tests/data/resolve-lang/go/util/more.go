@@ -1,0 +1,3 @@
+package util
+
+func Double(n int) int { return n * helper() }  // @double ?helper => @helper ?n => @double

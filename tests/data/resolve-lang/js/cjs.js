@@ -1,0 +1,1 @@
+exports.helper = function (x) { return x; };  // @helper

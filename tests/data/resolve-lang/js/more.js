@@ -1,0 +1,1 @@
+export function extra() { return 2; }  // @extra

@@ -1,0 +1,2 @@
+export { add as plus } from "./lib.js";
+export * from "./more.js";
