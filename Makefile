@@ -167,6 +167,18 @@ truth: deps
 	cd build/corpora/rxjs/package && /usr/bin/python3 $(CURDIR)/tests/truth/lang_truth.py --lang js \
 		--typescript $(CURDIR)/build/corpora/typescript/package/lib/typescript.js \
 		--ctx-parse $(CURDIR)/$(BIN)/ctx-parse --root . $$(find src -name '*.ts')
+	/usr/bin/python3 tests/truth/def_lang_truth.py --lang c --ctx-lsp $(BIN)/ctx-lsp --sample 100000 \
+		--root build/corpora/tree-sitter/package/vendor/tree-sitter/lib/src --min-precision 0.97 --min-recall 0.6 \
+		-I ../include -I . $$(cd build/corpora/tree-sitter/package/vendor/tree-sitter/lib/src && ls *.c | grep -v '^lib.c$$')
+	/usr/bin/python3 tests/truth/def_lang_truth.py --lang go --ctx-lsp $(BIN)/ctx-lsp --sample 20000 \
+		--root $$(go env GOROOT)/src --min-precision 0.97 --min-recall 0.6 \
+		net/http encoding/json go/parser go/ast strings bufio sort fmt os io bytes
+	/usr/bin/python3 tests/truth/def_lang_truth.py --lang js --ctx-lsp $(BIN)/ctx-lsp --sample 20000 \
+		--typescript build/corpora/typescript/package/lib/typescript.js --root build/corpora/webpack/package \
+		--min-precision 0.97 --min-recall 0.6 $$(cd build/corpora/webpack/package && find lib -name '*.js')
+	/usr/bin/python3 tests/truth/def_lang_truth.py --lang js --ctx-lsp $(BIN)/ctx-lsp --sample 20000 \
+		--typescript build/corpora/typescript/package/lib/typescript.js --root build/corpora/rxjs/package \
+		--min-precision 0.97 --min-recall 0.6 $$(cd build/corpora/rxjs/package && find src -name '*.ts')
 	/usr/bin/python3 tests/def_truth.py --root $(ASYNCIO_DIR) --ctx-lsp $(BIN)/ctx-lsp \
 		--min-precision 0.90 --min-recall 0.50 --jedi-cache $(BUILD)/truth/asyncio.json
 	/usr/bin/python3 tests/def_truth.py --root /usr/lib/python3/dist-packages/django --ctx-lsp $(BIN)/ctx-lsp \

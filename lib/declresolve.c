@@ -54,7 +54,7 @@ struct ctx_declindex {
 };
 
 /* A binding found: a name node of a unit. */
-enum { B_DECL = 1, B_IMPORT = 2, B_DEFAULT = 4, B_NAMESPACE = 8, B_STATIC = 16 };
+enum { B_DECL = 1, B_IMPORT = 2, B_DEFAULT = 4, B_NAMESPACE = 8, B_STATIC = 16, B_SHORT = 32 };
 struct found {
 	struct unit *u;
 	TSNode name;
@@ -266,13 +266,21 @@ position(const struct unit *u, uint32_t byte, long *line, long *col)
 
 /* ---- bindings: the names a statement or a parameter declares ---- */
 
+/* A binding of name, seen from byte `from` on (where its scope begins; the use of its own
+ * name is always in it). */
+static void
+add_from(struct want *wt, struct unit *u, TSNode name, unsigned flags, uint32_t from)
+{
+	if (ts_node_is_null(name) || wt->n >= MAX_FOUND || !text_is(u, name, wt->name, wt->len) ||
+	    (wt->before != UINT32_MAX && from > wt->before && ts_node_start_byte(name) != wt->before))
+		return;
+	wt->v[wt->n++] = (struct found){ .u = u, .name = name, .flags = flags };
+}
+
 static void
 add(struct want *wt, struct unit *u, TSNode name, unsigned flags)
 {
-	if (ts_node_is_null(name) || wt->n >= MAX_FOUND || !text_is(u, name, wt->name, wt->len) ||
-	    (wt->before != UINT32_MAX && ts_node_start_byte(name) > wt->before))
-		return;
-	wt->v[wt->n++] = (struct found){ .u = u, .name = name, .flags = flags };
+	add_from(wt, u, name, flags, ts_node_start_byte(name));
 }
 
 static void names_of(struct unit *u, TSNode n, struct want *wt, int depth);
@@ -352,17 +360,19 @@ go_names(struct unit *u, TSNode n, struct want *wt, int depth)
 {
 	if (is(n, "function_declaration") || is(n, "type_spec") || is(n, "type_alias")) {
 		add(wt, u, field(u, n, F_NAME), 0);
-	} else if (is(n, "const_spec") || is(n, "var_spec") || is(n, "parameter_declaration") ||
-		   is(n, "variadic_parameter_declaration")) {
+	} else if (is(n, "const_spec") || is(n, "var_spec")) { /* in scope after its spec: x := x is the outer x */
+		EACH_FIELD(u, n, F_NAME, c, add_from(wt, u, c, 0, ts_node_end_byte(n)));
+	} else if (is(n, "parameter_declaration") || is(n, "variadic_parameter_declaration")) {
 		EACH_FIELD(u, n, F_NAME, c, add(wt, u, c, 0));
 	} else if (is(n, "const_declaration") || is(n, "var_declaration") || is(n, "type_declaration") ||
 		   is(n, "var_spec_list") || is(n, "parameter_list")) {
 		for (uint32_t i = 0; i < kids(n) && depth < MAX_DEPTH; i++)
 			names_of(u, named(n, i), wt, depth + 1);
-	} else if (is(n, "short_var_declaration") || is(n, "range_clause")) {
+	} else if (is(n, "short_var_declaration") || is(n, "range_clause") || is(n, "receive_statement")) {
 		TSNode left = field(u, n, F_LEFT);
-		for (uint32_t i = 0; i < kids(left); i++)
-			add(wt, u, named(left, i), 0);
+		for (uint32_t i = 0; i < kids(left); i++) /* x := …: a new x, unless x is in the scope */
+			add_from(wt, u, named(left, i), is(n, "short_var_declaration") ? B_SHORT : 0,
+			    is(n, "range_clause") ? ts_node_start_byte(named(left, i)) : ts_node_end_byte(n));
 	}
 }
 
@@ -433,12 +443,19 @@ js_names(struct unit *u, TSNode n, struct want *wt, int depth)
 		for (uint32_t i = 0; i < kids(n); i++) {
 			TSNode d = named(n, i), value = field(u, d, F_VALUE);
 			TSNode fn = field(u, value, F_FUNCTION), args = field(u, value, F_ARGUMENTS);
+			TSNode pat = field(u, d, F_NAME);
 			int at = wt->n;
-			js_pattern(u, field(u, d, F_NAME), wt, 0, depth);
-			if (wt->n > at && is(value, "call_expression") && text_is(u, fn, "require", 7) &&
-			    is(named(args, 0), "string")) { /* const m = require("./m") */
-				wt->v[at].flags = B_IMPORT | B_NAMESPACE;
-				wt->v[at].source = named(args, 0);
+			js_pattern(u, pat, wt, 0, depth);
+			if (!is(value, "call_expression") || !text_is(u, fn, "require", 7) || !is(named(args, 0), "string"))
+				continue;
+			/* const m = require("./m"): the module; const { a, b: c } = require("./m"): its exports. */
+			for (int k = at; k < wt->n; k++) {
+				TSNode key = wt->v[k].name;
+				if (is(pat, "object_pattern") && is(ts_node_parent(key), "pair_pattern"))
+					key = byname(ts_node_parent(key), "key", 3);
+				wt->v[k].flags = B_IMPORT | (is(pat, "identifier") ? B_NAMESPACE : 0);
+				wt->v[k].source = named(args, 0);
+				wt->v[k].imported = is(pat, "object_pattern") ? key : (TSNode){ 0 };
 			}
 		}
 	} else if (!strcmp(t, "export_statement")) {
@@ -462,6 +479,11 @@ names_of(struct unit *u, TSNode n, struct want *wt, int depth)
 {
 	if (ts_node_is_null(n) || depth > MAX_DEPTH)
 		return;
+	if (ts_node_symbol(n) == (TSSymbol)-1) { /* what did not parse: what is inside */
+		for (uint32_t i = 0; i < kids(n); i++)
+			names_of(u, named(n, i), wt, depth + 1);
+		return;
+	}
 	if (u->fam == FAM_C)
 		c_names(u, n, wt, depth);
 	else if (u->fam == FAM_GO)
@@ -484,6 +506,35 @@ names_in_children(struct unit *u, TSNode n, struct want *wt)
 	ts_tree_cursor_delete(&cur);
 }
 
+/* Generic type parameters: <T, U> (JS/TS type_parameter), [T, U any] (Go). */
+static void
+type_params(struct unit *u, TSNode a, struct want *wt)
+{
+	TSNode list = field(u, a, F_TYPE_PARAMETERS);
+
+	for (uint32_t i = 0; i < kids(list); i++) {
+		TSNode p = named(list, i);
+		if (u->fam == FAM_GO)
+			EACH_FIELD(u, p, F_NAME, c, add(wt, u, c, 0));
+		else
+			add(wt, u, field(u, p, F_NAME), 0);
+	}
+}
+
+static bool
+js_function_like(const char *t)
+{
+	static const char *const types[] = { "function_declaration", "function_expression", "function",
+		"arrow_function", "method_definition", "generator_function_declaration", "generator_function",
+		"function_signature", "method_signature", "abstract_method_signature", "construct_signature",
+		"call_signature", "function_type", "constructor_type", NULL };
+
+	for (int i = 0; types[i]; i++)
+		if (!strcmp(t, types[i]))
+			return true;
+	return false;
+}
+
 /* The bindings a scope node itself makes (its parameters, a loop's or an if's
  * initializer) and, for a block, its statements. */
 static void
@@ -493,7 +544,7 @@ scope_names(struct unit *u, TSNode a, struct want *wt)
 
 	switch (u->fam) {
 	case FAM_C:
-		if (!strcmp(t, "translation_unit") || !strcmp(t, "compound_statement")) {
+		if (!strcmp(t, "translation_unit") || !strcmp(t, "compound_statement") || !strcmp(t, "case_statement")) {
 			names_in_children(u, a, wt);
 		} else if (!strcmp(t, "function_definition")) {
 			TSNode d = field(u, a, F_DECLARATOR);
@@ -505,13 +556,17 @@ scope_names(struct unit *u, TSNode a, struct want *wt)
 		}
 		break;
 	case FAM_GO:
-		if (!strcmp(t, "source_file") || !strcmp(t, "block")) {
-			names_in_children(u, a, wt);
+		if (!strcmp(t, "source_file") || !strcmp(t, "block") || !strcmp(t, "expression_case") ||
+		    !strcmp(t, "type_case") || !strcmp(t, "default_case") || !strcmp(t, "communication_case")) {
+			names_in_children(u, a, wt); /* a case clause is a block of its own */
 		} else if (!strcmp(t, "function_declaration") || !strcmp(t, "method_declaration") ||
 			   !strcmp(t, "func_literal")) {
 			names_of(u, field(u, a, F_RECEIVER), wt, 0);
 			names_of(u, field(u, a, F_PARAMETERS), wt, 0);
 			names_of(u, byname(a, "result", 6), wt, 0);
+			type_params(u, a, wt);
+		} else if (!strcmp(t, "type_spec") || !strcmp(t, "type_alias")) {
+			type_params(u, a, wt);
 		} else if (!strcmp(t, "for_statement")) {
 			for (uint32_t i = 0; i < kids(a); i++) {
 				TSNode c = named(a, i);
@@ -527,13 +582,17 @@ scope_names(struct unit *u, TSNode a, struct want *wt)
 		}
 		break;
 	case FAM_JS:
-		if (!strcmp(t, "program") || !strcmp(t, "statement_block") || !strcmp(t, "class_static_block")) {
+		if (!strcmp(t, "program") || !strcmp(t, "statement_block") || !strcmp(t, "class_static_block") ||
+		    !strcmp(t, "switch_case") || !strcmp(t, "switch_default")) {
 			names_in_children(u, a, wt);
-		} else if (!strcmp(t, "function_declaration") || !strcmp(t, "function_expression") ||
-			   !strcmp(t, "function") || !strcmp(t, "arrow_function") || !strcmp(t, "method_definition") ||
-			   !strcmp(t, "generator_function_declaration") || !strcmp(t, "generator_function")) {
+		} else if (js_function_like(t)) {
 			names_of(u, field(u, a, F_PARAMETERS), wt, 0);
 			js_pattern(u, byname(a, "parameter", 9), wt, 0, 0);
+			type_params(u, a, wt);
+		} else if (!strcmp(t, "class_declaration") || !strcmp(t, "abstract_class_declaration") ||
+			   !strcmp(t, "class") || !strcmp(t, "interface_declaration") ||
+			   !strcmp(t, "type_alias_declaration")) {
+			type_params(u, a, wt);
 		} else if (!strcmp(t, "for_statement")) {
 			names_of(u, byname(a, "initializer", 11), wt, 0);
 		} else if (!strcmp(t, "for_in_statement")) {
@@ -563,7 +622,7 @@ pick(const struct want *wt, TSNode use, const struct found **decl, int *defs)
 	*decl = NULL;
 	*defs = 0;
 	for (int i = 0; i < wt->n; i++) {
-		if (ts_node_eq(wt->v[i].name, use))
+		if (ts_node_eq(wt->v[i].name, use) && !(wt->v[i].flags & B_DECL))
 			return &wt->v[i];
 		if (wt->v[i].flags & B_DECL) {
 			if (!*decl)
@@ -663,6 +722,15 @@ js_export(struct ctx_declindex *x, struct unit *m, const char *name, size_t len,
 			if (is(as, "assignment_expression") && is(left, "member_expression") &&
 			    (text_is(m, obj, "exports", 7) || text_is(m, obj, "module.exports", 14)) &&
 			    text_is(m, prop, name, len)) {
+				TSNode right = field(m, as, F_RIGHT);
+				struct want wt;
+				const struct found *d, *f = NULL;
+				int defs;
+				if (is(right, "identifier")) /* exports.x = x: x's own definition */
+					f = top_level(m, m->src.data + ts_node_start_byte(right),
+					    ts_node_end_byte(right) - ts_node_start_byte(right), &wt, &d, &defs);
+				if (f)
+					return follow(x, f, a);
 				*a = (struct answer){ m, prop, CTX_RES_RESOLVED };
 				return CTX_RES_RESOLVED;
 			}
@@ -742,6 +810,35 @@ js_export(struct ctx_declindex *x, struct unit *m, const char *name, size_t len,
 		return CTX_RES_RESOLVED;
 	}
 	return CTX_RES_UNRESOLVED;
+}
+
+/* What a module is as a value (import * as m, require("./m")): what it assigns to
+ * module.exports (a name defined at its top level, or a class or function), else the
+ * module itself (its file). */
+static int
+js_module_value(struct ctx_declindex *x, struct unit *m, struct answer *a)
+{
+	TSNode root = ts_tree_root_node(m->tree);
+
+	*a = (struct answer){ .u = m, .res = CTX_RES_RESOLVED };
+	for (uint32_t i = 0; i < kids(root); i++) {
+		TSNode as = named(named(root, i), 0), left = field(m, as, F_LEFT), right = field(m, as, F_RIGHT);
+		if (!is(named(root, i), "expression_statement") || !is(as, "assignment_expression") ||
+		    !text_is(m, left, "module.exports", 14))
+			continue;
+		if (is(right, "identifier")) {
+			struct want wt;
+			const struct found *d, *f;
+			int defs;
+			f = top_level(m, m->src.data + ts_node_start_byte(right),
+			    ts_node_end_byte(right) - ts_node_start_byte(right), &wt, &d, &defs);
+			return f ? follow(x, f, a) : CTX_RES_UNRESOLVED;
+		}
+		TSNode name = field(m, right, F_NAME);
+		a->name = ts_node_is_null(name) ? left : name; /* module.exports = () => …: the assignment */
+		return CTX_RES_RESOLVED;
+	}
+	return CTX_RES_RESOLVED;
 }
 
 /* ---- Go packages ---- */
@@ -863,15 +960,23 @@ go_import_member(struct ctx_declindex *x, struct unit *u, TSNode pkg, TSNode mem
 	ctx_buf_release(&gopath);
 	const char *m = rc == 0 && gomod.data ? strstr(gomod.data, "module ") : NULL;
 	int res = CTX_RES_UNRESOLVED;
+	const char *dir = NULL;
 	if (m && (m == gomod.data || m[-1] == '\n')) {
 		m += 7;
 		size_t ml = strcspn(m, " \t\r\n");
 		ctx_buf_add(&mod, m, ml);
-		if (mod.data && !strncmp(path, mod.data, ml) && (path[ml] == '/' || path[ml] == '\0')) {
-			const char *dir = path[ml] == '/' ? path + ml + 1 : "";
-			size_t len = ts_node_end_byte(member) - ts_node_start_byte(member);
-			res = go_in_package(x, dir, NULL, u->src.data + ts_node_start_byte(member), len, a);
-		}
+		if (mod.data && !strncmp(path, mod.data, ml) && (path[ml] == '/' || path[ml] == '\0'))
+			dir = path[ml] == '/' ? path + ml + 1 : "";
+	}
+	/* Else the import path under the root, as GOPATH and the standard library lay them out. */
+	struct stat st;
+	char full[4200];
+	snprintf(full, sizeof full, "%s/%s", x->root, path);
+	if (!dir && !strstr(path, "..") && lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+		dir = path;
+	if (dir) {
+		size_t len = ts_node_end_byte(member) - ts_node_start_byte(member);
+		res = go_in_package(x, dir, NULL, u->src.data + ts_node_start_byte(member), len, a);
 	}
 	ctx_buf_release(&gomod);
 	ctx_buf_release(&mod);
@@ -909,17 +1014,18 @@ c_consider(struct unit *u, struct c_search *cs, bool external)
 	}
 }
 
-/* The headers u includes with quotes, by u's directory then the root, depth first. */
-static void
-c_headers(struct ctx_declindex *x, struct unit *u, struct c_search *cs, struct ctx_strmap *seen, int depth)
-{
-	TSNode root;
+static void c_headers(struct ctx_declindex *x, struct unit *u, struct c_search *cs, struct ctx_strmap *seen, int depth);
 
-	if (!u || !u->tree || depth > 8 || cs->files > 64 || out_of_time(x))
-		return;
-	root = ts_tree_root_node(u->tree);
-	for (uint32_t i = 0; i < kids(root); i++) {
-		TSNode inc = named(root, i), p = field(u, inc, F_PATH);
+/* The #include "…" lines of a block of u (its top level, or inside #if/#ifdef/#else). */
+static void
+c_includes(struct ctx_declindex *x, struct unit *u, TSNode block, struct c_search *cs, struct ctx_strmap *seen,
+    int depth, int nest)
+{
+	for (uint32_t i = 0; i < kids(block) && nest < MAX_DEPTH; i++) {
+		TSNode inc = named(block, i), p = field(u, inc, F_PATH);
+		if (!strncmp(ts_node_type(inc), "preproc_if", 10) || is(inc, "preproc_else") || is(inc, "preproc_elif") ||
+		    ts_node_symbol(inc) == (TSSymbol)-1)
+			c_includes(x, u, inc, cs, seen, depth, nest + 1);
 		if (!is(inc, "preproc_include") || !is(p, "string_literal"))
 			continue;
 		size_t len = ts_node_end_byte(p) - ts_node_start_byte(p);
@@ -948,6 +1054,15 @@ c_headers(struct ctx_declindex *x, struct unit *u, struct c_search *cs, struct c
 			break;
 		}
 	}
+}
+
+/* The headers u includes with quotes, by u's directory then the root, depth first. */
+static void
+c_headers(struct ctx_declindex *x, struct unit *u, struct c_search *cs, struct ctx_strmap *seen, int depth)
+{
+	if (!u || !u->tree || depth > 8 || cs->files > 64 || out_of_time(x))
+		return;
+	c_includes(x, u, ts_tree_root_node(u->tree), cs, seen, depth, 0);
 }
 
 /* Every .c and .h file under the root (no symlink followed, nothing denylisted). */
@@ -1002,10 +1117,8 @@ follow(struct ctx_declindex *x, const struct found *f, struct answer *a)
 	struct unit *m = js_module(x, f->u, f->source);
 	if (!m)
 		return CTX_RES_UNRESOLVED;
-	if (f->flags & B_NAMESPACE) {
-		*a = (struct answer){ .u = m, .res = CTX_RES_RESOLVED };
-		return CTX_RES_RESOLVED;
-	}
+	if (f->flags & B_NAMESPACE)
+		return js_module_value(x, m, a);
 	if (f->flags & B_DEFAULT)
 		return js_export(x, m, "default", 7, a);
 	TSNode im = f->imported;
@@ -1044,7 +1157,20 @@ lexical(struct ctx_declindex *x, struct unit *u, TSNode *chain, int n, struct an
 		if (wt.n == 0)
 			continue;
 		if (ordered) {
-			f = &wt.v[wt.n - 1]; /* the nearest before the use */
+			/* The nearest before the use; Go's x, err := … declares err only if the
+			 * scope has none yet (the function's parameters share its body's scope). */
+			f = &wt.v[wt.n - 1];
+			if (u->fam == FAM_GO && (f->flags & B_SHORT)) {
+				f = &wt.v[0]; /* the first binding of the name in this scope */
+				struct want params = { name, len, UINT32_MAX, { { 0 } }, 0 };
+				bool body = i > 0 && is(chain[i], "block") &&
+				    (is(chain[i - 1], "function_declaration") || is(chain[i - 1], "method_declaration") ||
+					is(chain[i - 1], "func_literal"));
+				if (body && (f->flags & B_SHORT))
+					scope_names(u, chain[i - 1], &params);
+				if (params.n > 0)
+					f = &params.v[0];
+			}
 		} else {
 			f = pick(&wt, id, &d, &defs);
 			if (!f && defs > 1)
@@ -1153,6 +1279,19 @@ resolve(struct ctx_declindex *x, const char *file, long line, long col, struct a
 	else if (u->fam == FAM_C && (is(parent, "field_expression") || is(parent, "field_designator")) &&
 		 !ts_node_eq(byname(parent, "argument", 8), id))
 		return CTX_RES_DYNAMIC; /* s.x, p->x, .x = : a member of a value */
+	/* export { a as b } from "./m": a is m's. */
+	if (u->fam == FAM_JS && is(parent, "export_specifier") && n >= 4 && is(chain[n - 4], "export_statement") &&
+	    !ts_node_is_null(field(u, chain[n - 4], F_SOURCE))) {
+		TSNode local = field(u, parent, F_NAME);
+		struct unit *m = js_module(x, u, field(u, chain[n - 4], F_SOURCE));
+		if (!m || ts_node_is_null(local))
+			return CTX_RES_UNRESOLVED;
+		return js_export(x, m, u->src.data + ts_node_start_byte(local),
+		    ts_node_end_byte(local) - ts_node_start_byte(local), a);
+	}
+	if (u->fam == FAM_GO && is(parent, "literal_element") && n >= 3 && is(chain[n - 3], "keyed_element") &&
+	    ts_node_eq(named(chain[n - 3], 0), parent))
+		return CTX_RES_DYNAMIC; /* T{Name: v}: a field of T */
 	if (!ts_node_is_null(member_of)) {
 		if (!is(member_of, "identifier") && !is(member_of, "package_identifier"))
 			return CTX_RES_DYNAMIC;

@@ -173,3 +173,20 @@ EOF
 EOF
 	[ "$(echo "$output" | jq -c '[.id, .resolution, .result]' | tr '\n' ' ')" = '[1,"unresolved",[]] [2,"unresolved",[]] [3,"unresolved",null] ' ]
 }
+
+@test "agreement with each language's front end (a sample; more in make truth): clang, go/types, the TypeScript service" {
+	corpora=$BATS_TEST_DIRNAME/../build/corpora
+	truth() { python3 "$BATS_TEST_DIRNAME/truth/def_lang_truth.py" --ctx-lsp "$BIN/ctx-lsp" --min-precision 0.97 --min-recall 0.6 "$@"; }
+	src=$corpora/tree-sitter/package/vendor/tree-sitter/lib/src
+	run -0 truth --lang c --root "$src" --sample 600 -I ../include -I . $(cd "$src" && ls *.c | grep -v '^lib.c$')
+	echo "$output"
+	run -0 truth --lang go --root "$(go env GOROOT)/src" --sample 600 strings bufio encoding/json
+	echo "$output"
+	ts=$corpora/typescript/package/lib/typescript.js
+	run -0 truth --lang js --typescript "$ts" --root "$corpora/webpack/package" --sample 600 \
+		$(cd "$corpora/webpack/package" && find lib -name '*.js')
+	echo "$output"
+	run -0 truth --lang js --typescript "$ts" --root "$corpora/rxjs/package" --sample 600 \
+		$(cd "$corpora/rxjs/package" && find src -name '*.ts')
+	echo "$output"
+}
