@@ -37,33 +37,38 @@ struct slot {
 
 struct run {
 	const struct ctx_index_opts *o;
+	const char *cwd; /* the current directory, looked up once (NULL: it could not be) */
 	char *const *paths;
 	size_t n;
 	atomic_size_t next;
 	struct slot *slots;
 	pthread_mutex_t mu;
 	pthread_cond_t done;
+	size_t waiting; /* the slot the writer waits for (SIZE_MAX: none) */
 };
+
+#define CHUNK 8
 
 /* What one thread keeps between files. */
 struct worker {
 	struct run *run;
 	struct ctx_skeleton *sk;
+	struct ctx_dircache dirs; /* the last directory's real path */
 	struct ctx_buf content, entry, rel, module;
 };
 
-int
-ctx_index_relpath(const char *root, const char *root_given, const char *path, struct ctx_buf *out)
+/* ctx_index_relpath with the current directory known (NULL: it could not be had). */
+static int
+relpath_in(const char *root, const char *root_given, const char *cwd, const char *path, struct ctx_buf *out)
 {
 	struct ctx_buf abs = { 0 };
-	char cwd[PATH_MAX];
 	const char *rel = NULL;
 	char *real = NULL;
 	int err;
 
 	if (path[0] == '/')
 		err = ctx_buf_adds(&abs, path);
-	else if (getcwd(cwd, sizeof cwd))
+	else if (cwd)
 		err = ctx_buf_addf(&abs, "%s/%s", cwd, path);
 	else
 		return ctx_buf_adds(out, path);
@@ -79,6 +84,14 @@ ctx_index_relpath(const char *root, const char *root_given, const char *path, st
 	free(real);
 	ctx_buf_release(&abs);
 	return err;
+}
+
+int
+ctx_index_relpath(const char *root, const char *root_given, const char *path, struct ctx_buf *out)
+{
+	char cwd[PATH_MAX];
+
+	return relpath_in(root, root_given, path[0] == '/' ? NULL : getcwd(cwd, sizeof cwd), path, out);
 }
 
 static void
@@ -137,7 +150,7 @@ read_source(struct worker *wk, const char *path, const char *file, const struct 
 	*known = false;
 	if (ctx_denylisted(path) || ctx_denylisted(file))
 		return "denylisted";
-	rc = ctx_wsfile_resolve(o->root, path, &sl->real);
+	rc = ctx_wsfile_resolve_cached(o->root, path, &wk->dirs, &sl->real);
 	/* A regular file within the bound (looked at before it is opened, and read O_NONBLOCK:
 	 * a FIFO never blocks), unless its stat says it is as the stat index knows it. */
 	if (rc == 0 && lang && (rc = ctx_file_stat(sl->real, o->max_file_bytes, &sl->st)) == 0)
@@ -160,7 +173,7 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	const struct ctx_lang *lang = ctx_lang_parsed(path);
 	ctx_buf_truncate(&wk->rel, 0);
 	ctx_buf_truncate(&wk->module, 0);
-	if (ctx_index_relpath(o->root, o->root_given, path, &wk->rel) < 0) {
+	if (relpath_in(o->root, o->root_given, wk->run->cwd, path, &wk->rel) < 0) {
 		sl->err = -ENOMEM;
 		return;
 	}
@@ -234,13 +247,19 @@ work(void *arg)
 	struct run *r = wk->run;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&r->next, 1)) < r->n) {
-		process(wk, r->paths[i], &r->slots[i]);
-		pthread_mutex_lock(&r->mu);
-		if (r->slots[i].outcome == PENDING)
-			r->slots[i].outcome = UNREADABLE; /* out of memory: no record, but done */
-		pthread_cond_broadcast(&r->done);
-		pthread_mutex_unlock(&r->mu);
+	/* Files are taken CHUNK at a time and the writer woken once a chunk: on a warm run a
+	 * file costs less than waking a thread. */
+	while ((i = atomic_fetch_add(&r->next, CHUNK)) < r->n) {
+		size_t end = i + CHUNK < r->n ? i + CHUNK : r->n;
+		for (size_t k = i; k < end; k++) {
+			process(wk, r->paths[k], &r->slots[k]);
+			pthread_mutex_lock(&r->mu);
+			if (r->slots[k].outcome == PENDING)
+				r->slots[k].outcome = UNREADABLE; /* out of memory: no record, but done */
+			if (k + 1 == end || r->waiting == k)
+				pthread_cond_broadcast(&r->done);
+			pthread_mutex_unlock(&r->mu);
+		}
 	}
 	return NULL;
 }
@@ -249,6 +268,7 @@ static void
 worker_release(struct worker *wk)
 {
 	ctx_skeleton_free(wk->sk);
+	ctx_dircache_release(&wk->dirs);
 	ctx_buf_release(&wk->content);
 	ctx_buf_release(&wk->entry);
 	ctx_buf_release(&wk->rel);
@@ -259,7 +279,8 @@ int
 ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE *out,
     struct ctx_index_counts *counts)
 {
-	struct run r = { .o = o, .paths = paths, .n = n };
+	char cwd[PATH_MAX];
+	struct run r = { .o = o, .cwd = getcwd(cwd, sizeof cwd), .paths = paths, .n = n };
 	int jobs = o->jobs < 1 ? 1 : o->jobs > 256 ? 256 : o->jobs, started = 0, rc = 0;
 	struct worker *wk = calloc((size_t)jobs, sizeof *wk);
 	pthread_t *th = calloc((size_t)jobs, sizeof *th);
@@ -288,8 +309,10 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct slot *sl = &r.slots[i];
 		pthread_mutex_lock(&r.mu);
+		r.waiting = i;
 		while (sl->outcome == PENDING)
 			pthread_cond_wait(&r.done, &r.mu);
+		r.waiting = SIZE_MAX;
 		pthread_mutex_unlock(&r.mu);
 		if (sl->rec.len && fwrite(sl->rec.data, 1, sl->rec.len, out) != sl->rec.len)
 			rc = -EIO;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,6 +87,47 @@ refusal_of(const struct stat *st, size_t max, bool own)
 	if (own && st->st_nlink > 1)
 		return CTX_REFUSED_HARD_LINK;
 	return (unsigned long long)st->st_size > max ? CTX_REFUSED_TOO_LARGE : 0;
+}
+
+int
+ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircache *dc, char **real)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *under;
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	struct stat st;
+
+	*real = NULL;
+	if (slash && *base && strcmp(base, ".") != 0 && strcmp(base, "..") != 0) {
+		if (!dc->dir || strlen(dc->dir) != dlen || memcmp(dc->dir, path, dlen) != 0) {
+			ctx_dircache_release(dc);
+			if (!(dc->dir = strndup(path, dlen)))
+				return -ENOMEM;
+			dc->real = realpath(dlen ? dc->dir : "/", NULL);
+		}
+		size_t rlen = dc->real ? strlen(dc->real) : 0, size = rlen + strlen(base) + 2;
+		char *cand = dc->real ? malloc(size) : NULL;
+		if (cand) {
+			snprintf(cand, size, "%s%s%s", dc->real, rlen && dc->real[rlen - 1] == '/' ? "" : "/", base);
+			if (lstat(cand, &st) == 0 && !S_ISLNK(st.st_mode)) { /* a symlink: realpath below */
+				if (!(under = ctx_path_under(cand, root)) || ctx_denylisted(under)) {
+					free(cand);
+					return under ? CTX_REFUSED_DENYLISTED : CTX_REFUSED_OUTSIDE_ROOT;
+				}
+				*real = cand;
+				return 0;
+			}
+			free(cand);
+		}
+	}
+	return ctx_wsfile_resolve(root, path, real);
+}
+
+void
+ctx_dircache_release(struct ctx_dircache *dc)
+{
+	free(dc->dir);
+	free(dc->real);
+	dc->dir = dc->real = NULL;
 }
 
 int

@@ -38,6 +38,16 @@ bool ctx_denylisted(const char *path);
  * opened. */
 int ctx_wsfile_resolve(const char *root, const char *path, char **real);
 
+/* ctx_wsfile_resolve for many files of few directories: the real path of the last
+ * directory seen is kept, and a file in it that is not a symlink is resolved with one
+ * lstat. The caller zeroes it first and releases it with ctx_dircache_release. */
+struct ctx_dircache {
+	char *dir;  /* the directory part of the last path resolved, as given */
+	char *real; /* its real path */
+};
+int ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircache *dc, char **real);
+void ctx_dircache_release(struct ctx_dircache *dc);
+
 /* Read a regular file whole into out (cleared first, NUL-terminated), at most max bytes:
  * looked at with stat before it is opened (a device is never opened), opened O_NONBLOCK
  * (and O_NOFOLLOW unless follow), checked again with fstat on that descriptor. Unless

@@ -927,6 +927,34 @@ test_cache_key(void)
 
 /* The stat index trusts an entry only when every field of the stat is the same and it is
  * not racily clean (changed within 2 s of the run that wrote the index). */
+/* HMAC-SHA-256 against RFC 4231's test cases 1, 2 and 6 (a key longer than a block). */
+static void
+test_hmac(void)
+{
+	static const struct {
+		const char *key, *data, *want;
+	} cases[] = {
+		{ "\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b", "Hi There",
+		    "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7" },
+		{ "Jefe", "what do ya want for nothing?",
+		    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+		{ NULL, "Test Using Larger Than Block-Size Key - Hash Key First",
+		    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+	};
+	unsigned char big[131], mac[32];
+	char hex[65];
+
+	memset(big, 0xaa, sizeof big);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *key = cases[i].key ? cases[i].key : (const char *)big;
+		size_t klen = cases[i].key ? strlen(cases[i].key) : sizeof big;
+		ctx_hmac_sha256(key, klen, cases[i].data, strlen(cases[i].data), mac);
+		for (int k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", mac[k]);
+		check_str("sha256: HMAC as RFC 4231 has it", hex, cases[i].want);
+	}
+}
+
 static void
 test_statindex(void)
 {
@@ -1633,6 +1661,7 @@ main(void)
 	test_workspace();
 	test_skeleton_module();
 	test_cache_key();
+	test_hmac();
 	test_statindex();
 	test_lsp_positions();
 	test_lsp_uris();
