@@ -29,7 +29,11 @@ struct slot {
 	char sha[65];         /* the content's digest */
 	char *real;           /* the file's real path, to note in the stat index with st */
 	struct stat st;       /* taken before the file was read */
+	struct ctx_buf seen;  /* an entry read from the cache, for the stat index's copy */
+	const char *emb;      /* the stat index's own copy of the entry, when it was used */
+	size_t emb_len;
 	enum outcome outcome;
+	bool done;            /* set under the run's lock when the slot's chunk is done */
 	int err;
 	bool hit;
 	long symbols, bytes, skeleton_bytes;
@@ -38,22 +42,22 @@ struct slot {
 struct run {
 	const struct ctx_index_opts *o;
 	const char *cwd; /* the current directory, looked up once (NULL: it could not be) */
+	size_t chunk;    /* files a worker takes at once: 1 to 32, 16 chunks a worker at least */
 	char *const *paths;
 	size_t n;
 	atomic_size_t next;
 	struct slot *slots;
 	pthread_mutex_t mu;
 	pthread_cond_t done;
-	size_t waiting; /* the slot the writer waits for (SIZE_MAX: none) */
 };
 
-#define CHUNK 8
 
 /* What one thread keeps between files. */
 struct worker {
 	struct run *run;
 	struct ctx_skeleton *sk;
 	struct ctx_dircache dirs; /* the last directory's real path */
+	struct ctx_buf abs;       /* the path made absolute */
 	struct ctx_buf content, entry, rel, module;
 };
 
@@ -135,12 +139,12 @@ parse_event(struct worker *wk, const char *file, const char *lang, const char *s
 }
 
 /* Find a file and read its bytes into wk->content, unless the stat index knows its
- * digest (sl->sha set, *known true: nothing is opened). NULL when found, else why not: a
+ * digest (*known true with *k: nothing is opened). NULL when found, else why not: a
  * skip reason (denylisted, outside_root, not_regular, too_large, unsupported), or
  * "unreadable" with *err the negative errno. */
 static const char *
 read_source(struct worker *wk, const char *path, const char *file, const struct ctx_lang *lang, struct slot *sl,
-    bool *known, int *err)
+    bool *known, struct ctx_stat_known *k, int *err)
 {
 	const struct ctx_index_opts *o = wk->run->o;
 	int rc;
@@ -150,11 +154,17 @@ read_source(struct worker *wk, const char *path, const char *file, const struct 
 	*known = false;
 	if (ctx_denylisted(path) || ctx_denylisted(file))
 		return "denylisted";
-	rc = ctx_wsfile_resolve_cached(o->root, path, &wk->dirs, &sl->real);
+	ctx_buf_truncate(&wk->abs, 0);
+	if (path[0] != '/' && wk->run->cwd)
+		rc = ctx_buf_addf(&wk->abs, "%s/%s", wk->run->cwd, path);
+	else
+		rc = ctx_buf_adds(&wk->abs, path);
+	if (rc == 0)
+		rc = ctx_wsfile_resolve_cached(o->root, wk->abs.data, &wk->dirs, &sl->real, &sl->st);
 	/* A regular file within the bound (looked at before it is opened, and read O_NONBLOCK:
 	 * a FIFO never blocks), unless its stat says it is as the stat index knows it. */
-	if (rc == 0 && lang && (rc = ctx_file_stat(sl->real, o->max_file_bytes, &sl->st)) == 0)
-		*known = o->stat && ctx_statindex_lookup(o->stat, sl->real, &sl->st, sl->sha);
+	if (rc == 0 && lang && (rc = ctx_file_check(sl->real, o->max_file_bytes, &sl->st)) == 0)
+		*known = o->stat && ctx_statindex_lookup(o->stat, sl->real, &sl->st, k);
 	if (rc == 0 && lang && !*known)
 		rc = ctx_file_read(sl->real, o->max_file_bytes, false, &wk->content);
 	if (rc == 0)
@@ -180,7 +190,8 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	const char *file = wk->rel.data;
 	int err = 0;
 	bool known;
-	const char *why = read_source(wk, path, file, lang, sl, &known, &err);
+	struct ctx_stat_known k;
+	const char *why = read_source(wk, path, file, lang, sl, &known, &k, &err);
 	if (why) {
 		skipped_record(sl, file, why);
 		if (err) {
@@ -192,20 +203,37 @@ process(struct worker *wk, const char *path, struct slot *sl)
 	}
 
 	int64_t t0 = ctx_clock_ns();
-	char key[65];
 	bool perr = false;
-	if (!known)
+	if (known)
+		memcpy(sl->sha, k.sha, sizeof sl->sha);
+	else
 		ctx_sha256_hex(wk->content.data, wk->content.len, sl->sha);
-	ctx_cache_key(sl->sha, lang->grammar, key);
+	ctx_cache_key(sl->sha, lang->grammar, sl->key);
 	ctx_skeleton_module(lang, file[0] == '/' ? file + 1 : file, &wk->module);
-	if (o->cache && ctx_cache_get(o->cache, key, &wk->entry) == 1 &&
-	    ctx_skeleton_record(wk->entry.data, wk->entry.len, sl->sha, file, wk->module.data, "hit", &sl->rec,
-		&sl->symbols, &perr, &sl->skeleton_bytes) == 0) {
+	/* The entry: the stat index's copy (under the same key: the same grammar), else the
+	 * cache's. */
+	const char *entry = NULL;
+	size_t entry_len = 0;
+	ctx_buf_truncate(&wk->entry, 0);
+	if (known && k.entry && strcmp(k.key, sl->key) == 0) {
+		entry = sl->emb = k.entry;
+		entry_len = sl->emb_len = k.entry_len;
+	} else if (o->cache && ctx_cache_get(o->cache, sl->key, &wk->entry) == 1) {
+		entry = wk->entry.data;
+		entry_len = wk->entry.len;
+	}
+	if (entry && ctx_skeleton_record(entry, entry_len, sl->sha, file, wk->module.data, "hit", &sl->rec,
+			 &sl->symbols, &perr, &sl->skeleton_bytes) == 0) {
 		sl->hit = true;
 		sl->bytes = known ? (long)sl->st.st_size : (long)wk->content.len;
+		if (o->stat && entry == wk->entry.data) { /* for the stat index to keep a copy */
+			sl->seen = wk->entry;
+			wk->entry = (struct ctx_buf){ 0 };
+		}
 	} else {
 		/* A miss, or a damaged entry: parse, and (re)write the entry. The stat index's
 		 * digest is no use without its entry: the file is read and hashed after all. */
+		sl->emb = NULL;
 		if (known && (err = ctx_file_read(sl->real, o->max_file_bytes, false, &wk->content)) != 0) {
 			why = err > 0 ? ctx_refusal_token(err) : "unreadable";
 			skipped_record(sl, file, why);
@@ -231,7 +259,6 @@ process(struct worker *wk, const char *path, struct slot *sl)
 			 * creating a file costs as much as parsing a small one. */
 			sl->entry = wk->entry;
 			wk->entry = (struct ctx_buf){ 0 };
-			ctx_cache_key(sl->sha, lang->grammar, sl->key);
 		}
 		sl->bytes = (long)wk->content.len;
 	}
@@ -247,19 +274,20 @@ work(void *arg)
 	struct run *r = wk->run;
 	size_t i;
 
-	/* Files are taken CHUNK at a time and the writer woken once a chunk: on a warm run a
-	 * file costs less than waking a thread. */
-	while ((i = atomic_fetch_add(&r->next, CHUNK)) < r->n) {
-		size_t end = i + CHUNK < r->n ? i + CHUNK : r->n;
-		for (size_t k = i; k < end; k++) {
+	/* Files are taken a chunk at a time, and the writer is woken once a chunk: on a warm
+	 * run a file costs less than waking a thread. */
+	while ((i = atomic_fetch_add(&r->next, r->chunk)) < r->n) {
+		size_t end = i + r->chunk < r->n ? i + r->chunk : r->n;
+		for (size_t k = i; k < end; k++)
 			process(wk, r->paths[k], &r->slots[k]);
-			pthread_mutex_lock(&r->mu);
+		pthread_mutex_lock(&r->mu);
+		for (size_t k = i; k < end; k++) {
 			if (r->slots[k].outcome == PENDING)
 				r->slots[k].outcome = UNREADABLE; /* out of memory: no record, but done */
-			if (k + 1 == end || r->waiting == k)
-				pthread_cond_broadcast(&r->done);
-			pthread_mutex_unlock(&r->mu);
+			r->slots[k].done = true;
 		}
+		pthread_cond_broadcast(&r->done);
+		pthread_mutex_unlock(&r->mu);
 	}
 	return NULL;
 }
@@ -269,6 +297,7 @@ worker_release(struct worker *wk)
 {
 	ctx_skeleton_free(wk->sk);
 	ctx_dircache_release(&wk->dirs);
+	ctx_buf_release(&wk->abs);
 	ctx_buf_release(&wk->content);
 	ctx_buf_release(&wk->entry);
 	ctx_buf_release(&wk->rel);
@@ -294,6 +323,8 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 		return -ENOMEM;
 	}
 	atomic_init(&r.next, 0);
+	r.chunk = n / ((size_t)jobs * 16);
+	r.chunk = r.chunk < 1 ? 1 : r.chunk > 32 ? 32 : r.chunk;
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.done, NULL);
 	/* The calling thread writes records and cache entries in input order while the
@@ -309,22 +340,23 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct slot *sl = &r.slots[i];
 		pthread_mutex_lock(&r.mu);
-		r.waiting = i;
-		while (sl->outcome == PENDING)
+		while (!sl->done)
 			pthread_cond_wait(&r.done, &r.mu);
-		r.waiting = SIZE_MAX;
 		pthread_mutex_unlock(&r.mu);
 		if (sl->rec.len && fwrite(sl->rec.data, 1, sl->rec.len, out) != sl->rec.len)
 			rc = -EIO;
 		int put = sl->entry.len ? ctx_cache_put(o->cache, sl->key, sl->entry.data, sl->entry.len) : 0;
 		if (put != 0 && counts->cache_errors++ == 0)
 			counts->cache_err = put;
-		ctx_buf_release(&sl->entry);
 		if (sl->outcome == UNREADABLE && o->unreadable)
 			o->unreadable(o->arg, paths[i], sl->err ? sl->err : -EIO);
+		const struct ctx_buf *e = sl->entry.len ? &sl->entry : &sl->seen;
 		if (sl->outcome == PARSED && o->stat && sl->real &&
-		    ctx_statindex_note(o->stat, sl->real, &sl->st, sl->sha) < 0)
+		    ctx_statindex_note(o->stat, sl->real, &sl->st, sl->sha, sl->key, e->len ? e->data : sl->emb,
+			e->len ? e->len : sl->emb_len) < 0)
 			rc = -ENOMEM;
+		ctx_buf_release(&sl->entry);
+		ctx_buf_release(&sl->seen);
 		free(sl->real);
 		sl->real = NULL;
 		counts->parsed += sl->outcome == PARSED;
@@ -347,6 +379,7 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	for (size_t i = 0; i < n; i++) {
 		ctx_buf_release(&r.slots[i].rec);
 		ctx_buf_release(&r.slots[i].entry);
+		ctx_buf_release(&r.slots[i].seen);
 		free(r.slots[i].real);
 	}
 	pthread_mutex_destroy(&r.mu);

@@ -52,11 +52,19 @@ ctx_wsfile_resolve(const char *root, const char *path, char **real)
 int
 ctx_file_read_fd(int fd, size_t max, struct ctx_buf *out)
 {
+	struct stat st;
+
 	ctx_buf_truncate(out, 0);
+	/* Room for all of a regular file at once: a big one is not copied as it grows. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size <= max &&
+	    ctx_buf_reserve(out, (size_t)st.st_size + 1) < 0)
+		return -ENOMEM;
 	for (;;) {
 		/* Room for one byte past max, so that a file grown past it is seen. */
-		size_t want = max + 1 - out->len;
-		if (want > 65536)
+		size_t want = max + 1 - out->len, room = out->cap - out->len;
+		if (room > 0 && want > room)
+			want = room; /* the room made for the whole file */
+		else if (want > 65536)
 			want = 65536;
 		if (ctx_buf_reserve(out, want) < 0)
 			return -ENOMEM;
@@ -89,26 +97,64 @@ refusal_of(const struct stat *st, size_t max, bool own)
 	return (unsigned long long)st->st_size > max ? CTX_REFUSED_TOO_LARGE : 0;
 }
 
+/* The real path of directory path[0, len) (absolute), from its parent's when it is a
+ * plain directory (one lstat), else from realpath; NULL when it has none. Kept in dc. */
+static const char *
+dir_real(struct ctx_dircache *dc, const char *path, size_t len, int depth)
+{
+	int created;
+	struct ctx_strmap_entry *en = ctx_strmap_get(&dc->dirs, path, len, &created);
+
+	if (!en || !created)
+		return en ? en->value : NULL;
+	const char *slash = len ? memrchr(path, '/', len) : NULL;
+	const char *last = slash ? slash + 1 : path;
+	size_t llen = (size_t)(path + len - last);
+	char *real = NULL;
+	if (len == 0) {
+		real = strdup("/");
+	} else if (slash && depth < 256 && llen && !(llen == 1 && last[0] == '.') &&
+		   !(llen == 2 && last[0] == '.' && last[1] == '.')) {
+		const char *parent = dir_real(dc, path, (size_t)(slash - path), depth + 1);
+		size_t plen = parent ? strlen(parent) : 0;
+		struct stat st;
+		if (parent && (real = malloc(plen + llen + 2)) != NULL) {
+			snprintf(real, plen + llen + 2, "%s%s%.*s", parent, plen > 1 ? "/" : "", (int)llen, last);
+			if (lstat(real, &st) != 0 || !S_ISDIR(st.st_mode)) { /* a symlink: let realpath follow it */
+				free(real);
+				real = NULL;
+			}
+		}
+	}
+	if (!real)
+		real = realpath(en->key, NULL);
+	/* The map may have grown under the recursion: look the entry up again. */
+	en = ctx_strmap_find(&dc->dirs, path, len);
+	if (en)
+		en->value = real;
+	else
+		free(real);
+	return en ? en->value : NULL;
+}
+
 int
-ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircache *dc, char **real)
+ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircache *dc, char **real,
+    struct stat *st)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *under;
 	size_t dlen = slash ? (size_t)(slash - path) : 0;
-	struct stat st;
 
 	*real = NULL;
+	st->st_mode = 0;
 	if (slash && *base && strcmp(base, ".") != 0 && strcmp(base, "..") != 0) {
-		if (!dc->dir || strlen(dc->dir) != dlen || memcmp(dc->dir, path, dlen) != 0) {
+		if (dc->dirs.n >= 4096)
 			ctx_dircache_release(dc);
-			if (!(dc->dir = strndup(path, dlen)))
-				return -ENOMEM;
-			dc->real = realpath(dlen ? dc->dir : "/", NULL);
-		}
-		size_t rlen = dc->real ? strlen(dc->real) : 0, size = rlen + strlen(base) + 2;
-		char *cand = dc->real ? malloc(size) : NULL;
+		const char *dreal = dir_real(dc, path, dlen, 0);
+		size_t rlen = dreal ? strlen(dreal) : 0, size = rlen + strlen(base) + 2;
+		char *cand = dreal ? malloc(size) : NULL;
 		if (cand) {
-			snprintf(cand, size, "%s%s%s", dc->real, rlen && dc->real[rlen - 1] == '/' ? "" : "/", base);
-			if (lstat(cand, &st) == 0 && !S_ISLNK(st.st_mode)) { /* a symlink: realpath below */
+			snprintf(cand, size, "%s%s%s", dreal, rlen && dreal[rlen - 1] == '/' ? "" : "/", base);
+			if (lstat(cand, st) == 0 && !S_ISLNK(st->st_mode)) { /* a symlink: realpath below */
 				if (!(under = ctx_path_under(cand, root)) || ctx_denylisted(under)) {
 					free(cand);
 					return under ? CTX_REFUSED_DENYLISTED : CTX_REFUSED_OUTSIDE_ROOT;
@@ -117,6 +163,7 @@ ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircach
 				return 0;
 			}
 			free(cand);
+			st->st_mode = 0;
 		}
 	}
 	return ctx_wsfile_resolve(root, path, real);
@@ -125,9 +172,9 @@ ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircach
 void
 ctx_dircache_release(struct ctx_dircache *dc)
 {
-	free(dc->dir);
-	free(dc->real);
-	dc->dir = dc->real = NULL;
+	for (size_t i = 0; i < dc->dirs.n; i++)
+		free(dc->dirs.entries[i].value);
+	ctx_strmap_release(&dc->dirs);
 }
 
 int
@@ -136,6 +183,12 @@ ctx_file_stat(const char *path, size_t max, struct stat *st)
 	if (fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return refusal_of(st, max, true);
+}
+
+int
+ctx_file_check(const char *path, size_t max, struct stat *st)
+{
+	return st->st_mode ? refusal_of(st, max, true) : ctx_file_stat(path, max, st);
 }
 
 int

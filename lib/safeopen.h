@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "strmap.h"
 
 struct ctx_buf;
 
@@ -38,14 +39,16 @@ bool ctx_denylisted(const char *path);
  * opened. */
 int ctx_wsfile_resolve(const char *root, const char *path, char **real);
 
-/* ctx_wsfile_resolve for many files of few directories: the real path of the last
- * directory seen is kept, and a file in it that is not a symlink is resolved with one
- * lstat. The caller zeroes it first and releases it with ctx_dircache_release. */
+/* ctx_wsfile_resolve for many files of few directories: the real paths of the directories
+ * seen are kept (4,096 at most), and a file in one that is not a symlink is resolved with
+ * one lstat. The caller zeroes it first and releases it with ctx_dircache_release. */
 struct ctx_dircache {
-	char *dir;  /* the directory part of the last path resolved, as given */
-	char *real; /* its real path */
+	struct ctx_strmap dirs; /* a directory as given -> its real path (NULL: none) */
 };
-int ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircache *dc, char **real);
+/* As ctx_wsfile_resolve; *st is the file's lstat when that was taken on the way (else
+ * its st_mode is 0). */
+int ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircache *dc, char **real,
+    struct stat *st);
 void ctx_dircache_release(struct ctx_dircache *dc);
 
 /* Read a regular file whole into out (cleared first, NUL-terminated), at most max bytes:
@@ -58,6 +61,8 @@ int ctx_file_read(const char *path, size_t max, bool follow, struct ctx_buf *out
 /* What ctx_file_read(path, max, false, …) checks before it opens: lstat, then the same
  * refusals. Returns 0 with *st, a refusal, or -errno. Nothing is opened. */
 int ctx_file_stat(const char *path, size_t max, struct stat *st);
+/* ctx_file_stat, but with *st already taken when its st_mode is not 0. */
+int ctx_file_check(const char *path, size_t max, struct stat *st);
 
 /* Read what the descriptor of a regular file holds, at most max bytes (TOO_LARGE when it
  * has more, as a file that grew). Returns 0, a refusal or -errno; fd is not closed. */

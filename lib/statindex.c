@@ -6,17 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "sha256.h"
 
-#define MAGIC "ctx-statindex 1"
+/* The index, one cache entry: a line "ctx-statindex 2 <stamp>", then for each file a line
+ * "<sha> <key> <dev> <ino> <mode> <size> <mtime> <ctime> <n> <path>" followed by n bytes
+ * (the copy of its cache entry; n may be 0) and a newline. */
+#define MAGIC "ctx-statindex 2"
 
 struct ctx_stat_entry {
 	uint64_t dev, ino, size;
 	int64_t mtime, ctime;
 	uint32_t mode;
-	bool changed; /* (fresh entries) not as the last run left it */
-	char sha[65];
+	bool changed;    /* (fresh entries) not as the last run left it */
+	char *owned;     /* (fresh entries) the copy of the cache entry, when not the last run's */
+	const char *entry;
+	size_t entry_len;
+	char sha[65], key[65];
 };
 
 static int64_t
@@ -43,23 +48,30 @@ same(const struct ctx_stat_entry *a, const struct ctx_stat_entry *b)
 	    a->ctime == b->ctime && a->mode == b->mode;
 }
 
-/* One line "<sha> <dev> <ino> <mode> <size> <mtime> <ctime> <path>" into m; false when it
- * is not one. */
+/* One file's record at *p (end: the buffer's end) into m; false when it is not one. */
 static bool
-parse_line(struct ctx_strmap *m, char *line)
+parse_one(struct ctx_strmap *m, char **p, char *end)
 {
 	struct ctx_stat_entry e = { 0 };
-	int used = 0;
-	int got = sscanf(line, "%64[0-9a-f] %" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %n",
-	    e.sha, &e.dev, &e.ino, &e.mode, &e.size, &e.mtime, &e.ctime, &used);
-	int created;
+	char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = 0;
+	int used = 0, created;
 
-	if (got != 7 || used == 0 || strlen(e.sha) != 64 || line[used] != '/')
+	if (!nl)
 		return false;
-	struct ctx_strmap_entry *en = ctx_strmap_get(m, line + used, strlen(line + used), &created);
-	if (!en)
+	*nl = '\0';
+	int got = sscanf(*p, "%64[0-9a-f] %64[0-9a-f] %" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNu64 " %" SCNd64 " %" SCNd64
+			     " %zu %n",
+	    e.sha, e.key, &e.dev, &e.ino, &e.mode, &e.size, &e.mtime, &e.ctime, &n, &used);
+	const char *path = *p + used;
+	if (got != 9 || used == 0 || strlen(e.sha) != 64 || strlen(e.key) != 64 || path[0] != '/' ||
+	    (size_t)(end - (nl + 1)) < n + 1 || nl[1 + n] != '\n')
 		return false;
-	if (created && !(en->value = malloc(sizeof e)))
+	e.entry = n ? nl + 1 : NULL;
+	e.entry_len = n;
+	*p = nl + 1 + n + 1;
+	struct ctx_strmap_entry *en = ctx_strmap_get(m, path, strlen(path), &created);
+	if (!en || (created && !(en->value = malloc(sizeof e))))
 		return false;
 	memcpy(en->value, &e, sizeof e);
 	return true;
@@ -68,35 +80,26 @@ parse_line(struct ctx_strmap *m, char *line)
 int
 ctx_statindex_load(struct ctx_statindex *x, struct ctx_cache *c, const char *root, int64_t stamp_ns)
 {
-	struct ctx_buf b = { 0 };
 	char rootsum[65];
 
 	memset(x, 0, sizeof *x);
 	x->stamp = stamp_ns;
 	ctx_sha256_hex(root, strlen(root), rootsum);
 	ctx_cache_key(rootsum, MAGIC, x->key);
-	if (ctx_cache_get(c, x->key, &b) != 1 || !b.data) {
-		ctx_buf_release(&b);
+	if (ctx_cache_get(c, x->key, &x->loaded) != 1 || !x->loaded.data)
 		return 0;
-	}
-	char *p = b.data, *end = b.data + b.len, *nl = memchr(p, '\n', b.len);
-	if (!nl || sscanf(p, MAGIC " %" SCNd64, &x->old_stamp) != 1) {
-		ctx_buf_release(&b);
+	char *p = x->loaded.data, *end = x->loaded.data + x->loaded.len, *nl = memchr(p, '\n', x->loaded.len);
+	if (!nl || sscanf(p, MAGIC " %" SCNd64, &x->old_stamp) != 1)
 		return 0;
-	}
-	for (p = nl + 1; p < end && x->old.n < CTX_STATINDEX_MAX; p = nl + 1) {
-		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
-			break;
-		*nl = '\0';
-		if (!parse_line(&x->old, p))
+	for (p = nl + 1; p < end && x->old.n < CTX_STATINDEX_MAX;)
+		if (!parse_one(&x->old, &p, end))
 			break; /* damaged from here on: what came before stands */
-	}
-	ctx_buf_release(&b);
 	return 0;
 }
 
 bool
-ctx_statindex_lookup(const struct ctx_statindex *x, const char *path, const struct stat *st, char sha[65])
+ctx_statindex_lookup(const struct ctx_statindex *x, const char *path, const struct stat *st,
+    struct ctx_stat_known *k)
 {
 	const struct ctx_strmap_entry *en = ctx_strmap_find(&x->old, path, strlen(path));
 	struct ctx_stat_entry now;
@@ -109,35 +112,60 @@ ctx_statindex_lookup(const struct ctx_statindex *x, const char *path, const stru
 	if (!same(e, &now) || e->mtime >= x->old_stamp - CTX_STATINDEX_RACY_NS ||
 	    e->ctime >= x->old_stamp - CTX_STATINDEX_RACY_NS)
 		return false;
-	memcpy(sha, e->sha, 65);
+	memcpy(k->sha, e->sha, 65);
+	memcpy(k->key, e->key, 65);
+	k->entry = e->entry;
+	k->entry_len = e->entry_len;
 	return true;
 }
 
 int
-ctx_statindex_note(struct ctx_statindex *x, const char *path, const struct stat *st, const char *sha)
+ctx_statindex_note(struct ctx_statindex *x, const char *path, const struct stat *st, const char *sha,
+    const char *key, const char *entry, size_t len)
 {
-	size_t len = strlen(path);
+	size_t plen = strlen(path);
+	struct ctx_stat_known old;
 	int created;
-	char old_sha[65];
 
-	if (memchr(path, '\n', len) || path[0] != '/' || x->fresh.n >= CTX_STATINDEX_MAX)
+	if (memchr(path, '\n', plen) || path[0] != '/' || x->fresh.n >= CTX_STATINDEX_MAX)
 		return 0; /* never indexed: read every time */
-	struct ctx_strmap_entry *en = ctx_strmap_get(&x->fresh, path, len, &created);
-	if (!en || (created && !(en->value = malloc(sizeof(struct ctx_stat_entry)))))
+	struct ctx_strmap_entry *en = ctx_strmap_get(&x->fresh, path, plen, &created);
+	if (!en || (created && !(en->value = calloc(1, sizeof(struct ctx_stat_entry)))))
 		return -ENOMEM;
 	struct ctx_stat_entry *e = en->value;
+	if (e->owned) { /* the same file twice in one run: the last stands */
+		x->embedded -= e->entry_len;
+		free(e->owned);
+		e->owned = NULL;
+	}
 	fill(e, st);
 	memcpy(e->sha, sha, 64);
-	e->sha[64] = '\0';
-	e->changed = !ctx_statindex_lookup(x, path, st, old_sha) || strcmp(old_sha, e->sha) != 0;
+	memcpy(e->key, key, 64);
+	e->sha[64] = e->key[64] = '\0';
+	bool known = ctx_statindex_lookup(x, path, st, &old) && !strcmp(old.sha, e->sha) && !strcmp(old.key, e->key);
+	e->entry = NULL;
+	e->entry_len = 0;
+	if (known && old.entry && entry && old.entry_len == len && !memcmp(old.entry, entry, len)) {
+		e->entry = old.entry; /* the last run's copy, in x->loaded */
+		e->entry_len = len;
+	} else if (entry && len && x->embedded + len <= CTX_STATINDEX_EMBED && !memchr(entry, '\0', len)) {
+		if (!(e->owned = malloc(len)))
+			return -ENOMEM;
+		memcpy(e->owned, entry, len);
+		e->entry = e->owned;
+		e->entry_len = len;
+		x->embedded += len;
+	}
+	e->changed = !known || (old.entry == NULL) != (e->entry == NULL);
 	return 0;
 }
 
 static int
 put_entry(struct ctx_buf *b, const char *path, const struct ctx_stat_entry *e)
 {
-	return ctx_buf_addf(b, "%s %" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %" PRId64 " %" PRId64 " %s\n", e->sha,
-	    e->dev, e->ino, e->mode, e->size, e->mtime, e->ctime, path);
+	return ctx_buf_addf(b, "%s %s %" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %" PRId64 " %" PRId64 " %zu %s\n",
+		   e->sha, e->key, e->dev, e->ino, e->mode, e->size, e->mtime, e->ctime, e->entry_len, path) |
+	    ctx_buf_add(b, e->entry ? e->entry : "", e->entry_len) | ctx_buf_add(b, "\n", 1);
 }
 
 int
@@ -162,7 +190,7 @@ ctx_statindex_store(struct ctx_statindex *x, struct ctx_cache *c)
 			n++;
 		}
 	}
-	if (err == 0)
+	if (err == 0 && b.len < CTX_CACHE_MAX_ENTRY)
 		err = ctx_cache_put(c, x->key, b.data, b.len);
 	ctx_buf_release(&b);
 	return err < 0 ? err : 0;
@@ -171,8 +199,11 @@ ctx_statindex_store(struct ctx_statindex *x, struct ctx_cache *c)
 static void
 release_map(struct ctx_strmap *m)
 {
-	for (size_t i = 0; i < m->n; i++)
-		free(m->entries[i].value);
+	for (size_t i = 0; i < m->n; i++) {
+		struct ctx_stat_entry *e = m->entries[i].value;
+		free(e->owned);
+		free(e);
+	}
 	ctx_strmap_release(m);
 }
 
@@ -181,4 +212,5 @@ ctx_statindex_release(struct ctx_statindex *x)
 {
 	release_map(&x->old);
 	release_map(&x->fresh);
+	ctx_buf_release(&x->loaded);
 }

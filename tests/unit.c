@@ -960,19 +960,23 @@ test_statindex(void)
 {
 	struct ctx_statindex w = { 0 }, r = { 0 };
 	struct stat st = { 0 }, other;
-	char sha[65], want[65];
+	struct ctx_stat_known k;
+	char want[65], key[65];
 
 	memset(want, 'a', 64);
-	want[64] = '\0';
+	memset(key, 'b', 64);
+	want[64] = key[64] = '\0';
 	st.st_dev = 1, st.st_ino = 2, st.st_size = 3, st.st_mode = S_IFREG | 0644;
 	st.st_mtim.tv_sec = 1000, st.st_ctim.tv_sec = 1000;
-	check(ctx_statindex_note(&w, "/ws/a.c", &st, want) == 0 && ctx_statindex_note(&w, "rel.c", &st, want) == 0,
+	check(ctx_statindex_note(&w, "/ws/a.c", &st, want, key, "{\"v\":1}", 7) == 0 &&
+		ctx_statindex_note(&w, "rel.c", &st, want, key, NULL, 0) == 0,
 	    "statindex: entries are noted (a relative path is not)", NULL);
 	r.old = w.fresh; /* as if loaded: what the last run wrote */
 	r.old_stamp = 1003LL * 1000000000LL;
-	check(ctx_statindex_lookup(&r, "/ws/a.c", &st, sha) && strcmp(sha, want) == 0 &&
-		!ctx_statindex_lookup(&r, "rel.c", &st, sha) && !ctx_statindex_lookup(&r, "/ws/b.c", &st, sha),
-	    "statindex: a file as the index knows it has the digest noted", NULL);
+	check(ctx_statindex_lookup(&r, "/ws/a.c", &st, &k) && strcmp(k.sha, want) == 0 && strcmp(k.key, key) == 0 &&
+		k.entry_len == 7 && !memcmp(k.entry, "{\"v\":1}", 7) && !ctx_statindex_lookup(&r, "rel.c", &st, &k) &&
+		!ctx_statindex_lookup(&r, "/ws/b.c", &st, &k),
+	    "statindex: a file as the index knows it has its digest and its entry's copy", NULL);
 	bool all = true;
 	for (int i = 0; i < 5; i++) {
 		other = st;
@@ -986,11 +990,11 @@ test_statindex(void)
 			other.st_ctim.tv_nsec++;
 		else
 			other.st_dev++;
-		all &= !ctx_statindex_lookup(&r, "/ws/a.c", &other, sha);
+		all &= !ctx_statindex_lookup(&r, "/ws/a.c", &other, &k);
 	}
 	check(all, "statindex: another inode, size, mtime, ctime or device is a change", NULL);
 	r.old_stamp = 1001LL * 1000000000LL;
-	check(!ctx_statindex_lookup(&r, "/ws/a.c", &st, sha),
+	check(!ctx_statindex_lookup(&r, "/ws/a.c", &st, &k),
 	    "statindex: racily clean (mtime within 2 s of the index) is read again", NULL);
 	r.old = (struct ctx_strmap){ 0 };
 	ctx_statindex_release(&w);

@@ -168,6 +168,8 @@ index_files(const struct opts *o, const struct ctx_workspace *ws, struct ctx_evs
 	int rc = CTX_EXIT_OK;
 
 	p.on = !o->no_progress && (o->progress || (isatty(STDERR_FILENO) && n > 200));
+	static char outbuf[1 << 16]; /* records are written in big pieces, not a page at a time */
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	struct ctx_cache *cache = open_cache(o, ws, &rc);
 	struct ctx_statindex stat = { 0 };
 	struct timespec now;
