@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,18 @@ text_is(const struct unit *u, TSNode n, const char *s, size_t len)
 	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
 
 	return !ts_node_is_null(n) && b - a == len && memcmp(u->src.data + a, s, len) == 0;
+}
+
+/* snprintf into buf[size], false when it did not fit (a cut path names another file). */
+static bool __attribute__((format(printf, 3, 4)))
+fits(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < size;
 }
 
 static bool
@@ -668,8 +681,9 @@ js_module(struct ctx_declindex *x, const struct unit *from, TSNode source)
 	const char *slash = strrchr(from->rel, '/');
 	for (int i = 0; tails[i]; i++) {
 		char path[2200];
-		snprintf(path, sizeof path, "%.*s%s%.*s%s", slash ? (int)(slash - from->rel) : 0, from->rel,
-		    slash ? "/" : "", (int)len, s, tails[i]);
+		if (!fits(path, sizeof path, "%.*s%s%.*s%s", slash ? (int)(slash - from->rel) : 0, from->rel,
+			slash ? "/" : "", (int)len, s, tails[i]))
+			return NULL;
 		/* Normalise "a/./b" and "a/../b" lexically; the root check is get()'s. */
 		char *parts[256], *save = NULL, norm[2200] = "";
 		int np = 0;
@@ -854,15 +868,13 @@ go_package_each(struct ctx_declindex *x, const char *dir, const char *skip,
 	struct dirent *e;
 	bool done = false;
 
-	snprintf(path, sizeof path, "%s/%s", x->root, dir);
-	if (!(d = opendir(path)))
+	if (!fits(path, sizeof path, "%s/%s", x->root, dir) || !(d = opendir(path)))
 		return false;
 	while (!done && (e = readdir(d)) != NULL && !out_of_time(x)) {
 		size_t n = strlen(e->d_name);
 		if (n < 4 || strcmp(e->d_name + n - 3, ".go") != 0 || (n > 8 && !strcmp(e->d_name + n - 8, "_test.go")))
 			continue;
-		snprintf(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", e->d_name);
-		if (skip && !strcmp(path, skip))
+		if (!fits(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", e->d_name) || (skip && !strcmp(path, skip)))
 			continue;
 		struct unit *u = get(x, path);
 		if (!u) {
@@ -971,8 +983,8 @@ go_import_member(struct ctx_declindex *x, struct unit *u, TSNode pkg, TSNode mem
 	/* Else the import path under the root, as GOPATH and the standard library lay them out. */
 	struct stat st;
 	char full[4200];
-	snprintf(full, sizeof full, "%s/%s", x->root, path);
-	if (!dir && !strstr(path, "..") && lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+	if (!dir && !strstr(path, "..") && fits(full, sizeof full, "%s/%s", x->root, path) && lstat(full, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
 		dir = path;
 	if (dir) {
 		size_t len = ts_node_end_byte(member) - ts_node_start_byte(member);
@@ -1035,11 +1047,10 @@ c_includes(struct ctx_declindex *x, struct unit *u, TSNode block, struct c_searc
 			continue;
 		for (int k = 0; k < 2; k++) {
 			char path[2100];
-			if (k == 0 && slash)
-				snprintf(path, sizeof path, "%.*s/%.*s", (int)(slash - u->rel), u->rel, (int)len - 2, s);
-			else
-				snprintf(path, sizeof path, "%.*s", (int)len - 2, s);
-			if (strstr(path, ".."))
+			bool ok = k == 0 && slash
+			    ? fits(path, sizeof path, "%.*s/%.*s", (int)(slash - u->rel), u->rel, (int)len - 2, s)
+			    : fits(path, sizeof path, "%.*s", (int)len - 2, s);
+			if (!ok || strstr(path, ".."))
 				continue;
 			int created;
 			struct ctx_strmap_entry *en = ctx_strmap_get(seen, path, strlen(path), &created);
@@ -1073,8 +1084,7 @@ c_walk(struct ctx_declindex *x, const char *dir, struct c_search *cs, int depth)
 	DIR *d;
 	struct dirent *e;
 
-	snprintf(path, sizeof path, "%s%s%s", x->root, *dir ? "/" : "", dir);
-	if (depth > 64 || !(d = opendir(path)))
+	if (depth > 64 || !fits(path, sizeof path, "%s%s%s", x->root, *dir ? "/" : "", dir) || !(d = opendir(path)))
 		return;
 	while ((e = readdir(d)) != NULL && !x->exhausted) {
 		if (++x->walked > MAX_WALK || out_of_time(x)) {
@@ -1083,8 +1093,7 @@ c_walk(struct ctx_declindex *x, const char *dir, struct c_search *cs, int depth)
 		}
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, "_ctx") || !strcmp(e->d_name, "node_modules"))
 			continue;
-		snprintf(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", e->d_name);
-		if (ctx_denylisted(path))
+		if (!fits(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", e->d_name) || ctx_denylisted(path))
 			continue;
 		if (e->d_type == DT_DIR) {
 			c_walk(x, path, cs, depth + 1);

@@ -1,5 +1,6 @@
-/* libFuzzer target: skeleton extraction from arbitrary bytes, the record written from the
- * entry, and the scope analysis with a lookup of every name it found. */
+/* libFuzzer target: skeleton extraction from arbitrary bytes in every language, the
+ * record written from the entry, and Python's scope analysis with a lookup of every name
+ * it found. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,10 +22,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!s)
 		s = ctx_skeleton_new();
-	if (ctx_skeleton_extract(s, l, (const char *)data, size, "0000000000000000000000000000000000000000000000000000000000000000",
-		&entry) == 0 &&
-	    ctx_skeleton_record(entry.data, entry.len, NULL, "f.py", "f", "miss", &rec, &n, &perr, &sk) != 0)
-		__builtin_trap(); /* an entry we wrote must always make a record */
+	/* Every language's walker: an entry we wrote must always make a record. */
+	static const char *const files[] = { "f.py", "f.c", "f.go", "f.js", "f.ts", "f.tsx" };
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		l = ctx_lang_parsed(files[i]);
+		ctx_buf_truncate(&entry, 0);
+		ctx_buf_truncate(&rec, 0);
+		if (ctx_skeleton_extract(s, l, (const char *)data, size,
+			"0000000000000000000000000000000000000000000000000000000000000000", &entry) == 0 &&
+		    ctx_skeleton_record(entry.data, entry.len, NULL, files[i], "f", "miss", &rec, &n, &perr, &sk) != 0)
+			__builtin_trap();
+	}
 	if ((p = ctx_pyscope_parse((const char *)data, size, &err)) != NULL) {
 		for (int r = 0; r < p->nrefs; r++) {
 			long line, col;
