@@ -234,7 +234,7 @@ get(struct ctx_declindex *x, const char *rel)
 	x->cached += u->src.len;
 	u->st = st;
 	if (ts_parser_set_language(x->parser, u->l->language()) &&
-	    ctx_ts_parseable(u->l->language(), u->src.data, u->src.len))
+	    ctx_ts_parseable(u->l, u->src.data, u->src.len))
 		u->tree = ts_parser_parse_string(x->parser, NULL, u->src.data, (uint32_t)u->src.len);
 	return u;
 }

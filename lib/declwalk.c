@@ -16,7 +16,7 @@
 /* Where the walk is. */
 struct at {
 	const char *qualname; /* of the enclosing type or namespace; NULL at the top */
-	enum ctx_kind kind;   /* its kind; K_NONE at the top */
+	enum ctx_kind kind;   /* its kind; SK_NONE at the top */
 	bool conditional;     /* under #if/#ifdef */
 	bool exported;        /* under `export` */
 	bool ambient;         /* under `declare` */
@@ -320,8 +320,8 @@ emit(struct walker *w, const struct at *at, struct sym *y)
 	}
 	memcpy(qual + plen, y->name, y->name_len);
 	qual[qlen] = '\0';
-	if (kind == K_FUNCTION && (at->kind == K_CLASS || at->kind == K_INTERFACE))
-		kind = K_METHOD;
+	if (kind == SK_FUNCTION && (at->kind == SK_CLASS || at->kind == SK_INTERFACE))
+		kind = SK_METHOD;
 	const struct ctx_frame *anchor = doc_anchor(w, y->node);
 	ctx_walk_symbol_head(w, ctx_kind_names[kind], y->name, y->name_len, qual, qlen, parent);
 	w->err |= ctx_buf_adds(o, ",\"signature\":");
@@ -443,7 +443,7 @@ scope_of(struct walker *w, TSNode n, TSNode body, enum ctx_kind kind, const stru
 	sig_upto(w, &y, n, ts_node_start_byte(body));
 	y.exported = exported(w, at, n, y.name);
 	y.decl = false;
-	struct at inner = { NULL, y.kind, at->conditional, y.kind != K_NAMESPACE && y.exported, at->ambient };
+	struct at inner = { NULL, y.kind, at->conditional, y.kind != SK_NAMESPACE && y.exported, at->ambient };
 	if (!(inner.qualname = emit(w, at, &y)))
 		return;
 	if (w->depth < MAX_DEPTH) {
@@ -466,7 +466,7 @@ member(struct walker *w, TSNode n, const struct at *at)
 	if (ts_node_is_null(name))
 		return;
 	name_of(w, &y, name);
-	if (y.kind == K_VARIABLE) {
+	if (y.kind == SK_VARIABLE) {
 		TSNode type = ctx_walk_field(w, n, F_TYPE);
 		sig_add(w, &y, ts_node_start_byte(name), ts_node_end_byte(ts_node_is_null(type) ? name : type));
 	} else {
@@ -485,7 +485,7 @@ static void add_import(struct walker *w, TSNode module, TSNode stmt, const char 
 static void
 js_declarator(struct walker *w, TSNode decl, TSNode d, const struct at *at)
 {
-	struct sym y = { .kind = K_VARIABLE, .node = decl };
+	struct sym y = { .kind = SK_VARIABLE, .node = decl };
 	TSNode name = ctx_walk_field(w, d, F_NAME), value = ctx_walk_field(w, d, F_VALUE);
 
 	if (!is(name, "identifier"))
@@ -505,7 +505,7 @@ js_declarator(struct walker *w, TSNode decl, TSNode d, const struct at *at)
 	}
 	if (function_value(value)) {
 		TSNode body = ctx_walk_field(w, value, F_BODY);
-		y.kind = K_FUNCTION;
+		y.kind = SK_FUNCTION;
 		y.async = has_token(value, "async", body);
 		sig_add(w, &y, ts_node_start_byte(name), ts_node_is_null(body) ? ts_node_end_byte(value) : ts_node_start_byte(body));
 		while (y.sig.len && strchr(" \t\r\n", y.sig.data[y.sig.len - 1]))
@@ -528,7 +528,7 @@ declaration(struct walker *w, TSNode n, const struct at *at)
 
 	if (ctx_walk_role(w, type) == D_SCOPE)
 		scope(w, type, at, NULL, 0);
-	if (at->kind == K_STRUCT || at->kind == K_UNION)
+	if (at->kind == SK_STRUCT || at->kind == SK_UNION)
 		return; /* C: a struct's fields are not symbols */
 	TSTreeCursor cur = ts_tree_cursor_new(n);
 	for (bool more = ts_tree_cursor_goto_first_child(&cur); more && !w->err;
@@ -544,7 +544,7 @@ declaration(struct walker *w, TSNode n, const struct at *at)
 		TSNode name = c_declared(w, d, &fn);
 		if (ts_node_is_null(name))
 			continue;
-		struct sym y = { .kind = fn ? K_FUNCTION : K_VARIABLE, .node = n };
+		struct sym y = { .kind = fn ? SK_FUNCTION : SK_VARIABLE, .node = n };
 		name_of(w, &y, name);
 		sig_add(w, &y, ts_node_start_byte(first_token(n)), ts_node_is_null(type) ? 0 : ts_node_end_byte(type));
 		sig_node(w, &y, is(d, "init_declarator") ? ctx_walk_field(w, d, F_DECLARATOR) : d);
@@ -579,7 +579,7 @@ type_alias(struct walker *w, TSNode n, const struct at *at)
 		TSNode d = ts_tree_cursor_current_node(&cur);
 		if (ts_tree_cursor_current_field_id(&cur) != decl_id || ts_node_is_null(name = c_declared(w, d, &fn)))
 			continue;
-		struct sym t = { .kind = K_TYPEDEF, .node = n };
+		struct sym t = { .kind = SK_TYPEDEF, .node = n };
 		TSNode body = ctx_walk_field(w, type, F_BODY);
 		name_of(w, &t, name);
 		sig_add(w, &t, ts_node_start_byte(n), !ts_node_is_null(body) ? ts_node_start_byte(body)
@@ -617,8 +617,8 @@ spec(struct walker *w, TSNode n, const struct at *at)
 		struct sym y = { .kind = kind, .node = n };
 		name_of(w, &y, name);
 		w->err |= ctx_buf_add(&y.sig, kw, kwlen) | ctx_buf_add(&y.sig, " ", 1);
-		if (kind == K_TYPE) {
-			y.kind = is(type, "struct_type") ? K_STRUCT : is(type, "interface_type") ? K_INTERFACE : K_TYPE;
+		if (kind == SK_TYPE) {
+			y.kind = is(type, "struct_type") ? SK_STRUCT : is(type, "interface_type") ? SK_INTERFACE : SK_TYPE;
 			sig_add(w, &y, ts_node_start_byte(n),
 			    is(n, "type_alias") || ts_node_is_null(type) ? ts_node_end_byte(n) : open_brace(type));
 		} else {
@@ -638,7 +638,7 @@ static void
 macro(struct walker *w, TSNode n, const struct at *at)
 {
 	TSNode name = ctx_walk_field(w, n, F_NAME), params = ctx_walk_field(w, n, F_PARAMETERS);
-	struct sym y = { .kind = K_MACRO, .node = n, .exported = true };
+	struct sym y = { .kind = SK_MACRO, .node = n, .exported = true };
 
 	if (ts_node_is_null(name))
 		return;
@@ -657,7 +657,7 @@ statement(struct walker *w, TSNode n, const struct at *at)
 		scope(w, x, at, NULL, 0);
 		return;
 	}
-	if (!is(x, "assignment_expression") || at->kind != K_NONE)
+	if (!is(x, "assignment_expression") || at->kind != SK_NONE)
 		return;
 	TSNode left = ctx_walk_field(w, x, F_LEFT), right = ctx_walk_field(w, x, F_RIGHT);
 	TSNode obj = ctx_walk_field(w, left, F_OBJECT), prop = ctx_walk_field(w, left, F_PROPERTY);
@@ -665,7 +665,7 @@ statement(struct walker *w, TSNode n, const struct at *at)
 	const char *o = is(left, "member_expression") ? text(w, obj, &len) : NULL;
 	if (!o || ts_node_is_null(prop) || !((len == 7 && !memcmp(o, "exports", 7)) || (len == 14 && !memcmp(o, "module.exports", 14))))
 		return;
-	struct sym y = { .kind = function_value(right) ? K_FUNCTION : K_VARIABLE, .node = n, .exported = true };
+	struct sym y = { .kind = function_value(right) ? SK_FUNCTION : SK_VARIABLE, .node = n, .exported = true };
 	name_of(w, &y, prop);
 	TSNode body = ctx_walk_field(w, right, F_BODY);
 	sig_add(w, &y, ts_node_start_byte(left), function_value(right) ? ts_node_start_byte(body) : ts_node_end_byte(left));
@@ -809,7 +809,7 @@ walk(struct walker *w, TSNode n, const struct at *at)
 		} else if (ctx_walk_role(w, value) == D_SCOPE) { /* export default class {} */
 			scope(w, value, &inner, "default", 7);
 		} else if (function_value(value)) {
-			struct sym y = { .kind = K_FUNCTION, .node = value, .name = "default", .name_len = 7 };
+			struct sym y = { .kind = SK_FUNCTION, .node = value, .name = "default", .name_len = 7 };
 			sig_upto(w, &y, value, ts_node_start_byte(ctx_walk_field(w, value, F_BODY)));
 			y.exported = true;
 			emit_leaf(w, &inner, &y);
@@ -819,7 +819,7 @@ walk(struct walker *w, TSNode n, const struct at *at)
 	case D_AMBIENT:
 		inner.ambient = true;
 		if (has_token(n, "global", (TSNode){ 0 })) /* declare global { … } */
-			scope_of(w, n, ts_node_named_child(n, 0), K_NAMESPACE, &inner, "global", 6);
+			scope_of(w, n, ts_node_named_child(n, 0), SK_NAMESPACE, &inner, "global", 6);
 		else
 			walk_children(w, n, &inner);
 		break;
@@ -864,7 +864,7 @@ walk(struct walker *w, TSNode n, const struct at *at)
 void
 ctx_walk_decls(struct walker *w, TSNode root)
 {
-	struct at top = { NULL, K_NONE, false, false, false };
+	struct at top = { NULL, SK_NONE, false, false, false };
 	struct ctx_frame frames[MAX_DEPTH + 2];
 
 	w->frames = frames;

@@ -15,11 +15,11 @@
 #define CTX_GRAMMAR_VERSION_typescript "unknown"
 #endif
 
-const char *const ctx_kind_names[K_COUNT] = {
-	[K_NONE] = "", [K_FUNCTION] = "function", [K_METHOD] = "method", [K_CLASS] = "class",
-	[K_VARIABLE] = "variable", [K_STRUCT] = "struct", [K_UNION] = "union", [K_ENUM] = "enum",
-	[K_TYPEDEF] = "typedef", [K_MACRO] = "macro", [K_TYPE] = "type", [K_INTERFACE] = "interface",
-	[K_CONST] = "const", [K_NAMESPACE] = "namespace",
+const char *const ctx_kind_names[SK_COUNT] = {
+	[SK_NONE] = "", [SK_FUNCTION] = "function", [SK_METHOD] = "method", [SK_CLASS] = "class",
+	[SK_VARIABLE] = "variable", [SK_STRUCT] = "struct", [SK_UNION] = "union", [SK_ENUM] = "enum",
+	[SK_TYPEDEF] = "typedef", [SK_MACRO] = "macro", [SK_TYPE] = "type", [SK_INTERFACE] = "interface",
+	[SK_CONST] = "const", [SK_NAMESPACE] = "namespace",
 };
 
 const TSLanguage *tree_sitter_python(void);
@@ -31,7 +31,7 @@ const TSLanguage *tree_sitter_tsx(void);
 
 #define PYTHON_NODES \
 	{ "comment", R_COMMENT, 0 }, { "ERROR", R_ERROR, 0 }, \
-	{ "function_definition", R_FUNCTION, K_FUNCTION }, { "class_definition", R_CLASS, K_CLASS }, \
+	{ "function_definition", R_FUNCTION, SK_FUNCTION }, { "class_definition", R_CLASS, SK_CLASS }, \
 	{ "decorated_definition", R_DECORATED, 0 }, { "decorator", R_DECORATOR, 0 }, { "block", R_BLOCK, 0 }, \
 	{ "if_statement", R_CONTAINER, 0 }, { "try_statement", R_CONTAINER, 0 }, \
 	{ "with_statement", R_CONTAINER, 0 }, { "for_statement", R_CONTAINER, 0 }, \
@@ -39,47 +39,47 @@ const TSLanguage *tree_sitter_tsx(void);
 	{ "elif_clause", R_CLAUSE, 0 }, { "else_clause", R_CLAUSE, 0 }, { "except_clause", R_CLAUSE, 0 }, \
 	{ "except_group_clause", R_CLAUSE, 0 }, { "finally_clause", R_CLAUSE, 0 }, \
 	{ "case_clause", R_CLAUSE, 0 }, { "expression_statement", R_EXPR_STMT, 0 }, \
-	{ "assignment", R_ASSIGNMENT, K_VARIABLE }, { "pattern_list", R_PATTERNS, 0 }, \
+	{ "assignment", R_ASSIGNMENT, SK_VARIABLE }, { "pattern_list", R_PATTERNS, 0 }, \
 	{ "tuple_pattern", R_PATTERNS, 0 }, { "identifier", R_IDENT, 0 }, { "string", R_STRING, 0 }, \
 	{ "concatenated_string", R_STRINGS, 0 }, { "import_statement", R_IMPORT, 0 }, \
 	{ "import_from_statement", R_IMPORT_FROM, 0 }, { "future_import_statement", R_IMPORT_FROM, 0 }
 
 #define C_NODES \
 	{ "comment", R_COMMENT, 0 }, { "ERROR", R_ERROR, 0 }, \
-	{ "function_definition", D_FUNCTION, K_FUNCTION }, { "declaration", D_DECLARATION, K_VARIABLE }, \
-	{ "field_declaration", D_DECLARATION, K_VARIABLE }, { "type_definition", D_TYPEDEF, K_TYPEDEF }, \
-	{ "struct_specifier", D_SCOPE, K_STRUCT }, { "union_specifier", D_SCOPE, K_UNION }, \
-	{ "enum_specifier", D_SCOPE, K_ENUM }, { "preproc_def", D_MACRO, K_MACRO }, \
-	{ "preproc_function_def", D_MACRO, K_MACRO }, { "preproc_if", D_PREPROC, 0 }, \
+	{ "function_definition", D_FUNCTION, SK_FUNCTION }, { "declaration", D_DECLARATION, SK_VARIABLE }, \
+	{ "field_declaration", D_DECLARATION, SK_VARIABLE }, { "type_definition", D_TYPEDEF, SK_TYPEDEF }, \
+	{ "struct_specifier", D_SCOPE, SK_STRUCT }, { "union_specifier", D_SCOPE, SK_UNION }, \
+	{ "enum_specifier", D_SCOPE, SK_ENUM }, { "preproc_def", D_MACRO, SK_MACRO }, \
+	{ "preproc_function_def", D_MACRO, SK_MACRO }, { "preproc_if", D_PREPROC, 0 }, \
 	{ "preproc_ifdef", D_PREPROC, 0 }, { "preproc_else", D_PREPROC, 0 }, { "preproc_elif", D_PREPROC, 0 }, \
 	{ "preproc_elifdef", D_PREPROC, 0 }, { "preproc_include", D_INCLUDE, 0 }
 
 #define GO_NODES \
 	{ "comment", R_COMMENT, 0 }, { "ERROR", R_ERROR, 0 }, \
-	{ "function_declaration", D_FUNCTION, K_FUNCTION }, { "method_declaration", D_FUNCTION, K_METHOD }, \
+	{ "function_declaration", D_FUNCTION, SK_FUNCTION }, { "method_declaration", D_FUNCTION, SK_METHOD }, \
 	{ "const_declaration", D_TRANSPARENT, 0 }, { "var_declaration", D_TRANSPARENT, 0 }, \
 	{ "type_declaration", D_TRANSPARENT, 0 }, { "var_spec_list", D_TRANSPARENT, 0 }, \
-	{ "const_spec", D_SPEC, K_CONST }, { "var_spec", D_SPEC, K_VARIABLE }, { "type_spec", D_SPEC, K_TYPE }, \
-	{ "type_alias", D_SPEC, K_TYPE }, { "import_declaration", D_GO_IMPORT, 0 }
+	{ "const_spec", D_SPEC, SK_CONST }, { "var_spec", D_SPEC, SK_VARIABLE }, { "type_spec", D_SPEC, SK_TYPE }, \
+	{ "type_alias", D_SPEC, SK_TYPE }, { "import_declaration", D_GO_IMPORT, 0 }
 
 #define JS_NODES \
 	{ "comment", R_COMMENT, 0 }, { "ERROR", R_ERROR, 0 }, \
-	{ "function_declaration", D_FUNCTION, K_FUNCTION }, \
-	{ "generator_function_declaration", D_FUNCTION, K_FUNCTION }, \
-	{ "class_declaration", D_SCOPE, K_CLASS }, { "class", D_SCOPE, K_CLASS }, \
-	{ "method_definition", D_MEMBER, K_METHOD }, { "field_definition", D_MEMBER, K_VARIABLE }, \
-	{ "lexical_declaration", D_DECLARATION, K_VARIABLE }, { "variable_declaration", D_DECLARATION, K_VARIABLE }, \
+	{ "function_declaration", D_FUNCTION, SK_FUNCTION }, \
+	{ "generator_function_declaration", D_FUNCTION, SK_FUNCTION }, \
+	{ "class_declaration", D_SCOPE, SK_CLASS }, { "class", D_SCOPE, SK_CLASS }, \
+	{ "method_definition", D_MEMBER, SK_METHOD }, { "field_definition", D_MEMBER, SK_VARIABLE }, \
+	{ "lexical_declaration", D_DECLARATION, SK_VARIABLE }, { "variable_declaration", D_DECLARATION, SK_VARIABLE }, \
 	{ "export_statement", D_EXPORT, 0 }, { "import_statement", D_ES_IMPORT, 0 }, \
 	{ "expression_statement", D_STATEMENT, 0 }
 
 #define TS_NODES \
 	JS_NODES, \
-	{ "function_signature", D_FUNCTION, K_FUNCTION }, { "abstract_class_declaration", D_SCOPE, K_CLASS }, \
-	{ "interface_declaration", D_SCOPE, K_INTERFACE }, { "enum_declaration", D_SCOPE, K_ENUM }, \
-	{ "internal_module", D_SCOPE, K_NAMESPACE }, { "module", D_SCOPE, K_NAMESPACE }, \
-	{ "type_alias_declaration", D_TYPEDEF, K_TYPE }, { "abstract_method_signature", D_MEMBER, K_METHOD }, \
-	{ "method_signature", D_MEMBER, K_METHOD }, { "public_field_definition", D_MEMBER, K_VARIABLE }, \
-	{ "property_signature", D_MEMBER, K_VARIABLE }, { "ambient_declaration", D_AMBIENT, 0 }
+	{ "function_signature", D_FUNCTION, SK_FUNCTION }, { "abstract_class_declaration", D_SCOPE, SK_CLASS }, \
+	{ "interface_declaration", D_SCOPE, SK_INTERFACE }, { "enum_declaration", D_SCOPE, SK_ENUM }, \
+	{ "internal_module", D_SCOPE, SK_NAMESPACE }, { "module", D_SCOPE, SK_NAMESPACE }, \
+	{ "type_alias_declaration", D_TYPEDEF, SK_TYPE }, { "abstract_method_signature", D_MEMBER, SK_METHOD }, \
+	{ "method_signature", D_MEMBER, SK_METHOD }, { "public_field_definition", D_MEMBER, SK_VARIABLE }, \
+	{ "property_signature", D_MEMBER, SK_VARIABLE }, { "ambient_declaration", D_AMBIENT, 0 }
 
 #define FIELDS \
 	[F_NAME] = "name", [F_BODY] = "body", [F_PARAMETERS] = "parameters", \

@@ -58,10 +58,10 @@ enum ctx_role {
 
 /* The kind of symbol a node gives (the record's "kind"). */
 enum ctx_kind {
-	K_NONE, K_FUNCTION, K_METHOD, K_CLASS, K_VARIABLE, K_STRUCT, K_UNION, K_ENUM, K_TYPEDEF, K_MACRO,
-	K_TYPE, K_INTERFACE, K_CONST, K_NAMESPACE, K_COUNT
+	SK_NONE, SK_FUNCTION, SK_METHOD, SK_CLASS, SK_VARIABLE, SK_STRUCT, SK_UNION, SK_ENUM, SK_TYPEDEF, SK_MACRO,
+	SK_TYPE, SK_INTERFACE, SK_CONST, SK_NAMESPACE, SK_COUNT
 };
-extern const char *const ctx_kind_names[K_COUNT];
+extern const char *const ctx_kind_names[SK_COUNT];
 
 /* The field names a walker asks for, resolved per grammar (0: the grammar has none). */
 enum ctx_field {

@@ -7,6 +7,7 @@
 
 #include <tree_sitter/api.h>
 
+#include "lang.h"
 #include "tsguard.h"
 #include "tsnames.h"
 #include "utf8.h"
@@ -58,11 +59,11 @@ static const struct ctx_ts_name kinds[] = {
 };
 
 enum field {
-	F_NAME, F_BODY, F_PARAMETERS, F_RETURN_TYPE, F_SUPERCLASSES, F_LEFT, F_RIGHT, F_TYPE, F_VALUE,
-	F_ALIAS, F_MODULE_NAME, F_OBJECT, F_ATTRIBUTE, F_FUNCTION, F_ARGUMENTS, F_DEFINITION, F_CONDITION, F_COUNT
+	PF_NAME, PF_BODY, PF_PARAMETERS, PF_RETURN_TYPE, PF_SUPERCLASSES, PF_LEFT, PF_RIGHT, PF_TYPE, PF_VALUE,
+	PF_ALIAS, PF_MODULE_NAME, PF_OBJECT, PF_ATTRIBUTE, PF_FUNCTION, PF_ARGUMENTS, PF_DEFINITION, PF_CONDITION, PF_COUNT
 };
 
-static const char *const field_names[F_COUNT] = {
+static const char *const field_names[PF_COUNT] = {
 	"name", "body", "parameters", "return_type", "superclasses", "left", "right", "type", "value", "alias",
 	"module_name", "object", "attribute", "function", "arguments", "definition", "condition",
 };
@@ -72,13 +73,13 @@ const TSLanguage *tree_sitter_python(void);
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static uint8_t *kind_of_symbol; /* by symbol id */
 static uint32_t nsymbols;
-static TSFieldId field_ids[F_COUNT];
+static TSFieldId field_ids[PF_COUNT];
 
 static void
 resolve_names(void)
 {
 	kind_of_symbol = ctx_ts_codes(tree_sitter_python(), kinds, sizeof kinds / sizeof *kinds, &nsymbols);
-	ctx_ts_fields(tree_sitter_python(), field_names, F_COUNT, field_ids);
+	ctx_ts_fields(tree_sitter_python(), field_names, PF_COUNT, field_ids);
 }
 
 static enum kind
@@ -260,7 +261,7 @@ bind_targets(struct walker *w, TSNode n, int sc, uint32_t eff, int annot)
 		return;
 	case K_ATTRIBUTE: {
 		/* self.x = …: an instance attribute of the method's class. */
-		TSNode obj = field(n, F_OBJECT), attr = field(n, F_ATTRIBUTE);
+		TSNode obj = field(n, PF_OBJECT), attr = field(n, PF_ATTRIBUTE);
 		int fs = kind(obj) == K_IDENT ? self_scope(w, obj, sc) : -1;
 		if (fs < 0 || ts_node_is_null(attr)) {
 			visit(w, n, sc);
@@ -284,7 +285,7 @@ param_name(TSNode n)
 	while (!ts_node_is_null(n) && kind(n) != K_IDENT) {
 		enum kind k = kind(n);
 		if (k == K_DEFAULT_PARAM || k == K_TYPED_DEFAULT_PARAM)
-			n = field(n, F_NAME);
+			n = field(n, PF_NAME);
 		else if (k == K_TYPED_PARAM || k == K_SPLAT_PATTERN || k == K_DSPLAT_PATTERN)
 			n = ts_node_named_child(n, 0);
 		else
@@ -298,7 +299,7 @@ static void
 parameters(struct walker *w, TSNode params, int outer, int fs)
 {
 	for (uint32_t i = 0, k = ts_node_named_child_count(params); i < k && !w->err; i++) {
-		TSNode c = ts_node_named_child(params, i), type = field(c, F_TYPE), value = field(c, F_VALUE);
+		TSNode c = ts_node_named_child(params, i), type = field(c, PF_TYPE), value = field(c, PF_VALUE);
 		TSNode id = param_name(c);
 		int annot = -1;
 		if (!ts_node_is_null(type))
@@ -309,8 +310,8 @@ parameters(struct walker *w, TSNode params, int outer, int fs)
 			int b = named_binding(w, id, fs, CTX_PYB_PARAM, 0);
 			if (b >= 0)
 				w->p->binds[b].annot = annot;
-		} else if (kind(c) == K_PATTERNS || kind(field(c, F_NAME)) == K_PATTERNS) {
-			bind_targets(w, kind(c) == K_PATTERNS ? c : field(c, F_NAME), fs, 0, -1);
+		} else if (kind(c) == K_PATTERNS || kind(field(c, PF_NAME)) == K_PATTERNS) {
+			bind_targets(w, kind(c) == K_PATTERNS ? c : field(c, PF_NAME), fs, 0, -1);
 		}
 	}
 }
@@ -368,7 +369,7 @@ header(struct walker *w, TSNode def, TSNode body, int b)
 static void
 function(struct walker *w, TSNode n, int sc, enum ctx_pyself decorated)
 {
-	TSNode name = field(n, F_NAME), params = field(n, F_PARAMETERS), body = field(n, F_BODY);
+	TSNode name = field(n, PF_NAME), params = field(n, PF_PARAMETERS), body = field(n, PF_BODY);
 	int b = ts_node_is_null(name) ? -1 : named_binding(w, name, sc, CTX_PYB_DEF, 0);
 	int fs = new_scope(w, CTX_PYS_FUNCTION, sc, b);
 
@@ -379,7 +380,7 @@ function(struct walker *w, TSNode n, int sc, enum ctx_pyself decorated)
 	int before = w->p->nbinds;
 	if (!ts_node_is_null(params))
 		parameters(w, params, sc, fs);
-	visit(w, field(n, F_RETURN_TYPE), sc);
+	visit(w, field(n, PF_RETURN_TYPE), sc);
 	struct ctx_pyscope_s *s = &w->p->scopes[fs];
 	if (w->p->scopes[sc].kind == CTX_PYS_CLASS && decorated != CTX_PYSELF_NONE) {
 		for (int i = before; i < w->p->nbinds && s->self_param < 0; i++)
@@ -397,7 +398,7 @@ function(struct walker *w, TSNode n, int sc, enum ctx_pyself decorated)
 static void
 class(struct walker *w, TSNode n, int sc)
 {
-	TSNode name = field(n, F_NAME), sup = field(n, F_SUPERCLASSES), body = field(n, F_BODY);
+	TSNode name = field(n, PF_NAME), sup = field(n, PF_SUPERCLASSES), body = field(n, PF_BODY);
 	int b = ts_node_is_null(name) ? -1 : named_binding(w, name, sc, CTX_PYB_CLASS, 0);
 	int cs = new_scope(w, CTX_PYS_CLASS, sc, b);
 	struct ctx_pyscope *p = w->p;
@@ -410,8 +411,8 @@ class(struct walker *w, TSNode n, int sc)
 	for (uint32_t i = 0, k = ts_node_is_null(sup) ? 0 : ts_node_named_child_count(sup); i < k && !w->err; i++) {
 		TSNode c = ts_node_named_child(sup, i);
 		if (kind(c) == K_KEYWORD_ARG) { /* metaclass=… */
-			add_ref(w, field(c, F_NAME), sc, CTX_PYR_OTHER, -1);
-			visit(w, field(c, F_VALUE), sc);
+			add_ref(w, field(c, PF_NAME), sc, CTX_PYR_OTHER, -1);
+			visit(w, field(c, PF_VALUE), sc);
 			continue;
 		}
 		int r = visit(w, c, sc);
@@ -427,7 +428,7 @@ class(struct walker *w, TSNode n, int sc)
 static void
 decorated(struct walker *w, TSNode n, int sc)
 {
-	TSNode def = field(n, F_DEFINITION);
+	TSNode def = field(n, PF_DEFINITION);
 	enum ctx_pyself self = CTX_PYSELF_INSTANCE;
 
 	for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
@@ -460,8 +461,8 @@ comprehension(struct walker *w, TSNode n, int sc)
 		TSNode c = ts_node_named_child(n, i);
 		if (kind(c) == K_FOR_IN) {
 			/* The first iterable is evaluated in the enclosing scope. */
-			visit(w, field(c, F_RIGHT), first ? sc : cs);
-			bind_targets(w, field(c, F_LEFT), cs, 0, -1);
+			visit(w, field(c, PF_RIGHT), first ? sc : cs);
+			bind_targets(w, field(c, PF_LEFT), cs, 0, -1);
 			first = false;
 		} else {
 			visit(w, c, cs);
@@ -513,11 +514,11 @@ import(struct walker *w, TSNode n, int sc)
 	for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
 		TSNode c = ts_node_named_child(n, i);
 		bool alias = kind(c) == K_ALIASED_IMPORT;
-		TSNode d = alias ? field(c, F_NAME) : c;
+		TSNode d = alias ? field(c, PF_NAME) : c;
 		if (kind(d) != K_DOTTED_NAME)
 			continue;
 		const char *module = dotted(w, d, "");
-		int b = named_binding(w, alias ? field(c, F_ALIAS) : ts_node_named_child(d, 0), sc, CTX_PYB_IMPORT, 0);
+		int b = named_binding(w, alias ? field(c, PF_ALIAS) : ts_node_named_child(d, 0), sc, CTX_PYB_IMPORT, 0);
 		if (b < 0)
 			return;
 		w->p->binds[b].module = module;
@@ -529,7 +530,7 @@ import(struct walker *w, TSNode n, int sc)
 static void
 import_from(struct walker *w, TSNode n, int sc)
 {
-	TSNode mod = field(n, F_MODULE_NAME);
+	TSNode mod = field(n, PF_MODULE_NAME);
 	const char *module = "";
 
 	if (kind(mod) == K_DOTTED_NAME) {
@@ -564,10 +565,10 @@ import_from(struct walker *w, TSNode n, int sc)
 			continue;
 		}
 		bool alias = kind(c) == K_ALIASED_IMPORT;
-		TSNode d = alias ? field(c, F_NAME) : c;
+		TSNode d = alias ? field(c, PF_NAME) : c;
 		if (kind(d) != K_DOTTED_NAME)
 			continue;
-		int b = named_binding(w, alias ? field(c, F_ALIAS) : d, sc, CTX_PYB_FROM, 0);
+		int b = named_binding(w, alias ? field(c, PF_ALIAS) : d, sc, CTX_PYB_FROM, 0);
 		if (b < 0)
 			return;
 		w->p->binds[b].module = module;
@@ -585,10 +586,10 @@ import_from(struct walker *w, TSNode n, int sc)
 static bool
 is_super(struct walker *w, TSNode call, int sc)
 {
-	TSNode args = field(call, F_ARGUMENTS);
+	TSNode args = field(call, PF_ARGUMENTS);
 	uint32_t n = kind(args) == K_ARGUMENT_LIST ? ts_node_named_child_count(args) : 1;
 
-	if (!is_named(w, field(call, F_FUNCTION), "super") || (n != 0 && n != 2))
+	if (!is_named(w, field(call, PF_FUNCTION), "super") || (n != 0 && n != 2))
 		return false;
 	if (n == 0)
 		return true;
@@ -599,8 +600,8 @@ is_super(struct walker *w, TSNode call, int sc)
 static int
 call(struct walker *w, TSNode n, int sc)
 {
-	int callee = visit(w, field(n, F_FUNCTION), sc);
-	TSNode args = field(n, F_ARGUMENTS);
+	int callee = visit(w, field(n, PF_FUNCTION), sc);
+	TSNode args = field(n, PF_ARGUMENTS);
 
 	if (kind(args) != K_ARGUMENT_LIST) {
 		visit(w, args, sc);
@@ -611,8 +612,8 @@ call(struct walker *w, TSNode n, int sc)
 				visit(w, c, sc);
 				continue;
 			}
-			add_ref(w, field(c, F_NAME), sc, CTX_PYR_KWARG, callee >= 0 ? callee : -1);
-			visit(w, field(c, F_VALUE), sc);
+			add_ref(w, field(c, PF_NAME), sc, CTX_PYR_KWARG, callee >= 0 ? callee : -1);
+			visit(w, field(c, PF_VALUE), sc);
 		}
 	}
 	return is_super(w, n, sc) ? CTX_PYREF_SUPER : -1;
@@ -654,8 +655,8 @@ visit(struct walker *w, TSNode n, int sc)
 		r = add_ref(w, n, sc, CTX_PYR_NAME, -1);
 		break;
 	case K_ATTRIBUTE: {
-		int recv = visit(w, field(n, F_OBJECT), sc);
-		TSNode attr = field(n, F_ATTRIBUTE);
+		int recv = visit(w, field(n, PF_OBJECT), sc);
+		TSNode attr = field(n, PF_ATTRIBUTE);
 		if (!ts_node_is_null(attr))
 			r = add_ref(w, attr, sc, CTX_PYR_ATTR, recv);
 		break;
@@ -682,41 +683,41 @@ visit(struct walker *w, TSNode n, int sc)
 		break;
 	case K_LAMBDA: {
 		int ls = new_scope(w, CTX_PYS_LAMBDA, sc, -1);
-		TSNode params = field(n, F_PARAMETERS);
+		TSNode params = field(n, PF_PARAMETERS);
 		if (!ts_node_is_null(params))
 			parameters(w, params, sc, ls);
-		visit(w, field(n, F_BODY), ls);
+		visit(w, field(n, PF_BODY), ls);
 		break;
 	}
 	case K_COMPREHENSION:
 		comprehension(w, n, sc);
 		break;
 	case K_ASSIGNMENT: {
-		TSNode type = field(n, F_TYPE);
+		TSNode type = field(n, PF_TYPE);
 		int annot = ts_node_is_null(type) ? -1 : visit(w, type, sc);
-		visit(w, field(n, F_RIGHT), sc);
-		bind_targets(w, field(n, F_LEFT), sc, ts_node_end_byte(n), annot);
+		visit(w, field(n, PF_RIGHT), sc);
+		bind_targets(w, field(n, PF_LEFT), sc, ts_node_end_byte(n), annot);
 		break;
 	}
 	case K_AUGMENTED: {
-		visit(w, field(n, F_RIGHT), sc);
-		bind_targets(w, field(n, F_LEFT), sc, ts_node_end_byte(n), -1);
+		visit(w, field(n, PF_RIGHT), sc);
+		bind_targets(w, field(n, PF_LEFT), sc, ts_node_end_byte(n), -1);
 		break;
 	}
 	case K_NAMED_EXPR: {
-		visit(w, field(n, F_VALUE), sc);
-		TSNode name = field(n, F_NAME);
+		visit(w, field(n, PF_VALUE), sc);
+		TSNode name = field(n, PF_NAME);
 		if (kind(name) == K_IDENT)
 			named_binding(w, name, walrus_scope(w->p, sc), CTX_PYB_ASSIGN, ts_node_end_byte(n));
 		break;
 	}
 	case K_FOR: {
-		visit(w, field(n, F_RIGHT), sc);
-		TSNode left = field(n, F_LEFT);
+		visit(w, field(n, PF_RIGHT), sc);
+		TSNode left = field(n, PF_LEFT);
 		bind_targets(w, left, sc, 0, -1);
 		for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
 			TSNode c = ts_node_named_child(n, i);
-			if (!ts_node_eq(c, left) && !ts_node_eq(c, field(n, F_RIGHT)))
+			if (!ts_node_eq(c, left) && !ts_node_eq(c, field(n, PF_RIGHT)))
 				visit(w, c, sc);
 		}
 		break;
@@ -731,7 +732,7 @@ visit(struct walker *w, TSNode n, int sc)
 		}
 		break;
 	case K_EXCEPT: {
-		TSNode alias = field(n, F_ALIAS);
+		TSNode alias = field(n, PF_ALIAS);
 		for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
 			TSNode c = ts_node_named_child(n, i);
 			if (!ts_node_eq(c, alias))
@@ -743,7 +744,7 @@ visit(struct walker *w, TSNode n, int sc)
 	}
 	case K_IF: { /* the condition, then each of consequence, elif, else a branch */
 		int owner = ++w->statements;
-		TSNode cond = field(n, F_CONDITION);
+		TSNode cond = field(n, PF_CONDITION);
 		visit(w, cond, sc);
 		for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
 			TSNode c = ts_node_named_child(n, i);
@@ -812,7 +813,7 @@ visit(struct walker *w, TSNode n, int sc)
 		break;
 	case K_KEYWORD_ARG:
 	case K_KEYWORD_PATTERN: {
-		TSNode name = kind(n) == K_KEYWORD_ARG ? field(n, F_NAME) : ts_node_named_child(n, 0);
+		TSNode name = kind(n) == K_KEYWORD_ARG ? field(n, PF_NAME) : ts_node_named_child(n, 0);
 		for (uint32_t i = 0, k = ts_node_named_child_count(n); i < k && !w->err; i++) {
 			TSNode c = ts_node_named_child(n, i);
 			if (ts_node_eq(c, name) && kind(c) == K_IDENT)
@@ -992,7 +993,7 @@ ctx_pyscope_parse(const char *src, size_t len, int *err)
 	copy[len] = '\0';
 	p->src = copy;
 	p->len = len;
-	bool parseable = ctx_ts_parseable(tree_sitter_python(), copy, len);
+	bool parseable = ctx_ts_parseable(ctx_lang_parsed("x.py"), copy, len);
 	if (line_table(p) < 0 || !(parser = ts_parser_new()) || !ts_parser_set_language(parser, tree_sitter_python()) ||
 	    !(tree = ts_parser_parse_string(parser, NULL, copy, parseable ? (uint32_t)len : 0)))
 		goto fail;

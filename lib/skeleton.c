@@ -430,7 +430,7 @@ ctx_skeleton_extract(struct ctx_skeleton *s, const struct ctx_lang *l, const cha
 		return -EINVAL;
 	/* A byte-order mark is not Python: parse after it (rows do not change). */
 	w.src = src + bom;
-	bool parseable = ctx_ts_parseable(l->language(), w.src, len - bom);
+	bool parseable = ctx_ts_parseable(l, w.src, len - bom);
 	TSTree *tree = ts_parser_parse_string(s->parser, NULL, w.src, parseable ? (uint32_t)(len - bom) : 0);
 	if (!tree)
 		return -ENOMEM;
