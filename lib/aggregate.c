@@ -757,7 +757,10 @@ write_top_warnings(struct ctx_jsonw *w, const struct run *r)
 static int
 by_text(const void *x, const void *y)
 {
-	return strcmp((*(const struct ctx_strmap_entry *const *)x)->key, (*(const struct ctx_strmap_entry *const *)y)->key);
+	const struct ctx_strmap_entry *a = *(const struct ctx_strmap_entry *const *)x;
+	const struct ctx_strmap_entry *b = *(const struct ctx_strmap_entry *const *)y;
+
+	return strcmp(a->key, b->key);
 }
 
 /* ast.by_lang: the run's ast.parse events by x.lang, keys sorted. */

@@ -459,7 +459,8 @@ js_names(struct unit *u, TSNode n, struct want *wt, int depth)
 			TSNode pat = field(u, d, F_NAME);
 			int at = wt->n;
 			js_pattern(u, pat, wt, 0, depth);
-			if (!is(value, "call_expression") || !text_is(u, fn, "require", 7) || !is(named(args, 0), "string"))
+			if (!is(value, "call_expression") || !text_is(u, fn, "require", 7) ||
+			    !is(named(args, 0), "string"))
 				continue;
 			/* const m = require("./m"): the module; const { a, b: c } = require("./m"): its exports. */
 			for (int k = at; k < wt->n; k++) {
@@ -557,7 +558,8 @@ scope_names(struct unit *u, TSNode a, struct want *wt)
 
 	switch (u->fam) {
 	case FAM_C:
-		if (!strcmp(t, "translation_unit") || !strcmp(t, "compound_statement") || !strcmp(t, "case_statement")) {
+		if (!strcmp(t, "translation_unit") || !strcmp(t, "compound_statement") ||
+		    !strcmp(t, "case_statement")) {
 			names_in_children(u, a, wt);
 		} else if (!strcmp(t, "function_definition")) {
 			TSNode d = field(u, a, F_DECLARATOR);
@@ -654,6 +656,8 @@ static const struct found *
 top_level(struct unit *u, const char *name, size_t len, struct want *wt, const struct found **decl, int *defs)
 {
 	*wt = (struct want){ name, len, UINT32_MAX, { { 0 } }, 0 };
+	*defs = 0;
+	*decl = NULL;
 	if (!u || !u->tree)
 		return NULL;
 	names_in_children(u, ts_tree_root_node(u->tree), wt);
@@ -698,11 +702,9 @@ js_module(struct ctx_declindex *x, const struct unit *from, TSNode source)
 			}
 			parts[np++] = p;
 		}
-		for (int k = 0; k < np; k++) {
-			strncat(norm, parts[k], sizeof norm - strlen(norm) - 2);
-			if (k + 1 < np)
-				strcat(norm, "/");
-		}
+		size_t at = 0; /* norm is never longer than path */
+		for (int k = 0; k < np; k++)
+			at += (size_t)snprintf(norm + at, sizeof norm - at, "%s%s", k ? "/" : "", parts[k]);
 		struct unit *u = get(x, norm);
 		if (!u) {
 			x->err = -ENOMEM;
@@ -791,7 +793,8 @@ js_export(struct ctx_declindex *x, struct unit *m, const char *name, size_t len,
 				/* export * from "./m": what m exports (the first module that has it) */
 				struct unit *r = js_module(x, m, source);
 				struct answer b;
-				if (r && !is(clause, "namespace_export") && js_export(x, r, name, len, &b) == CTX_RES_RESOLVED) {
+				if (r && !is(clause, "namespace_export") &&
+				    js_export(x, r, name, len, &b) == CTX_RES_RESOLVED) {
 					*a = b;
 					return CTX_RES_RESOLVED;
 				}
@@ -874,7 +877,8 @@ go_package_each(struct ctx_declindex *x, const char *dir, const char *skip,
 		size_t n = strlen(e->d_name);
 		if (n < 4 || strcmp(e->d_name + n - 3, ".go") != 0 || (n > 8 && !strcmp(e->d_name + n - 8, "_test.go")))
 			continue;
-		if (!fits(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", e->d_name) || (skip && !strcmp(path, skip)))
+		if (!fits(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", e->d_name) ||
+		    (skip && !strcmp(path, skip)))
 			continue;
 		struct unit *u = get(x, path);
 		if (!u) {
@@ -1035,7 +1039,8 @@ c_includes(struct ctx_declindex *x, struct unit *u, TSNode block, struct c_searc
 {
 	for (uint32_t i = 0; i < kids(block) && nest < MAX_DEPTH; i++) {
 		TSNode inc = named(block, i), p = field(u, inc, F_PATH);
-		if (!strncmp(ts_node_type(inc), "preproc_if", 10) || is(inc, "preproc_else") || is(inc, "preproc_elif") ||
+		if (!strncmp(ts_node_type(inc), "preproc_if", 10) || is(inc, "preproc_else") ||
+		    is(inc, "preproc_elif") ||
 		    ts_node_symbol(inc) == (TSSymbol)-1)
 			c_includes(x, u, inc, cs, seen, depth, nest + 1);
 		if (!is(inc, "preproc_include") || !is(p, "string_literal"))
@@ -1100,7 +1105,8 @@ c_walk(struct ctx_declindex *x, const char *dir, struct c_search *cs, int depth)
 			continue;
 		}
 		size_t n = strlen(e->d_name);
-		if (e->d_type != DT_REG || n < 3 || e->d_name[n - 2] != '.' || (e->d_name[n - 1] != 'c' && e->d_name[n - 1] != 'h'))
+		if (e->d_type != DT_REG || n < 3 || e->d_name[n - 2] != '.' ||
+		    (e->d_name[n - 1] != 'c' && e->d_name[n - 1] != 'h'))
 			continue;
 		struct unit *u = get(x, path);
 		if (!u) {
@@ -1133,7 +1139,8 @@ follow(struct ctx_declindex *x, const struct found *f, struct answer *a)
 	TSNode im = f->imported;
 	if (ts_node_is_null(im))
 		return CTX_RES_UNRESOLVED;
-	return js_export(x, m, f->u->src.data + ts_node_start_byte(im), ts_node_end_byte(im) - ts_node_start_byte(im), a);
+	return js_export(x, m, f->u->src.data + ts_node_start_byte(im), ts_node_end_byte(im) - ts_node_start_byte(im),
+	    a);
 }
 
 static bool
@@ -1160,6 +1167,7 @@ lexical(struct ctx_declindex *x, struct unit *u, TSNode *chain, int n, struct an
 	for (int i = n - 2; i >= 0; i--) {
 		bool ordered = i > 0 && u->fam != FAM_JS; /* C's and Go's blocks: declared before the use */
 		struct want wt = { name, len, ordered ? ts_node_start_byte(id) : UINT32_MAX, { { 0 } }, 0 };
+		struct want params = { name, len, UINT32_MAX, { { 0 } }, 0 };
 		const struct found *f, *d;
 		int defs;
 		scope_names(u, chain[i], &wt);
@@ -1171,10 +1179,10 @@ lexical(struct ctx_declindex *x, struct unit *u, TSNode *chain, int n, struct an
 			f = &wt.v[wt.n - 1];
 			if (u->fam == FAM_GO && (f->flags & B_SHORT)) {
 				f = &wt.v[0]; /* the first binding of the name in this scope */
-				struct want params = { name, len, UINT32_MAX, { { 0 } }, 0 };
-				bool body = i > 0 && is(chain[i], "block") &&
-				    (is(chain[i - 1], "function_declaration") || is(chain[i - 1], "method_declaration") ||
-					is(chain[i - 1], "func_literal"));
+				TSNode fn = i > 0 ? chain[i - 1] : (TSNode){ 0 };
+				bool body = is(chain[i], "block") && (is(fn, "function_declaration") ||
+									 is(fn, "method_declaration") ||
+									 is(fn, "func_literal"));
 				if (body && (f->flags & B_SHORT))
 					scope_names(u, chain[i - 1], &params);
 				if (params.n > 0)
@@ -1257,7 +1265,8 @@ resolve(struct ctx_declindex *x, const char *file, long line, long col, struct a
 	while (n < 512) {
 		TSNode next = { 0 };
 		TSTreeCursor cur = ts_tree_cursor_new(chain[n - 1]);
-		for (bool more = ts_tree_cursor_goto_first_child(&cur); more; more = ts_tree_cursor_goto_next_sibling(&cur)) {
+		for (bool more = ts_tree_cursor_goto_first_child(&cur); more;
+		     more = ts_tree_cursor_goto_next_sibling(&cur)) {
 			TSNode c = ts_tree_cursor_current_node(&cur);
 			if (ts_node_start_byte(c) > b)
 				break;
@@ -1319,8 +1328,8 @@ resolve(struct ctx_declindex *x, const char *file, long line, long col, struct a
 			return res; /* a package's, a builtin's, or an unknown object's member */
 		if (!ts_node_is_null(obj.name))
 			return CTX_RES_DYNAMIC; /* a value's member */
-		return js_export(x, obj.u, u->src.data + ts_node_start_byte(id), ts_node_end_byte(id) - ts_node_start_byte(id),
-		    a);
+		return js_export(x, obj.u, u->src.data + ts_node_start_byte(id),
+		    ts_node_end_byte(id) - ts_node_start_byte(id), a);
 	}
 	/* A name being defined (a field, a method, a key, a struct member): itself. */
 	if (is(id, "field_identifier") || is(id, "property_identifier") || is(id, "private_property_identifier")) {

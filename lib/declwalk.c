@@ -49,7 +49,7 @@ walk_children(struct walker *w, TSNode n, const struct at *at)
 
 	if (w->depth >= MAX_DEPTH || w->nframes > MAX_DEPTH || count == 0)
 		return;
-	if (!(kids = malloc(count * sizeof *kids))) {
+	if (!(kids = calloc(count, sizeof *kids))) {
 		w->err = -ENOMEM;
 		return;
 	}
@@ -330,7 +330,8 @@ emit(struct walker *w, const struct at *at, struct sym *y)
 	put_decorators(w, y->node, anchor);
 	w->err |= ctx_buf_adds(o, "],\"doc\":");
 	put_doc(w, anchor);
-	w->err |= ctx_buf_adds(o, ",\"start_line\":") | ctx_buf_addu(o, ts_node_start_point(first_token(y->node)).row + 1);
+	w->err |= ctx_buf_adds(o, ",\"start_line\":");
+	w->err |= ctx_buf_addu(o, ts_node_start_point(first_token(y->node)).row + 1);
 	w->err |= ctx_buf_adds(o, ",\"end_line\":") | ctx_buf_addu(o, ctx_walk_end_row(y->node) + 1);
 	w->err |= ctx_buf_adds(o, y->async ? ",\"async\":true" : ",\"async\":false");
 	w->err |= ctx_buf_adds(o, at->conditional ? ",\"conditional\":true" : ",\"conditional\":false");
@@ -507,7 +508,8 @@ js_declarator(struct walker *w, TSNode decl, TSNode d, const struct at *at)
 		TSNode body = ctx_walk_field(w, value, F_BODY);
 		y.kind = SK_FUNCTION;
 		y.async = has_token(value, "async", body);
-		sig_add(w, &y, ts_node_start_byte(name), ts_node_is_null(body) ? ts_node_end_byte(value) : ts_node_start_byte(body));
+		sig_add(w, &y, ts_node_start_byte(name),
+		    ts_node_is_null(body) ? ts_node_end_byte(value) : ts_node_start_byte(body));
 		while (y.sig.len && strchr(" \t\r\n", y.sig.data[y.sig.len - 1]))
 			y.sig.len--;
 	} else {
@@ -618,7 +620,9 @@ spec(struct walker *w, TSNode n, const struct at *at)
 		name_of(w, &y, name);
 		w->err |= ctx_buf_add(&y.sig, kw, kwlen) | ctx_buf_add(&y.sig, " ", 1);
 		if (kind == SK_TYPE) {
-			y.kind = is(type, "struct_type") ? SK_STRUCT : is(type, "interface_type") ? SK_INTERFACE : SK_TYPE;
+			y.kind = is(type, "struct_type")      ? SK_STRUCT
+			    : is(type, "interface_type") ? SK_INTERFACE
+							 : SK_TYPE;
 			sig_add(w, &y, ts_node_start_byte(n),
 			    is(n, "type_alias") || ts_node_is_null(type) ? ts_node_end_byte(n) : open_brace(type));
 		} else {
@@ -663,12 +667,14 @@ statement(struct walker *w, TSNode n, const struct at *at)
 	TSNode obj = ctx_walk_field(w, left, F_OBJECT), prop = ctx_walk_field(w, left, F_PROPERTY);
 	size_t len;
 	const char *o = is(left, "member_expression") ? text(w, obj, &len) : NULL;
-	if (!o || ts_node_is_null(prop) || !((len == 7 && !memcmp(o, "exports", 7)) || (len == 14 && !memcmp(o, "module.exports", 14))))
+	if (!o || ts_node_is_null(prop) ||
+	    !((len == 7 && !memcmp(o, "exports", 7)) || (len == 14 && !memcmp(o, "module.exports", 14))))
 		return;
 	struct sym y = { .kind = function_value(right) ? SK_FUNCTION : SK_VARIABLE, .node = n, .exported = true };
 	name_of(w, &y, prop);
 	TSNode body = ctx_walk_field(w, right, F_BODY);
-	sig_add(w, &y, ts_node_start_byte(left), function_value(right) ? ts_node_start_byte(body) : ts_node_end_byte(left));
+	sig_add(w, &y, ts_node_start_byte(left),
+	    function_value(right) ? ts_node_start_byte(body) : ts_node_end_byte(left));
 	while (y.sig.len && strchr(" \t\r\n", y.sig.data[y.sig.len - 1]))
 		y.sig.len--;
 	y.async = function_value(right) && has_token(right, "async", body);

@@ -97,21 +97,27 @@ const TSLanguage *tree_sitter_tsx(void);
  * symbol (outside the grammar's symbol table) with the second entry. */
 static struct ctx_lang languages[] = {
 	{ "python", "python", { ".py", ".pyi" }, "tree-sitter-python " CTX_GRAMMAR_VERSION_python,
-	    tree_sitter_python, CTX_MODULE_DOTTED, CTX_DOC_DOCSTRING, CTX_EXPORT_NONE, { PYTHON_NODES }, { FIELDS }, UNRESOLVED },
+	    tree_sitter_python, CTX_MODULE_DOTTED, CTX_DOC_DOCSTRING, CTX_EXPORT_NONE, { PYTHON_NODES },
+	    { FIELDS }, UNRESOLVED },
 	{ "c", "c", { ".c", ".h" }, "tree-sitter-c " CTX_GRAMMAR_VERSION_c, tree_sitter_c, CTX_MODULE_PATH,
 	    CTX_DOC_COMMENTS, CTX_EXPORT_LINKAGE, { C_NODES }, { FIELDS }, UNRESOLVED },
 	{ "go", "go", { ".go" }, "tree-sitter-go " CTX_GRAMMAR_VERSION_go, tree_sitter_go, CTX_MODULE_DIR,
 	    CTX_DOC_COMMENTS, CTX_EXPORT_CAPITAL, { GO_NODES }, { FIELDS }, UNRESOLVED },
-	{ "javascript", "javascript", { ".js", ".mjs", ".cjs" }, "tree-sitter-javascript " CTX_GRAMMAR_VERSION_javascript,
-	    tree_sitter_javascript, CTX_MODULE_PATH, CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { JS_NODES }, { FIELDS }, UNRESOLVED },
+	{ "javascript", "javascript", { ".js", ".mjs", ".cjs" },
+	    "tree-sitter-javascript " CTX_GRAMMAR_VERSION_javascript, tree_sitter_javascript, CTX_MODULE_PATH,
+	    CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { JS_NODES }, { FIELDS }, UNRESOLVED },
 	{ "javascript", "javascriptreact", { ".jsx" }, "tree-sitter-javascript " CTX_GRAMMAR_VERSION_javascript,
-	    tree_sitter_javascript, CTX_MODULE_PATH, CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { JS_NODES }, { FIELDS }, UNRESOLVED },
-	{ "typescript", "typescript", { ".ts", ".mts", ".cts" }, "tree-sitter-typescript " CTX_GRAMMAR_VERSION_typescript,
-	    tree_sitter_typescript, CTX_MODULE_PATH, CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { TS_NODES }, { FIELDS }, UNRESOLVED },
+	    tree_sitter_javascript, CTX_MODULE_PATH, CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { JS_NODES },
+	    { FIELDS }, UNRESOLVED },
+	{ "typescript", "typescript", { ".ts", ".mts", ".cts" },
+	    "tree-sitter-typescript " CTX_GRAMMAR_VERSION_typescript, tree_sitter_typescript, CTX_MODULE_PATH,
+	    CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { TS_NODES }, { FIELDS }, UNRESOLVED },
 	{ "typescript", "typescriptreact", { ".tsx" }, "tree-sitter-typescript/tsx " CTX_GRAMMAR_VERSION_typescript,
-	    tree_sitter_tsx, CTX_MODULE_PATH, CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { TS_NODES }, { FIELDS }, UNRESOLVED },
+	    tree_sitter_tsx, CTX_MODULE_PATH, CTX_DOC_JSDOC, CTX_EXPORT_KEYWORD, { TS_NODES }, { FIELDS },
+	    UNRESOLVED },
 	/* Known to ctx-lsp for its languageId; no skeleton. */
-	{ "cpp", "cpp", { ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx" }, NULL, NULL, 0, 0, 0, { { 0 } }, { 0 }, UNRESOLVED },
+	{ "cpp", "cpp", { ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx" }, NULL, NULL, 0, 0, 0, { { 0 } }, { 0 },
+	    UNRESOLVED },
 	{ "rust", "rust", { ".rs" }, NULL, NULL, 0, 0, 0, { { 0 } }, { 0 }, UNRESOLVED },
 	{ "java", "java", { ".java" }, NULL, NULL, 0, 0, 0, { { 0 } }, { 0 }, UNRESOLVED },
 };
@@ -150,7 +156,8 @@ const struct ctx_lang *
 ctx_lang_named(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NLANGS; i++)
-		if (languages[i].grammar && strlen(languages[i].name) == len && memcmp(languages[i].name, name, len) == 0)
+		if (languages[i].grammar && strlen(languages[i].name) == len &&
+		    memcmp(languages[i].name, name, len) == 0)
 			return &languages[i];
 	return NULL;
 }

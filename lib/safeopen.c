@@ -141,7 +141,7 @@ int
 ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircache *dc, char **real,
     struct stat *st)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *under;
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	size_t dlen = slash ? (size_t)(slash - path) : 0;
 
 	*real = NULL;
@@ -155,7 +155,8 @@ ctx_wsfile_resolve_cached(const char *root, const char *path, struct ctx_dircach
 		if (cand) {
 			snprintf(cand, size, "%s%s%s", dreal, rlen && dreal[rlen - 1] == '/' ? "" : "/", base);
 			if (lstat(cand, st) == 0 && !S_ISLNK(st->st_mode)) { /* a symlink: realpath below */
-				if (!(under = ctx_path_under(cand, root)) || ctx_denylisted(under)) {
+				const char *under = ctx_path_under(cand, root);
+				if (!under || ctx_denylisted(under)) {
 					free(cand);
 					return under ? CTX_REFUSED_DENYLISTED : CTX_REFUSED_OUTSIDE_ROOT;
 				}

@@ -303,7 +303,9 @@ module_ok(const struct ctx_lang *l, const char *module, size_t len)
 		size_t j = i;
 		while (j < len && module[j] != '/')
 			j++;
-		if (j == i || (j - i == 1 && module[i] == '.') || (j - i == 2 && module[i] == '.' && module[i + 1] == '.'))
+		bool dot = j - i == 1 && module[i] == '.';
+		bool dotdot = j - i == 2 && module[i] == '.' && module[i + 1] == '.';
+		if (j == i || dot || dotdot)
 			return false;
 		i = j + 1;
 		if (j + 1 == len)

@@ -583,7 +583,8 @@ record_fast(const char *entry, size_t entry_len, const char *want_sha, const cha
 		return -EINVAL;
 	sha = c.p;
 	c.p += 64;
-	if ((want_sha && memcmp(sha, want_sha, 64) != 0) || !lit(&c, "\",\"bytes\":") || !digits(&c, &bytes, &bytes_len) ||
+	if ((want_sha && memcmp(sha, want_sha, 64) != 0) || !lit(&c, "\",\"bytes\":") ||
+	    !digits(&c, &bytes, &bytes_len) ||
 	    !lit(&c, ",\"lines\":") || !digits(&c, &lines, &lines_len) || !lit(&c, ",\"parse_error\":"))
 		return -EINVAL;
 	if (lit(&c, "true"))
@@ -633,7 +634,8 @@ record_fast(const char *entry, size_t entry_len, const char *want_sha, const cha
 			break;
 		err |= ctx_buf_adds(out, n++ ? "," : "") | ctx_buf_add(out, obj, (size_t)(after_parent - obj));
 		err |= ctx_buf_adds(out, ",\"uri\":") | ctx_buf_add(out, uri.data, uri.len);
-		err |= ctx_buf_add(out, q + 1, (size_t)(q_end - q - 1)) | ctx_buf_add(out, after_parent, (size_t)(c.p - after_parent));
+		err |= ctx_buf_add(out, q + 1, (size_t)(q_end - q - 1));
+		err |= ctx_buf_add(out, after_parent, (size_t)(c.p - after_parent));
 		if (c.p < c.end && *c.p == ',' && c.p + 1 < c.end && c.p[1] == '{')
 			c.p++;
 	}
@@ -664,7 +666,8 @@ ctx_skeleton_record(const char *entry, size_t entry_len, const char *want_sha, c
     const char *module, const char *cache, struct ctx_buf *out, long *nsymbols, bool *parse_error,
     long *skeleton_bytes)
 {
-	if (record_fast(entry, entry_len, want_sha, file, module, cache, out, nsymbols, parse_error, skeleton_bytes) == 0)
+	if (record_fast(entry, entry_len, want_sha, file, module, cache, out, nsymbols, parse_error,
+		skeleton_bytes) == 0)
 		return 0;
 	struct ctx_arena a = { 0 };
 	size_t bad, start = out->len;

@@ -1,5 +1,6 @@
 #include "statindex.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,24 +49,56 @@ same(const struct ctx_stat_entry *a, const struct ctx_stat_entry *b)
 	    a->ctime == b->ctime && a->mode == b->mode;
 }
 
+/* 64 hex digits and a space at *s into out; false when they are not there. */
+static bool
+hex64(char **s, char out[65])
+{
+	if (strspn(*s, "0123456789abcdef") != 64 || (*s)[64] != ' ')
+		return false;
+	memcpy(out, *s, 64);
+	out[64] = '\0';
+	*s += 65;
+	return true;
+}
+
+/* A decimal number and a space at *s; false when it is not there. */
+static bool
+number(char **s, bool sign, uint64_t *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)**s) && !(sign && **s == '-'))
+		return false;
+	errno = 0;
+	*out = sign ? (uint64_t)strtoll(*s, &end, 10) : strtoull(*s, &end, 10);
+	if (errno || *end != ' ')
+		return false;
+	*s = end + 1;
+	return true;
+}
+
 /* One file's record at *p (end: the buffer's end) into m; false when it is not one. */
 static bool
 parse_one(struct ctx_strmap *m, char **p, char *end)
 {
 	struct ctx_stat_entry e = { 0 };
-	char *nl = memchr(*p, '\n', (size_t)(end - *p));
-	size_t n = 0;
-	int used = 0, created;
+	char *nl = memchr(*p, '\n', (size_t)(end - *p)), *s = *p;
+	uint64_t mode, mtime, ctime, n;
+	int created;
 
 	if (!nl)
 		return false;
 	*nl = '\0';
-	int got = sscanf(*p, "%64[0-9a-f] %64[0-9a-f] %" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNu64 " %" SCNd64 " %" SCNd64
-			     " %zu %n",
-	    e.sha, e.key, &e.dev, &e.ino, &e.mode, &e.size, &e.mtime, &e.ctime, &n, &used);
-	const char *path = *p + used;
-	if (got != 9 || used == 0 || strlen(e.sha) != 64 || strlen(e.key) != 64 || path[0] != '/' ||
-	    (size_t)(end - (nl + 1)) < n + 1 || nl[1 + n] != '\n')
+	if (!hex64(&s, e.sha) || !hex64(&s, e.key) || !number(&s, false, &e.dev) || !number(&s, false, &e.ino) ||
+	    !number(&s, false, &mode) || !number(&s, false, &e.size) || !number(&s, true, &mtime) ||
+	    !number(&s, true, &ctime) || !number(&s, false, &n))
+		return false;
+	e.mode = (uint32_t)mode;
+	e.mtime = (int64_t)mtime;
+	e.ctime = (int64_t)ctime;
+	const char *path = s;
+	size_t rest = (size_t)(end - (nl + 1)); /* the copy, then its newline */
+	if (path[0] != '/' || rest < 1 || n > rest - 1 || nl[1 + n] != '\n')
 		return false;
 	e.entry = n ? nl + 1 : NULL;
 	e.entry_len = n;
@@ -89,8 +122,14 @@ ctx_statindex_load(struct ctx_statindex *x, struct ctx_cache *c, const char *roo
 	if (ctx_cache_get(c, x->key, &x->loaded) != 1 || !x->loaded.data)
 		return 0;
 	char *p = x->loaded.data, *end = x->loaded.data + x->loaded.len, *nl = memchr(p, '\n', x->loaded.len);
-	if (!nl || sscanf(p, MAGIC " %" SCNd64, &x->old_stamp) != 1)
+	char *s = p + sizeof MAGIC;
+	uint64_t stamp;
+	if (!nl || strncmp(p, MAGIC " ", sizeof MAGIC) != 0)
 		return 0;
+	*nl = ' '; /* number() wants a space after the stamp */
+	if (!number(&s, true, &stamp) || s != nl + 1)
+		return 0;
+	x->old_stamp = (int64_t)stamp;
 	for (p = nl + 1; p < end && x->old.n < CTX_STATINDEX_MAX;)
 		if (!parse_one(&x->old, &p, end))
 			break; /* damaged from here on: what came before stands */

@@ -14,7 +14,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ctx_skeleton *s;
 	struct ctx_buf entry = { 0 }, rec = { 0 };
-	const struct ctx_lang *l = ctx_lang_parsed("fuzz.py");
 	long n, sk;
 	bool perr;
 	int err;
@@ -25,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every language's walker: an entry we wrote must always make a record. */
 	static const char *const files[] = { "f.py", "f.c", "f.go", "f.js", "f.ts", "f.tsx" };
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		l = ctx_lang_parsed(files[i]);
+		const struct ctx_lang *l = ctx_lang_parsed(files[i]);
 		ctx_buf_truncate(&entry, 0);
 		ctx_buf_truncate(&rec, 0);
 		if (ctx_skeleton_extract(s, l, (const char *)data, size,
