@@ -301,6 +301,8 @@ static void names_of(struct unit *u, TSNode n, struct want *wt, int depth);
 /* Every named child of n whose field is f (repeated fields: Go's names, C's declarators). */
 #define EACH_FIELD(u, n, f, c, body)                                                               \
 	do {                                                                                       \
+		if (ts_node_is_null(n))                                                            \
+			break;                                                                     \
 		TSTreeCursor cur_ = ts_tree_cursor_new(n);                                         \
 		for (bool more_ = ts_tree_cursor_goto_first_child(&cur_); more_;                   \
 		     more_ = ts_tree_cursor_goto_next_sibling(&cur_)) {                            \
@@ -509,6 +511,8 @@ names_of(struct unit *u, TSNode n, struct want *wt, int depth)
 static void
 names_in_children(struct unit *u, TSNode n, struct want *wt)
 {
+	if (ts_node_is_null(n))
+		return;
 	TSTreeCursor cur = ts_tree_cursor_new(n);
 
 	for (bool more = ts_tree_cursor_goto_first_child(&cur); more && wt->n < MAX_FOUND;
