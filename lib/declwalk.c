@@ -620,7 +620,8 @@ spec(struct walker *w, TSNode n, const struct at *at)
 		name_of(w, &y, name);
 		w->err |= ctx_buf_add(&y.sig, kw, kwlen) | ctx_buf_add(&y.sig, " ", 1);
 		if (kind == SK_TYPE) {
-			y.kind = is(type, "struct_type")      ? SK_STRUCT
+			y.kind = is(n, "type_alias")	      ? SK_TYPE /* type A = struct{…}: an alias */
+			    : is(type, "struct_type")    ? SK_STRUCT
 			    : is(type, "interface_type") ? SK_INTERFACE
 							 : SK_TYPE;
 			sig_add(w, &y, ts_node_start_byte(n),
