@@ -841,6 +841,10 @@ js_module_value(struct ctx_declindex *x, struct unit *m, struct answer *a)
 {
 	TSNode root = ts_tree_root_node(m->tree);
 
+	if (--x->hops < 0 || out_of_time(x)) { /* module.exports = require("./self") */
+		x->exhausted = true;
+		return CTX_RES_UNRESOLVED;
+	}
 	*a = (struct answer){ .u = m, .res = CTX_RES_RESOLVED };
 	for (uint32_t i = 0; i < kids(root); i++) {
 		TSNode as = named(named(root, i), 0), left = field(m, as, F_LEFT), right = field(m, as, F_RIGHT);

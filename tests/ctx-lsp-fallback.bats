@@ -166,12 +166,17 @@ EOF
 	printf 'import { a } from "./a.js";\na();\n' >"$WS/cyc/main.js"
 	ln -s /etc/passwd "$WS/cyc/c.js"
 	printf 'import x from "./c.js";\nx();\n' >"$WS/cyc/leak.js"
+	printf 'const s = require("./self.js");\nmodule.exports = s;\n' >"$WS/cyc/self.js"
+	printf 'const s = require("./self.js");\ns.run();\ns;\n' >"$WS/cyc/useself.js"
 	run -0 timeout 20 "$BIN/ctx-lsp" --server /nonexistent/lsp <<'EOF'
 {"id":1,"method":"definition","file":"cyc/main.js","line":2,"col":1}
 {"id":2,"method":"definition","file":"cyc/leak.js","line":2,"col":1}
 {"id":3,"method":"hover","file":"cyc/leak.js","line":2,"col":1}
+{"id":4,"method":"definition","file":"cyc/useself.js","line":3,"col":1}
+{"id":5,"method":"definition","file":"cyc/useself.js","line":2,"col":3}
 EOF
-	[ "$(echo "$output" | jq -c '[.id, .resolution, .result]' | tr '\n' ' ')" = '[1,"unresolved",[]] [2,"unresolved",[]] [3,"unresolved",null] ' ]
+	[ "$(echo "$output" | jq -c '[.id, .resolution, .result]' | tr '\n' ' ')" = \
+	  '[1,"unresolved",[]] [2,"unresolved",[]] [3,"unresolved",null] [4,"unresolved",[]] [5,"unresolved",[]] ' ]
 }
 
 @test "agreement with each language's front end (a sample; more in make truth): clang, go/types, the TypeScript service" {
