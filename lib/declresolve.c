@@ -52,10 +52,15 @@ struct ctx_declindex {
 	int hops, walked;
 	bool exhausted;
 	int err;
+	unsigned skip, need; /* the namespace of this question's name (struct want) */
 };
 
 /* A binding found: a name node of a unit. */
-enum { B_DECL = 1, B_IMPORT = 2, B_DEFAULT = 4, B_NAMESPACE = 8, B_STATIC = 16, B_SHORT = 32 };
+enum {
+	B_DECL = 1, B_IMPORT = 2, B_DEFAULT = 4, B_NAMESPACE = 8, B_STATIC = 16, B_SHORT = 32,
+	B_TAG = 64,  /* C: a struct, union or enum tag (a namespace of its own) */
+	B_TYPE = 128 /* TS: a type and not a value (type parameter, interface, type alias) */
+};
 struct found {
 	struct unit *u;
 	TSNode name;
@@ -68,6 +73,8 @@ struct want {
 	const char *name;
 	size_t len;
 	uint32_t before; /* only bindings that start before this byte (UINT32_MAX: any) */
+	unsigned skip;   /* bindings with any of these flags are not wanted */
+	unsigned need;   /* nor those without all of these */
 	struct found v[MAX_FOUND];
 	int n;
 };
@@ -279,14 +286,26 @@ position(const struct unit *u, uint32_t byte, long *line, long *col)
 
 /* ---- bindings: the names a statement or a parameter declares ---- */
 
+/* What is wanted of name[0, len) in this question's namespace. */
+static struct want
+want_of(const struct ctx_declindex *x, const char *name, size_t len, uint32_t before)
+{
+	return (struct want){ .name = name, .len = len, .before = before, .skip = x->skip, .need = x->need };
+}
+
 /* A binding of name, seen from byte `from` on (where its scope begins; the use of its own
  * name is always in it). */
 static void
 add_from(struct want *wt, struct unit *u, TSNode name, unsigned flags, uint32_t from)
 {
+	if ((flags & wt->skip) || (flags & wt->need) != wt->need)
+		return;
 	if (ts_node_is_null(name) || wt->n >= MAX_FOUND || !text_is(u, name, wt->name, wt->len) ||
 	    (wt->before != UINT32_MAX && from > wt->before && ts_node_start_byte(name) != wt->before))
 		return;
+	for (int i = 0; i < wt->n; i++)
+		if (ts_node_eq(wt->v[i].name, name))
+			return; /* found twice (a var both in its block and its function) */
 	wt->v[wt->n++] = (struct found){ .u = u, .name = name, .flags = flags };
 }
 
@@ -334,7 +353,7 @@ c_tag(struct unit *u, TSNode spec, struct want *wt, unsigned flags)
 
 	if (ts_node_is_null(body))
 		return;
-	add(wt, u, field(u, spec, F_NAME), flags);
+	add(wt, u, field(u, spec, F_NAME), flags | B_TAG);
 	if (!is(spec, "enum_specifier"))
 		return;
 	for (uint32_t i = 0; i < kids(body); i++)
@@ -447,10 +466,11 @@ js_names(struct unit *u, TSNode n, struct want *wt, int depth)
 {
 	const char *t = ts_node_type(n);
 
-	if (!strcmp(t, "function_declaration") || !strcmp(t, "generator_function_declaration") ||
-	    !strcmp(t, "class_declaration") || !strcmp(t, "abstract_class_declaration") ||
-	    !strcmp(t, "interface_declaration") || !strcmp(t, "type_alias_declaration") ||
-	    !strcmp(t, "enum_declaration") || !strcmp(t, "internal_module")) {
+	if (!strcmp(t, "interface_declaration") || !strcmp(t, "type_alias_declaration")) {
+		add(wt, u, field(u, n, F_NAME), B_TYPE);
+	} else if (!strcmp(t, "function_declaration") || !strcmp(t, "generator_function_declaration") ||
+		   !strcmp(t, "class_declaration") || !strcmp(t, "abstract_class_declaration") ||
+		   !strcmp(t, "enum_declaration") || !strcmp(t, "internal_module")) {
 		add(wt, u, field(u, n, F_NAME), 0);
 	} else if (!strcmp(t, "function_signature")) {
 		add(wt, u, field(u, n, F_NAME), B_DECL);
@@ -533,9 +553,9 @@ type_params(struct unit *u, TSNode a, struct want *wt)
 	for (uint32_t i = 0; i < kids(list); i++) {
 		TSNode p = named(list, i);
 		if (u->fam == FAM_GO)
-			EACH_FIELD(u, p, F_NAME, c, add(wt, u, c, 0));
+			EACH_FIELD(u, p, F_NAME, c, add(wt, u, c, B_TYPE));
 		else
-			add(wt, u, field(u, p, F_NAME), 0);
+			add(wt, u, field(u, p, F_NAME), B_TYPE);
 	}
 }
 
@@ -551,6 +571,31 @@ js_function_like(const char *t)
 		if (!strcmp(t, types[i]))
 			return true;
 	return false;
+}
+
+/* JS: the `var`s of a function (or a program) in its nested blocks and loops: a var is
+ * the function's, wherever it is written (not those of nested functions or classes). */
+static void
+js_vars(struct unit *u, TSNode body, struct want *wt)
+{
+	TSNode stack[256];
+	int top = 0, seen = 0;
+
+	if (ts_node_is_null(body))
+		return;
+	stack[top++] = body;
+	while (top > 0 && seen++ < 200000 && wt->n < MAX_FOUND) {
+		TSNode c = stack[--top];
+		const char *t = ts_node_type(c);
+		if (!ts_node_eq(c, body) && (js_function_like(t) || strstr(t, "class")))
+			continue;
+		if (!strcmp(t, "variable_declaration") && !ts_node_eq(c, body)) {
+			names_of(u, c, wt, 0);
+			continue;
+		}
+		for (uint32_t i = kids(c); i > 0 && top < 256; i--)
+			stack[top++] = named(c, i - 1);
+	}
 }
 
 /* The bindings a scope node itself makes (its parameters, a loop's or an if's
@@ -604,10 +649,13 @@ scope_names(struct unit *u, TSNode a, struct want *wt)
 		if (!strcmp(t, "program") || !strcmp(t, "statement_block") || !strcmp(t, "class_static_block") ||
 		    !strcmp(t, "switch_case") || !strcmp(t, "switch_default")) {
 			names_in_children(u, a, wt);
+			if (!strcmp(t, "program"))
+				js_vars(u, a, wt);
 		} else if (js_function_like(t)) {
 			names_of(u, field(u, a, F_PARAMETERS), wt, 0);
 			js_pattern(u, byname(a, "parameter", 9), wt, 0, 0);
 			type_params(u, a, wt);
+			js_vars(u, field(u, a, F_BODY), wt);
 		} else if (!strcmp(t, "class_declaration") || !strcmp(t, "abstract_class_declaration") ||
 			   !strcmp(t, "class") || !strcmp(t, "interface_declaration") ||
 			   !strcmp(t, "type_alias_declaration")) {
@@ -657,9 +705,10 @@ static int follow(struct ctx_declindex *x, const struct found *f, struct answer 
 
 /* The top level of u: the one binding of name there, else NULL (*decl: a prototype). */
 static const struct found *
-top_level(struct unit *u, const char *name, size_t len, struct want *wt, const struct found **decl, int *defs)
+top_level(const struct ctx_declindex *x, struct unit *u, const char *name, size_t len, struct want *wt,
+    const struct found **decl, int *defs)
 {
-	*wt = (struct want){ name, len, UINT32_MAX, { { 0 } }, 0 };
+	*wt = want_of(x, name, len, UINT32_MAX);
 	*defs = 0;
 	*decl = NULL;
 	if (!u || !u->tree)
@@ -747,7 +796,7 @@ js_export(struct ctx_declindex *x, struct unit *m, const char *name, size_t len,
 				const struct found *d, *f = NULL;
 				int defs;
 				if (is(right, "identifier")) /* exports.x = x: x's own definition */
-					f = top_level(m, m->src.data + ts_node_start_byte(right),
+					f = top_level(x, m, m->src.data + ts_node_start_byte(right),
 					    ts_node_end_byte(right) - ts_node_start_byte(right), &wt, &d, &defs);
 				if (f)
 					return follow(x, f, a);
@@ -767,7 +816,7 @@ js_export(struct ctx_declindex *x, struct unit *m, const char *name, size_t len,
 				struct want wt;
 				const struct found *d, *f;
 				int defs;
-				if ((f = top_level(m, m->src.data + ts_node_start_byte(value),
+				if ((f = top_level(x, m, m->src.data + ts_node_start_byte(value),
 					 ts_node_end_byte(value) - ts_node_start_byte(value), &wt, &d, &defs)))
 					return follow(x, f, a);
 				return CTX_RES_UNRESOLVED;
@@ -778,7 +827,7 @@ js_export(struct ctx_declindex *x, struct unit *m, const char *name, size_t len,
 			return CTX_RES_RESOLVED;
 		}
 		if (!ts_node_is_null(decl) && !is_default) { /* export function name … */
-			struct want wt = { name, len, UINT32_MAX, { { 0 } }, 0 };
+			struct want wt = want_of(x, name, len, UINT32_MAX);
 			const struct found *d, *f;
 			int defs;
 			names_of(m, decl, &wt, 0);
@@ -820,7 +869,7 @@ js_export(struct ctx_declindex *x, struct unit *m, const char *name, size_t len,
 				struct want wt;
 				const struct found *d, *f;
 				int defs;
-				if ((f = top_level(m, ln, ll, &wt, &d, &defs)) || (f = d))
+				if ((f = top_level(x, m, ln, ll, &wt, &d, &defs)) || (f = d))
 					return follow(x, f, a);
 				return CTX_RES_UNRESOLVED;
 			}
@@ -855,7 +904,7 @@ js_module_value(struct ctx_declindex *x, struct unit *m, struct answer *a)
 			struct want wt;
 			const struct found *d, *f;
 			int defs;
-			f = top_level(m, m->src.data + ts_node_start_byte(right),
+			f = top_level(x, m, m->src.data + ts_node_start_byte(right),
 			    ts_node_end_byte(right) - ts_node_start_byte(right), &wt, &d, &defs);
 			return f ? follow(x, f, a) : CTX_RES_UNRESOLVED;
 		}
@@ -916,7 +965,7 @@ pkg_visit(struct ctx_declindex *x, struct unit *u, void *arg)
 	int defs;
 
 	(void)x;
-	f = top_level(u, ps->name, ps->len, &wt, &d, &defs);
+	f = top_level(x, u, ps->name, ps->len, &wt, &d, &defs);
 	if (f) {
 		ps->f = *f;
 	}
@@ -1018,13 +1067,13 @@ struct c_search {
 };
 
 static void
-c_consider(struct unit *u, struct c_search *cs, bool external)
+c_consider(const struct ctx_declindex *x, struct unit *u, struct c_search *cs, bool external)
 {
 	struct want wt;
 	const struct found *d;
 	int defs;
 
-	top_level(u, cs->name, cs->len, &wt, &d, &defs);
+	top_level(x, u, cs->name, cs->len, &wt, &d, &defs);
 	for (int i = 0; i < wt.n; i++) {
 		const struct found *g = &wt.v[i];
 		if (external && (g->flags & B_STATIC))
@@ -1073,7 +1122,7 @@ c_includes(struct ctx_declindex *x, struct unit *u, TSNode block, struct c_searc
 			if (!h || !h->tree)
 				continue;
 			cs->files++;
-			c_consider(h, cs, false);
+			c_consider(x, h, cs, false);
 			c_headers(x, h, cs, seen, depth + 1);
 			break;
 		}
@@ -1122,7 +1171,7 @@ c_walk(struct ctx_declindex *x, const char *dir, struct c_search *cs, int depth)
 			break;
 		}
 		if (u->tree)
-			c_consider(u, cs, true);
+			c_consider(x, u, cs, true);
 	}
 	closedir(d);
 }
@@ -1174,8 +1223,8 @@ lexical(struct ctx_declindex *x, struct unit *u, TSNode *chain, int n, struct an
 
 	for (int i = n - 2; i >= 0; i--) {
 		bool ordered = i > 0 && u->fam != FAM_JS; /* C's and Go's blocks: declared before the use */
-		struct want wt = { name, len, ordered ? ts_node_start_byte(id) : UINT32_MAX, { { 0 } }, 0 };
-		struct want params = { name, len, UINT32_MAX, { { 0 } }, 0 };
+		struct want wt = want_of(x, name, len, ordered ? ts_node_start_byte(id) : UINT32_MAX);
+		struct want params = want_of(x, name, len, UINT32_MAX);
 		const struct found *f, *d;
 		int defs;
 		scope_names(u, chain[i], &wt);
@@ -1245,6 +1294,40 @@ lexical(struct ctx_declindex *x, struct unit *u, TSNode *chain, int n, struct an
 	return builtin(u, name, len) ? CTX_RES_BUILTIN : CTX_RES_UNRESOLVED;
 }
 
+/* A label (goto L, break L, continue L): the labeled statement of that name in the
+ * enclosing function, else silence. Labels are a namespace of their own. */
+static int
+label(struct unit *u, TSNode *chain, int n, struct answer *a)
+{
+	TSNode id = chain[n - 1], fn = chain[0], stack[256];
+	int top = 0, seen = 0;
+
+	for (int i = n - 2; i > 0; i--) {
+		const char *t = ts_node_type(chain[i]);
+		if (strstr(t, "function") || strstr(t, "method") || !strcmp(t, "func_literal") ||
+		    !strcmp(t, "arrow_function")) {
+			fn = chain[i];
+			break;
+		}
+	}
+	stack[top++] = fn;
+	while (top > 0 && seen++ < 200000) {
+		TSNode c = stack[--top];
+		if (is(c, "labeled_statement")) {
+			TSNode l = byname(c, "label", 5);
+			if (ts_node_is_null(l))
+				l = named(c, 0);
+			if (text_is(u, l, u->src.data + ts_node_start_byte(id), ts_node_end_byte(id) - ts_node_start_byte(id))) {
+				*a = (struct answer){ u, l, CTX_RES_RESOLVED };
+				return CTX_RES_RESOLVED;
+			}
+		}
+		for (uint32_t i = kids(c); i > 0 && top < 256; i--)
+			stack[top++] = named(c, i - 1);
+	}
+	return CTX_RES_UNRESOLVED;
+}
+
 static int
 resolve(struct ctx_declindex *x, const char *file, long line, long col, struct answer *a)
 {
@@ -1295,6 +1378,22 @@ resolve(struct ctx_declindex *x, const char *file, long line, long col, struct a
 	if (n < 2 || kids(id) > 0 ||
 	    !(strstr(t, "identifier") != NULL || !strcmp(t, "field_identifier")))
 		return CTX_RES_UNRESOLVED;
+	/* The name's namespace: a C tag (struct T) or an ordinary name; a TS value is never a
+	 * type parameter, an interface or a type alias. */
+	x->skip = x->need = 0;
+	if (u->fam == FAM_C) {
+		bool tag = (is(parent, "struct_specifier") || is(parent, "union_specifier") ||
+			       is(parent, "enum_specifier")) && ts_node_eq(field(u, parent, F_NAME), id);
+		if (tag)
+			x->need = B_TAG;
+		else
+			x->skip = B_TAG;
+	} else if (u->fam == FAM_JS && !is(id, "type_identifier") && !is(parent, "export_specifier") &&
+		   !is(parent, "import_specifier")) {
+		x->skip = B_TYPE; /* an import or export list names types and values alike */
+	}
+	if (is(id, "statement_identifier") || is(id, "label_name"))
+		return label(u, chain, n, a);
 	/* A member: pkg.Name into a package, ns.x into a module; a value's member is dynamic. */
 	TSNode member_of = { 0 };
 	if (u->fam == FAM_GO && (is(parent, "selector_expression") || is(parent, "qualified_type")) &&
@@ -1323,8 +1422,8 @@ resolve(struct ctx_declindex *x, const char *file, long line, long col, struct a
 			return CTX_RES_DYNAMIC;
 		if (u->fam == FAM_GO) {
 			/* A local of that name is a value, not the package. */
-			struct want wt = { u->src.data + ts_node_start_byte(member_of),
-				ts_node_end_byte(member_of) - ts_node_start_byte(member_of), UINT32_MAX, { { 0 } }, 0 };
+			struct want wt = want_of(x, u->src.data + ts_node_start_byte(member_of),
+			    ts_node_end_byte(member_of) - ts_node_start_byte(member_of), UINT32_MAX);
 			for (int i = n - 2; i >= 1 && wt.n == 0; i--)
 				scope_names(u, chain[i], &wt);
 			return wt.n ? CTX_RES_DYNAMIC : go_import_member(x, u, member_of, id, a);

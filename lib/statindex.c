@@ -199,11 +199,14 @@ ctx_statindex_note(struct ctx_statindex *x, const char *path, const struct stat 
 	return 0;
 }
 
+/* mtime -1 ("smudged", as git has it) matches no file: the entry is read and hashed
+ * again, and noted afresh. */
 static int
-put_entry(struct ctx_buf *b, const char *path, const struct ctx_stat_entry *e)
+put_entry(struct ctx_buf *b, const char *path, const struct ctx_stat_entry *e, bool smudge)
 {
 	return ctx_buf_addf(b, "%s %s %" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %" PRId64 " %" PRId64 " %zu %s\n",
-		   e->sha, e->key, e->dev, e->ino, e->mode, e->size, e->mtime, e->ctime, e->entry_len, path) |
+		   e->sha, e->key, e->dev, e->ino, e->mode, e->size, smudge ? (int64_t)-1 : e->mtime, e->ctime,
+		   e->entry_len, path) |
 	    ctx_buf_add(b, e->entry ? e->entry : "", e->entry_len) | ctx_buf_add(b, "\n", 1);
 }
 
@@ -220,12 +223,17 @@ ctx_statindex_store(struct ctx_statindex *x, struct ctx_cache *c)
 		return 0;
 	err |= ctx_buf_addf(&b, MAGIC " %" PRId64 "\n", x->stamp);
 	for (size_t i = 0; i < x->fresh.n; i++)
-		err |= put_entry(&b, x->fresh.entries[i].key, x->fresh.entries[i].value);
+		err |= put_entry(&b, x->fresh.entries[i].key, x->fresh.entries[i].value, false);
 	size_t n = x->fresh.n;
 	for (size_t i = 0; i < x->old.n && n < CTX_STATINDEX_MAX; i++) {
 		const struct ctx_strmap_entry *o = &x->old.entries[i];
 		if (!ctx_strmap_find(&x->fresh, o->key, o->len)) {
-			err |= put_entry(&b, o->key, o->value);
+			/* Not seen this run: if it was racily clean under the last stamp, it must not
+			 * look clean under this run's, later one. */
+			const struct ctx_stat_entry *e = o->value;
+			bool racy = e->mtime >= x->old_stamp - CTX_STATINDEX_RACY_NS ||
+			    e->ctime >= x->old_stamp - CTX_STATINDEX_RACY_NS;
+			err |= put_entry(&b, o->key, e, racy);
 			n++;
 		}
 	}

@@ -999,6 +999,53 @@ test_statindex(void)
 	r.old = (struct ctx_strmap){ 0 };
 	ctx_statindex_release(&w);
 	ctx_statindex_release(&r);
+
+	/* Stored and loaded through a cache: an entry that was racily clean and is not seen by
+	 * the next run that writes the index must not look clean under that run's stamp. */
+	char base[] = "/tmp/ctx-unit-statindex-XXXXXX", xdg[64], dir[64], why[256];
+	struct ctx_cache *c = NULL;
+	struct stat other_file = st;
+	const char *old_xdg = getenv("XDG_CACHE_HOME");
+	char *saved = old_xdg ? strdup(old_xdg) : NULL;
+	other_file.st_ino = 99;
+	if (mkdtemp(base)) {
+		snprintf(xdg, sizeof xdg, "%s/xdg", base);
+		snprintf(dir, sizeof dir, "%s/cache", base);
+		setenv("XDG_CACHE_HOME", xdg, 1);
+		if (ctx_cache_open(dir, NULL, &c, why, sizeof why) != 0)
+			c = NULL;
+	}
+	bool racy_kept = false;
+	if (c) {
+		struct ctx_statindex a, b2, c3;
+		st.st_mtim.tv_sec = 999; /* within 2 s of the first stamp, 1000 s */
+		ctx_statindex_load(&a, c, "/ws", 1000LL * 1000000000LL);
+		ctx_statindex_note(&a, "/ws/a.c", &st, want, key, NULL, 0);
+		ctx_statindex_store(&a, c);
+		ctx_statindex_load(&b2, c, "/ws", 2000LL * 1000000000LL);
+		bool racy_at_first = !ctx_statindex_lookup(&b2, "/ws/a.c", &st, &k);
+		ctx_statindex_note(&b2, "/ws/b.c", &other_file, want, key, NULL, 0); /* another file only */
+		ctx_statindex_store(&b2, c);
+		ctx_statindex_load(&c3, c, "/ws", 3000LL * 1000000000LL);
+		racy_kept = racy_at_first && !ctx_statindex_lookup(&c3, "/ws/a.c", &st, &k) &&
+		    ctx_statindex_lookup(&c3, "/ws/b.c", &other_file, &k);
+		ctx_statindex_release(&a);
+		ctx_statindex_release(&b2);
+		ctx_statindex_release(&c3);
+		ctx_cache_free(c);
+	}
+	check(racy_kept, "statindex: a racily clean entry carried over is smudged, never clean under a later stamp",
+	    NULL);
+	if (saved) {
+		setenv("XDG_CACHE_HOME", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("XDG_CACHE_HOME");
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (system(cmd) != 0)
+		check(false, "statindex: the test's directory is removed", base);
 }
 
 static void
