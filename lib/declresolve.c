@@ -1317,7 +1317,8 @@ label(struct unit *u, TSNode *chain, int n, struct answer *a)
 			TSNode l = byname(c, "label", 5);
 			if (ts_node_is_null(l))
 				l = named(c, 0);
-			if (text_is(u, l, u->src.data + ts_node_start_byte(id), ts_node_end_byte(id) - ts_node_start_byte(id))) {
+			size_t len = ts_node_end_byte(id) - ts_node_start_byte(id);
+			if (text_is(u, l, u->src.data + ts_node_start_byte(id), len)) {
 				*a = (struct answer){ u, l, CTX_RES_RESOLVED };
 				return CTX_RES_RESOLVED;
 			}
