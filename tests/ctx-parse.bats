@@ -12,7 +12,9 @@ setup() {
 }
 
 skeleton_entries() { # the cache's entries of Python skeletons (not the stat index)
-	find "$1" -type f | while read -r f; do sed -n 2p "$f" | grep -q '^{"v":1,"lang":"python"' && echo "$f"; done
+	find "$1" -type f | while read -r f; do
+		if sed -n 2p "$f" | grep -q '^{"v":1,"lang":"python"'; then echo "$f"; fi
+	done
 }
 
 corpus_ws() { # copy the corpus into the workspace

@@ -45,7 +45,9 @@ decoy_unchanged() {
 
 
 skeleton_entries() { # the cache's entries of Python skeletons (not the stat index)
-	find "$1" -type f | while read -r f; do sed -n 2p "$f" | grep -q '^{"v":1,"lang":"python"' && echo "$f"; done
+	find "$1" -type f | while read -r f; do
+		if sed -n 2p "$f" | grep -q '^{"v":1,"lang":"python"'; then echo "$f"; fi
+	done
 }
 
 @test "H1: a symlinked events.jsonl is refused (exit 3), the target untouched; so are a symlinked events.lock and directory" {
