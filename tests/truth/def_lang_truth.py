@@ -32,6 +32,8 @@ def main():
     p.add_argument("files", nargs="+")
     a = p.parse_args()
     root = os.path.realpath(a.root)
+    if a.typescript:
+        a.typescript = os.path.abspath(a.typescript)  # the front end runs in the root
     t0 = time.time()
     if a.lang == "js":
         cmd = ["node", os.path.join(HERE, "ts_defs.js"), a.typescript, root, str(a.sample)] + a.files

@@ -49,6 +49,8 @@ def main():
     p.add_argument("-I", action="append", default=[])
     p.add_argument("files", nargs="+")
     args = p.parse_args()
+    if args.typescript:
+        args.typescript = os.path.abspath(args.typescript)  # the front end runs in the root
     files = sorted(args.files)
     if args.sample and len(files) > args.sample:
         step = len(files) / args.sample
