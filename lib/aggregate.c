@@ -734,18 +734,31 @@ by_count_then_text(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
+/* The entries of m (NULL: none) in cmp's order, *n of them: an array the caller frees.
+ * Returns 0 or -ENOMEM. */
+static int
+sorted_entries(const struct ctx_strmap *m, int (*cmp)(const void *, const void *),
+    const struct ctx_strmap_entry ***sorted, size_t *n)
+{
+	*n = m ? m->n : 0;
+	*sorted = *n ? malloc(*n * sizeof(const struct ctx_strmap_entry *)) : NULL;
+	if (*n && !*sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < *n; i++)
+		(*sorted)[i] = &m->entries[i];
+	if (*n > 1)
+		qsort(*sorted, *n, sizeof(const struct ctx_strmap_entry *), cmp);
+	return 0;
+}
+
 static int
 write_top_warnings(struct ctx_jsonw *w, const struct run *r)
 {
-	size_t n = r ? r->warnings.n : 0;
-	const struct ctx_strmap_entry **sorted = n ? malloc(n * sizeof(const struct ctx_strmap_entry *)) : NULL;
+	const struct ctx_strmap_entry **sorted;
+	size_t n;
 
-	if (n && !sorted)
+	if (sorted_entries(r ? &r->warnings : NULL, by_count_then_text, &sorted, &n) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &r->warnings.entries[i];
-	if (n > 1)
-		qsort(sorted, n, sizeof(const struct ctx_strmap_entry *), by_count_then_text);
 	ctx_jsonw_open(w, "top_warnings", '[');
 	for (size_t i = 0; i < n && i < TOP_WARNINGS; i++)
 		ctx_jsonw_string(w, NULL, sorted[i]->key);
@@ -767,15 +780,11 @@ by_text(const void *x, const void *y)
 static int
 write_by_lang(struct ctx_jsonw *w, const struct run *r)
 {
-	size_t n = r ? r->langs.n : 0;
-	const struct ctx_strmap_entry **sorted = n ? malloc(n * sizeof(const struct ctx_strmap_entry *)) : NULL;
+	const struct ctx_strmap_entry **sorted;
+	size_t n;
 
-	if (n && !sorted)
+	if (sorted_entries(r ? &r->langs : NULL, by_text, &sorted, &n) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &r->langs.entries[i];
-	if (n > 1)
-		qsort(sorted, n, sizeof(const struct ctx_strmap_entry *), by_text);
 	ctx_jsonw_open(w, "by_lang", '{');
 	for (size_t i = 0; i < n; i++)
 		ctx_jsonw_int(w, sorted[i]->key, sorted[i]->count);
