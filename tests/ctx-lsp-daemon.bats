@@ -84,8 +84,8 @@ alive() {
 	done
 	# TTL 2 s, then the §7 shutdown (at most 1 + 1.5 + 0.5 + 0.5 s), and a second of margin.
 	for i in $(seq 60); do alive "$pid" || alive "$server" || break; sleep 0.1; done
-	! alive "$pid"
-	! alive "$server"
+	! alive "$pid" || false
+	! alive "$server" || false
 	[ ! -e "$sock" ]
 	[ ! -e "${sock%.sock}.lock" ]
 	[ "$(jq -r 'select(.cmd == "lsp.shutdown") | .result.status' _ctx/telemetry/events.jsonl)" = clean ]
@@ -113,7 +113,7 @@ alive() {
 	pid=$(echo "$st" | jq .pid) server=$(echo "$st" | jq .server_pid)
 	kill -9 "$pid"
 	for i in $(seq 50); do alive "$server" || break; sleep 0.1; done
-	! alive "$server" # it dies with its daemon
+	! alive "$server" || false # it dies with its daemon
 	run -0 --separate-stderr "$BIN/ctx-lsp" --daemon --server pylsp <<<"$DEF"
 	[ "$(echo "$output" | jq -c .result)" = "$ANSWER" ]
 	[ -z "$stderr" ]

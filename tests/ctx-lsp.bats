@@ -23,8 +23,8 @@ REQS='{"id":1,"method":"definition","file":"pkg/b.py","line":3,"col":9}
 # No process of this test's servers is left, and no zombie.
 no_leftovers() {
 	sleep 0.2
-	! pgrep -f "hostile_lsp.py" >/dev/null
-	! ps -eo stat,args | grep -E '^Z' | grep -qE 'pylsp|hostile|clangd'
+	! pgrep -f "hostile_lsp.py" >/dev/null || false
+	! ps -eo stat,args | grep -E '^Z' | grep -qE 'pylsp|hostile|clangd' || false
 }
 
 @test "--help, --version; --server is required" {
@@ -52,7 +52,7 @@ no_leftovers() {
 	[ "$(by_id 7 '[.result.server, .result.requests]')" = '["pylsp",6]' ]
 	# Telemetry: counts and a hash of diagnostics, never their text.
 	[ "$(jq -c 'select(.cmd == "lsp.published" and .args.file == "pkg/b.py") | [.result, (.x.hash | test("^sha256:[0-9a-f]{12}$"))]' "$BATS_TEST_TMPDIR/ev" | tail -1)" = '[{"count":1,"errors":1,"warnings":0},true]' ]
-	! grep -q undefined_name "$BATS_TEST_TMPDIR/ev"
+	! grep -q undefined_name "$BATS_TEST_TMPDIR/ev" || false
 	# pylsp may need more than the 500 ms after "exit" that the spec grants before SIGTERM.
 	[[ $(jq -r 'select(.cmd == "lsp.shutdown") | .result.status' "$BATS_TEST_TMPDIR/ev") == @(clean|terminated) ]]
 	no_leftovers
@@ -236,7 +236,7 @@ no_leftovers() {
 	# takes every event ctx-lsp writes.
 	[ "$(jq -r 'select(.cmd | test("^lsp\\.(definition|hover|symbols)$")) | .cmd' "$BATS_TEST_TMPDIR/ev" | sort | uniq -c |
 		awk '{printf "%s:%s ", $2, $1}')" = "lsp.definition:2 lsp.hover:1 lsp.symbols:1 " ]
-	! grep -q '"lsp\.[^a-z]' "$BATS_TEST_TMPDIR/ev"
+	! grep -q '"lsp\.[^a-z]' "$BATS_TEST_TMPDIR/ev" || false
 	run -0 "$BIN/ctx-emit" --dir "$BATS_TEST_TMPDIR/log" "$BATS_TEST_TMPDIR/ev"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/log/events.jsonl")" -eq "$(wc -l <"$BATS_TEST_TMPDIR/ev")" ]
 }

@@ -216,8 +216,8 @@ skeleton_entries() { # the cache's entries of Python skeletons (not the stat ind
 	run -1 timeout 30 "$BIN/ctx-lsp" --server "python3 $BATS_TEST_DIRNAME/hostile_lsp.py echo" --trace "$T/trace" <"$T/req"
 	[ "$(echo "$output" | jq -r 'select(.id <= 4) | .error' | sort -u)" = outside_root ]
 	[ "$(echo "$output" | jq -r 'select(.id == 5) | .status')" = ok ]
-	! grep -q DECOY_SECRET "$T/trace"
-	! grep -q 'root:' "$T/trace"
+	! grep -q DECOY_SECRET "$T/trace" || false
+	! grep -q 'root:' "$T/trace" || false
 	# The fallback (no server) refuses them too.
 	run -1 timeout 30 "$BIN/ctx-lsp" --server /nonexistent/server <"$T/req"
 	[ "$(echo "$output" | jq -r 'select(.id <= 4) | .error' | sort -u)" = outside_root ]
@@ -259,7 +259,7 @@ skeleton_entries() { # the cache's entries of Python skeletons (not the stat ind
 	sleep 0.5
 	kill -TERM "$pid"
 	for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$pid" 2>/dev/null || false
 	exec 9>&-
 	[ "$(jq -r .id "$T/out")" = 1 ]
 }
@@ -355,7 +355,8 @@ skeleton_entries() { # the cache's entries of Python skeletons (not the stat ind
 	# The committed telemetry symlink is refused: the run says so and writes nothing there.
 	[ "$status" -ne 0 ]
 	[[ $stderr == *"refused: is a symbolic link"* ]]
-	! grep -rq --exclude-dir=.git -e DECOY_SECRET -e envsecret "$T/clone" 2>/dev/null
+	# What the run wrote (the clone's own .env holds its secret, and may).
+	! grep -rq -e DECOY_SECRET -e envsecret "$T/clone/_ctx" 2>/dev/null || false
 	[[ $output != *DECOY_SECRET* && $stderr != *DECOY_SECRET* && $output != *envsecret* ]]
 	# With the clone's telemetry link gone the run completes, still reading nothing outside.
 	rm "$T/clone/_ctx/telemetry/events.jsonl"
@@ -367,8 +368,8 @@ skeleton_entries() { # the cache's entries of Python skeletons (not the stat ind
 	[[ $output == *"ast cache:  3 parses, "*"; 3 files skipped"* ]]
 	[ "$(jq -r 'select(.file == "app/leak.py") | .skipped' "$T/clone/_ctx/skeleton.jsonl")" = outside_root ]
 	[ "$(jq -r 'select(.file == "app/settings.py") | .skipped' "$T/clone/_ctx/skeleton.jsonl")" = denylisted ]
-	! grep -rq --exclude-dir=.git -e DECOY_SECRET -e envsecret "$T/clone"
-	! pgrep -f "$T/clone" >/dev/null
+	! grep -rq -e DECOY_SECRET -e envsecret "$T/clone/_ctx" || false
+	! pgrep -f "$T/clone" >/dev/null || false
 	[ -z "$(ls -A "$TMPDIR")" ]
 }
 
