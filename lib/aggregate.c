@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -37,13 +38,15 @@ struct run {
 	struct ctx_strmap cmds;     /* cmd -> struct run_cmd */
 	struct ctx_strmap warnings; /* warning -> count */
 	struct ctx_strmap langs;    /* x.lang of ast.parse -> count */
+	struct ctx_strmap reasons;  /* result.reason of lsp.fallback -> count */
 };
 
 struct ctx_agg {
 	struct counters total;
 	long malformed;
 	struct ctx_strmap cmds; /* cmd -> count */
-	struct ctx_strmap runs; /* run id -> struct run */
+	struct ctx_strmap runs; /* run id -> struct run; count: the number of its last event */
+	long events;            /* events with a run id read so far */
 	char *detail_run;
 	size_t last;            /* 1 + index in runs of the last event's run, 0 for none */
 	struct ctx_buf scratch;
@@ -58,7 +61,7 @@ struct ev {
 	struct ctx_json_str mode[3];     /* args.mode, x.mode, x.disclosure_mode */
 	struct ctx_json_str to[3];       /* result.to, result.to_state, x.lsp_state */
 	struct ctx_json_str status;      /* result.status */
-	struct ctx_json_str cache, cache_status, lang;
+	struct ctx_json_str cache, cache_status, lang, reason;
 	struct ctx_json_str warnings[MAX_WARNINGS_READ];
 	double timing;
 	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
@@ -68,7 +71,7 @@ struct ev {
 	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
 	int nwarnings;
 	bool has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
-	bool has_status, has_dropped, has_cache, has_cache_status, has_lang;
+	bool has_status, has_dropped, has_cache, has_cache_status, has_lang, has_reason;
 };
 
 /* Whether key k is name (a literal: sizeof gives its length without strlen). */
@@ -140,6 +143,8 @@ read_section(struct ctx_json_cur *c, enum section sec, struct ev *e)
 			rc = read_str(c, &e->to[1], &e->has_to[1]);
 		else if (sec == RESULT && key_is(&k, "status"))
 			rc = read_str(c, &e->status, &e->has_status);
+		else if (sec == RESULT && key_is(&k, "reason"))
+			rc = read_str(c, &e->reason, &e->has_reason);
 		else if (sec == RESULT && key_is(&k, "resolved"))
 			rc = read_bool(c, &e->resolved);
 		else if (sec == RESULT && key_is(&k, "warm"))
@@ -365,6 +370,7 @@ free_run(struct run *r)
 	ctx_strmap_release(&r->cmds);
 	ctx_strmap_release(&r->warnings);
 	ctx_strmap_release(&r->langs);
+	ctx_strmap_release(&r->reasons);
 	free(r);
 }
 
@@ -416,6 +422,7 @@ get_run(struct ctx_agg *a, const struct ctx_json_str *id, struct run **r)
 	if (a->last) {
 		struct ctx_strmap_entry *last = &a->runs.entries[a->last - 1];
 		if (last->len == n && memcmp(last->key, p, n) == 0) {
+			last->count = ++a->events;
 			*r = last->value;
 			return 0;
 		}
@@ -430,7 +437,30 @@ get_run(struct ctx_agg *a, const struct ctx_json_str *id, struct run **r)
 		en->value = k;
 	}
 	a->last = (size_t)(en - a->runs.entries) + 1;
+	en->count = ++a->events;
 	*r = en->value;
+	return 0;
+}
+
+/* Count one more of the name s (decoded into p, n) in m. The log is anyone's: a name is at
+ * most 32 bytes, and past 32 names the rest are "other". */
+static int
+count_name(struct ctx_agg *a, struct ctx_strmap *m, const struct ctx_json_str *s)
+{
+	const char *p;
+	size_t n;
+	int created;
+
+	if (plain(a, s, &p, &n) < 0)
+		return 0;
+	if (n > 32 || memchr(p, '\0', n) || (m->n >= 32 && !ctx_strmap_find(m, p, n))) {
+		p = "other";
+		n = 5;
+	}
+	struct ctx_strmap_entry *en = ctx_strmap_get(m, p, n, &created);
+	if (!en)
+		return -ENOMEM;
+	en->count++;
 	return 0;
 }
 
@@ -466,16 +496,10 @@ account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct c
 			return -ENOMEM;
 		en->count++;
 	}
-	if (e->has_lang && cmd_is(e, "ast.parse") && plain(a, &e->lang, &p, &n) == 0) {
-		/* The log is anyone's: a name is at most 32 bytes, and past 32 names the rest are "other". */
-		if (n > 32 || memchr(p, '\0', n) || (r->langs.n >= 32 && !ctx_strmap_find(&r->langs, p, n))) {
-			p = "other";
-			n = 5;
-		}
-		if (!(en = ctx_strmap_get(&r->langs, p, n, &created)))
-			return -ENOMEM;
-		en->count++;
-	}
+	if (e->has_lang && cmd_is(e, "ast.parse"))
+		return count_name(a, &r->langs, &e->lang);
+	if (e->has_reason && cmd_is(e, "lsp.fallback"))
+		return count_name(a, &r->reasons, &e->reason);
 	return 0;
 }
 
@@ -752,6 +776,30 @@ sorted_entries(const struct ctx_strmap *m, int (*cmp)(const void *, const void *
 }
 
 static int
+by_last_event(const void *x, const void *y)
+{
+	long a = (*(const struct ctx_strmap_entry *const *)x)->count;
+	long b = (*(const struct ctx_strmap_entry *const *)y)->count;
+
+	return (a > b) - (a < b);
+}
+
+const char **
+ctx_agg_runs(const struct ctx_agg *a, size_t *n)
+{
+	const struct ctx_strmap_entry **sorted;
+	const char **ids;
+
+	if (sorted_entries(&a->runs, by_last_event, &sorted, n) < 0)
+		return NULL;
+	if ((ids = malloc((*n ? *n : 1) * sizeof *ids)))
+		for (size_t i = 0; i < *n; i++)
+			ids[i] = sorted[i]->key;
+	free(sorted);
+	return ids;
+}
+
+static int
 write_top_warnings(struct ctx_jsonw *w, const struct run *r)
 {
 	const struct ctx_strmap_entry **sorted;
@@ -776,16 +824,16 @@ by_text(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
-/* ast.by_lang: the run's ast.parse events by x.lang, keys sorted. */
+/* A map of names to counts (ast.by_lang, lsp.fallback_by_reason) as an object, keys sorted. */
 static int
-write_by_lang(struct ctx_jsonw *w, const struct run *r)
+write_name_counts(struct ctx_jsonw *w, const char *key, const struct ctx_strmap *m)
 {
 	const struct ctx_strmap_entry **sorted;
 	size_t n;
 
-	if (sorted_entries(r ? &r->langs : NULL, by_text, &sorted, &n) < 0)
+	if (sorted_entries(m, by_text, &sorted, &n) < 0)
 		return -ENOMEM;
-	ctx_jsonw_open(w, "by_lang", '{');
+	ctx_jsonw_open(w, key, '{');
 	for (size_t i = 0; i < n; i++)
 		ctx_jsonw_int(w, sorted[i]->key, sorted[i]->count);
 	ctx_jsonw_close(w, '}');
@@ -811,17 +859,48 @@ find_run(const struct ctx_agg *a, const char **id)
 	return en ? en->value : NULL;
 }
 
+/* What last_run.json says of a run beyond its counters, computed once for the document and
+ * for the Prometheus gauges so that the two agree. */
+struct run_summary {
+	long parses, hit, miss, spawn, ready, timeout, fallback, resolves, attempted, total_bytes;
+	double hit_rate, ready_rate, timeout_rate, fallback_rate, success_rate, drop_rate;
+};
+
+static void
+summarize(const struct run *r, const struct counters *c, struct run_summary *s)
+{
+	s->parses = run_count(r, "ast.parse");
+	s->hit = c->cache_hit;
+	s->miss = c->cache_miss;
+	s->spawn = run_count(r, "lsp.spawn");
+	s->ready = run_count(r, "lsp.ready");
+	s->timeout = run_count(r, "lsp.timeout");
+	s->fallback = run_count(r, "lsp.fallback");
+	s->resolves = run_count(r, "selector.resolve");
+	s->attempted = sat_add(c->events, c->lock_skipped);
+	s->total_bytes = sat_add(sat_add(c->bytes_skeleton, c->bytes_excerpt), c->bytes_raw);
+	s->hit_rate = rate(s->hit, s->hit + s->miss);
+	s->ready_rate = rate(s->ready, s->spawn);
+	s->timeout_rate = rate(s->timeout, c->lsp_request);
+	s->fallback_rate = rate(s->fallback, c->lsp_request);
+	s->success_rate = rate(c->selector_success, s->resolves);
+	s->drop_rate = rate(c->lock_skipped, s->attempted);
+}
+
 int
-ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
+ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, bool compact, struct ctx_buf *out)
 {
 	static const struct counters zero;
 	static const struct ctx_strmap no_cmds;
 	const struct run *r = find_run(a, &id);
 	const struct counters *c = r ? &r->c : &zero;
+	struct run_summary s;
 	struct ctx_jsonw w;
 	int err;
 
+	summarize(r, c, &s);
 	ctx_jsonw_init(&w, out);
+	w.compact = compact;
 	ctx_jsonw_open(&w, NULL, '{');
 	string_or_null(&w, "run_id", id);
 	string_or_null(&w, "segment_id", r ? r->segment_id : NULL);
@@ -832,51 +911,49 @@ ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *ou
 	    (err = write_latencies(&w, r)) < 0)
 		return err;
 
-	long hit = c->cache_hit, miss = c->cache_miss;
 	ctx_jsonw_open(&w, "ast", '{');
-	ctx_jsonw_int(&w, "ast_parse_count", run_count(r, "ast.parse"));
-	ctx_jsonw_int(&w, "ast_cache_hit_count", hit);
-	ctx_jsonw_int(&w, "ast_cache_miss_count", miss);
-	ctx_jsonw_fixed(&w, "ast_cache_hit_rate", rate(hit, hit + miss), 3);
-	if ((err = write_by_lang(&w, r)) < 0)
+	ctx_jsonw_int(&w, "ast_parse_count", s.parses);
+	ctx_jsonw_int(&w, "ast_cache_hit_count", s.hit);
+	ctx_jsonw_int(&w, "ast_cache_miss_count", s.miss);
+	ctx_jsonw_fixed(&w, "ast_cache_hit_rate", s.hit_rate, 3);
+	if ((err = write_name_counts(&w, "by_lang", r ? &r->langs : NULL)) < 0)
 		return err;
 	ctx_jsonw_close(&w, '}');
 
-	long spawn = run_count(r, "lsp.spawn"), ready = run_count(r, "lsp.ready");
-	long timeout = run_count(r, "lsp.timeout"), fallback = run_count(r, "lsp.fallback");
 	ctx_jsonw_open(&w, "lsp", '{');
-	ctx_jsonw_int(&w, "lsp_spawn_count", spawn);
-	ctx_jsonw_int(&w, "lsp_ready_count", ready);
+	ctx_jsonw_int(&w, "lsp_spawn_count", s.spawn);
+	ctx_jsonw_int(&w, "lsp_ready_count", s.ready);
 	ctx_jsonw_int(&w, "lsp_failed_count", c->lsp_failed);
 	ctx_jsonw_int(&w, "lsp_request_count", c->lsp_request);
-	ctx_jsonw_int(&w, "lsp_timeout_count", timeout);
-	ctx_jsonw_int(&w, "lsp_fallback_count", fallback);
-	ctx_jsonw_fixed(&w, "lsp_ready_rate", rate(ready, spawn), 3);
-	ctx_jsonw_fixed(&w, "lsp_timeout_rate", rate(timeout, c->lsp_request), 3);
-	ctx_jsonw_fixed(&w, "lsp_fallback_rate", rate(fallback, c->lsp_request), 3);
+	ctx_jsonw_int(&w, "lsp_timeout_count", s.timeout);
+	ctx_jsonw_int(&w, "lsp_fallback_count", s.fallback);
+	ctx_jsonw_fixed(&w, "lsp_ready_rate", s.ready_rate, 3);
+	ctx_jsonw_fixed(&w, "lsp_timeout_rate", s.timeout_rate, 3);
+	ctx_jsonw_fixed(&w, "lsp_fallback_rate", s.fallback_rate, 3);
 	ctx_jsonw_int(&w, "lsp_attach_count", c->lsp_attach);
 	ctx_jsonw_int(&w, "lsp_attach_warm_count", c->lsp_attach_warm);
+	if ((err = write_name_counts(&w, "fallback_by_reason", r ? &r->reasons : NULL)) < 0)
+		return err;
 	ctx_jsonw_close(&w, '}');
 
 	ctx_jsonw_open(&w, "file_read", '{');
 	ctx_jsonw_int(&w, "skeleton_bytes", c->bytes_skeleton);
 	ctx_jsonw_int(&w, "excerpt_bytes", c->bytes_excerpt);
 	ctx_jsonw_int(&w, "raw_bytes", c->bytes_raw);
-	ctx_jsonw_int(&w, "total_bytes", sat_add(sat_add(c->bytes_skeleton, c->bytes_excerpt), c->bytes_raw));
+	ctx_jsonw_int(&w, "total_bytes", s.total_bytes);
 	ctx_jsonw_close(&w, '}');
 
-	long resolves = run_count(r, "selector.resolve");
 	ctx_jsonw_open(&w, "selector", '{');
-	ctx_jsonw_int(&w, "selector_resolve_count", resolves);
+	ctx_jsonw_int(&w, "selector_resolve_count", s.resolves);
 	ctx_jsonw_int(&w, "selector_resolve_success_count", c->selector_success);
-	ctx_jsonw_fixed(&w, "selector_resolve_success_rate", rate(c->selector_success, resolves), 3);
+	ctx_jsonw_fixed(&w, "selector_resolve_success_rate", s.success_rate, 3);
 	ctx_jsonw_close(&w, '}');
 
 	ctx_jsonw_open(&w, "telemetry_drops", '{');
-	ctx_jsonw_int(&w, "attempted", sat_add(c->events, c->lock_skipped));
+	ctx_jsonw_int(&w, "attempted", s.attempted);
 	ctx_jsonw_int(&w, "written", c->events);
 	ctx_jsonw_int(&w, "lock_skipped", c->lock_skipped);
-	ctx_jsonw_fixed(&w, "drop_rate", rate(c->lock_skipped, sat_add(c->events, c->lock_skipped)), 4);
+	ctx_jsonw_fixed(&w, "drop_rate", s.drop_rate, 4);
 	ctx_jsonw_close(&w, '}');
 
 	if ((err = write_top_warnings(&w, r)) < 0)
@@ -885,6 +962,15 @@ ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, struct ctx_buf *ou
 	if (w.err)
 		return w.err;
 	return r || !id ? 0 : -ENOENT;
+}
+
+const struct ctx_hist *
+ctx_agg_hist(const struct ctx_agg *a, const char *id, const char *cmd)
+{
+	const struct run *r = find_run(a, &id);
+	const struct ctx_strmap_entry *en = r ? ctx_strmap_find(&r->cmds, cmd, strlen(cmd)) : NULL;
+
+	return en ? &((const struct run_cmd *)en->value)->hist : NULL;
 }
 
 /* ---- Prometheus text format ---- */
@@ -916,64 +1002,146 @@ prom_name(const char *key, char *out, size_t size)
 		snprintf(out, size, "ctx_%s_total", key);
 }
 
+/* The start of a series: its name and labels, the workspace's segment_id first (so that
+ * the files of several workspaces on one machine never name the same series), then up to
+ * two of the caller's (k NULL: none), and the space before the value. */
+static void
+prom_series(struct ctx_buf *out, const char *name, const char *seg, const char *k1, const char *v1,
+    const char *k2, const char *v2)
+{
+	const char *keys[] = { seg && *seg ? "segment_id" : NULL, k1, k2 };
+	const char *values[] = { seg, v1, v2 };
+	bool open = false;
+
+	ctx_buf_adds(out, name);
+	for (int i = 0; i < 3; i++) {
+		if (!keys[i])
+			continue;
+		ctx_buf_addf(out, "%s%s=\"", open ? "," : "{", keys[i]);
+		prom_label(out, values[i]);
+		ctx_buf_adds(out, "\"");
+		open = true;
+	}
+	ctx_buf_adds(out, open ? "} " : " ");
+}
+
+static void
+prom_header(struct ctx_buf *out, const char *name, const char *type, const char *help)
+{
+	ctx_buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A gauge of the last run with one value (the same text as last_run.json's: a rate with
+ * its decimals, else the shortest form). */
+static void
+prom_gauge(struct ctx_buf *out, const char *name, const char *seg, const char *help, double v, int decimals)
+{
+	char num[40];
+
+	prom_header(out, name, "gauge", help);
+	prom_series(out, name, seg, NULL, NULL, NULL, NULL);
+	if (decimals > 0)
+		ctx_json_format_fixed(v, decimals, num, sizeof num);
+	else
+		ctx_json_format_double(v, num, sizeof num);
+	ctx_buf_addf(out, "%s\n", num);
+}
+
+/* Seconds since the epoch of a ts as ctx-emit writes it (2026-01-01T12:00:00.123Z), 0 when
+ * it is not one. */
+static double
+ts_seconds(const char *ts)
+{
+	struct tm tm = { 0 };
+	const char *rest = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (!rest || rest[0] != '.' || strspn(rest + 1, "0123456789") != 3 || strcmp(rest + 4, "Z") != 0)
+		return 0;
+	time_t t = timegm(&tm);
+	int ms = (rest[1] - '0') * 100 + (rest[2] - '0') * 10 + (rest[3] - '0');
+	return t == (time_t)-1 ? 0 : (double)t + ms / 1000.0;
+}
+
 int
 ctx_agg_prom(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
 {
 	static const struct ctx_strmap no_cmds;
+	static const struct counters zero;
 	struct ctx_strmap keys = { 0 };
 	struct kv *kv = NULL;
 	size_t n = 0;
-	char name[160], num[40];
+	char name[160], num[40], help[200];
+	const struct run *r = find_run(a, &id);
+	const char *seg = r ? r->segment_id : NULL;
 	int err = counter_pairs(&a->total, &no_cmds, false, a->malformed, (long)a->runs.n, &keys, &kv, &n);
 
+	/* The counters: the same names on every machine (no cmd of the log makes a name). */
 	for (size_t i = 0; i < n && !err; i++) {
 		prom_name(kv[i].key, name, sizeof name);
-		err = ctx_buf_addf(out,
-		    "# HELP %s metrics.json %s, over the whole event log.\n# TYPE %s counter\n%s %ld\n", name,
-		    kv[i].key, name, name, kv[i].value);
+		snprintf(help, sizeof help, "metrics.json %s, over the whole event log.", kv[i].key);
+		prom_header(out, name, "counter", help);
+		prom_series(out, name, seg, NULL, NULL, NULL, NULL);
+		err = ctx_buf_addf(out, "%ld\n", kv[i].value);
 	}
 	free(kv);
 	ctx_strmap_release(&keys);
-	err = err ? err : ctx_buf_adds(out, "# HELP ctx_cmd_events_total Events in the log, by cmd.\n"
-					  "# TYPE ctx_cmd_events_total counter\n");
-	for (size_t i = 0; i < a->cmds.n && !err; i++) {
-		ctx_buf_adds(out, "ctx_cmd_events_total{cmd=\"");
-		prom_label(out, a->cmds.entries[i].key);
-		err = ctx_buf_addf(out, "\"} %ld\n", a->cmds.entries[i].count);
+	if (err)
+		return err;
+	prom_header(out, "ctx_cmd_events_total", "counter", "Events in the log, by cmd.");
+	for (size_t i = 0; i < a->cmds.n; i++) {
+		prom_series(out, "ctx_cmd_events_total", seg, "cmd", a->cmds.entries[i].key, NULL, NULL);
+		ctx_buf_addf(out, "%ld\n", a->cmds.entries[i].count);
 	}
 
-	const struct run *r = find_run(a, &id);
-	if (!r || err)
-		return err;
-	err = ctx_buf_adds(out, "# HELP ctx_last_run_latency_seconds Latency of the last run's operations, by cmd.\n"
-				"# TYPE ctx_last_run_latency_seconds summary\n");
+	/* The last run, as gauges: present (0) when there is no run, so that a rule on them
+	 * (a stale run, a fallback rate) sees every machine. */
+	const struct counters *c = r ? &r->c : &zero;
+	struct run_summary s;
+	summarize(r, c, &s);
+	prom_gauge(out, "ctx_last_run_timestamp_seconds", seg, "Time of the last run's last event (0: no run).",
+	    r ? ts_seconds(r->ts_last) : 0, 0);
+	prom_gauge(out, "ctx_last_run_events", seg, "Events of the last run.", (double)c->events, 0);
+	prom_gauge(out, "ctx_last_run_ast_cache_hit_ratio", seg, "last_run.json ast.ast_cache_hit_rate.",
+	    s.hit_rate, 3);
+	prom_gauge(out, "ctx_last_run_lsp_requests", seg, "last_run.json lsp.lsp_request_count.",
+	    (double)c->lsp_request, 0);
+	prom_gauge(out, "ctx_last_run_lsp_ready_ratio", seg, "last_run.json lsp.lsp_ready_rate.", s.ready_rate, 3);
+	prom_gauge(out, "ctx_last_run_lsp_timeout_ratio", seg, "last_run.json lsp.lsp_timeout_rate.",
+	    s.timeout_rate, 3);
+	prom_gauge(out, "ctx_last_run_lsp_fallback_ratio", seg, "last_run.json lsp.lsp_fallback_rate.",
+	    s.fallback_rate, 3);
+	prom_gauge(out, "ctx_last_run_telemetry_dropped", seg, "last_run.json telemetry_drops.lock_skipped.",
+	    (double)c->lock_skipped, 0);
+	prom_header(out, "ctx_last_run_lsp_fallbacks", "gauge", "Fallback answers of the last run, by reason.");
+	for (size_t i = 0; r && i < r->reasons.n; i++) {
+		prom_series(out, "ctx_last_run_lsp_fallbacks", seg, "reason", r->reasons.entries[i].key, NULL, NULL);
+		ctx_buf_addf(out, "%ld\n", r->reasons.entries[i].count);
+	}
+
+	prom_header(out, "ctx_last_run_latency_seconds", "summary", "Latency of the last run's operations, by cmd.");
 	struct ctx_buf max = { 0 };
-	ctx_buf_adds(&max, "# HELP ctx_last_run_latency_max_seconds Slowest operation of the last run, by cmd.\n"
-			   "# TYPE ctx_last_run_latency_max_seconds gauge\n");
-	for (size_t i = 0; i < r->cmds.n && !err; i++) {
+	prom_header(&max, "ctx_last_run_latency_max_seconds", "gauge", "Slowest operation of the last run, by cmd.");
+	for (size_t i = 0; r && i < r->cmds.n && !err; i++) {
 		const struct run_cmd *rc = r->cmds.entries[i].value;
-		struct ctx_summary s;
-		if (rc->hist.n == 0 || (err = ctx_hist_summary(&rc->hist, &s)) < 0)
+		const char *cmd = r->cmds.entries[i].key;
+		struct ctx_summary sum;
+		if (rc->hist.n == 0 || (err = ctx_hist_summary(&rc->hist, &sum)) < 0)
 			continue;
-		const double q[] = { s.p50, s.p95 };
+		const double q[] = { sum.p50, sum.p95 };
 		const char *qn[] = { "0.5", "0.95" };
 		for (int k = 0; k < 2; k++) {
-			ctx_buf_adds(out, "ctx_last_run_latency_seconds{cmd=\"");
-			prom_label(out, r->cmds.entries[i].key);
+			prom_series(out, "ctx_last_run_latency_seconds", seg, "cmd", cmd, "quantile", qn[k]);
 			ctx_json_format_double(q[k] / 1000, num, sizeof num);
-			ctx_buf_addf(out, "\",quantile=\"%s\"} %s\n", qn[k], num);
+			ctx_buf_addf(out, "%s\n", num);
 		}
-		ctx_buf_adds(out, "ctx_last_run_latency_seconds_sum{cmd=\"");
-		prom_label(out, r->cmds.entries[i].key);
-		ctx_json_format_double(s.sum / 1000, num, sizeof num);
-		ctx_buf_addf(out, "\"} %s\n", num);
-		ctx_buf_adds(out, "ctx_last_run_latency_seconds_count{cmd=\"");
-		prom_label(out, r->cmds.entries[i].key);
-		ctx_buf_addf(out, "\"} %ld\n", s.count);
-		ctx_buf_adds(&max, "ctx_last_run_latency_max_seconds{cmd=\"");
-		prom_label(&max, r->cmds.entries[i].key);
-		ctx_json_format_double(s.max / 1000, num, sizeof num);
-		err = ctx_buf_addf(&max, "\"} %s\n", num);
+		prom_series(out, "ctx_last_run_latency_seconds_sum", seg, "cmd", cmd, NULL, NULL);
+		ctx_json_format_double(sum.sum / 1000, num, sizeof num);
+		ctx_buf_addf(out, "%s\n", num);
+		prom_series(out, "ctx_last_run_latency_seconds_count", seg, "cmd", cmd, NULL, NULL);
+		ctx_buf_addf(out, "%ld\n", sum.count);
+		prom_series(&max, "ctx_last_run_latency_max_seconds", seg, "cmd", cmd, NULL, NULL);
+		ctx_json_format_double(sum.max / 1000, num, sizeof num);
+		ctx_buf_addf(&max, "%s\n", num);
 	}
 	if (!err)
 		err = ctx_buf_add(out, max.data, max.len);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "stats.h"
 
 struct ctx_agg;
 
@@ -37,9 +38,19 @@ const char *ctx_agg_last_run(const struct ctx_agg *a);
 
 /* Append metrics.json. 0 or -ENOMEM. */
 int ctx_agg_metrics(const struct ctx_agg *a, struct ctx_buf *out);
-/* Append last_run.json for run (NULL: the last run). 0, -ENOENT when no such run (a
- * document with "run_id" and zeros is still written), -ENOMEM. */
-int ctx_agg_last_run_doc(const struct ctx_agg *a, const char *run, struct ctx_buf *out);
+/* Append last_run.json for run (NULL: the last run), 2-space indented or compact (one
+ * line). 0, -ENOENT when no such run (a document with "run_id" and zeros is still
+ * written), -ENOMEM. */
+int ctx_agg_last_run_doc(const struct ctx_agg *a, const char *run, bool compact, struct ctx_buf *out);
+
+/* The ids of the runs met, oldest first: in the order of their last events, so that the
+ * last is the run last_run.json describes by default. An array of *n ids (owned by the
+ * aggregate) that the caller frees; NULL on out of memory. */
+const char **ctx_agg_runs(const struct ctx_agg *a, size_t *n);
+
+/* The latencies (timing_ms) of cmd's events in run (NULL: the last run), or NULL when the
+ * run has none or keeps no detail. Owned by the aggregate. */
+const struct ctx_hist *ctx_agg_hist(const struct ctx_agg *a, const char *run, const char *cmd);
 /* Append the Prometheus text exposition: counters, and run's latency summaries. */
 int ctx_agg_prom(const struct ctx_agg *a, const char *run, struct ctx_buf *out);
 

@@ -46,21 +46,32 @@ ctx_buf_adds(struct ctx_buf *b, const char *s)
 }
 
 int
+ctx_buf_vaddf(struct ctx_buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0 || ctx_buf_reserve(b, (size_t)n) < 0) {
+		va_end(again);
+		return -ENOMEM;
+	}
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
 ctx_buf_addf(struct ctx_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	int rc = ctx_buf_vaddf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0 || ctx_buf_reserve(b, (size_t)n) < 0)
-		return -ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
+	return rc;
 }
 
 void

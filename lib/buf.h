@@ -2,6 +2,7 @@
 #ifndef CTX_BUF_H
 #define CTX_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct ctx_buf {
@@ -14,6 +15,7 @@ struct ctx_buf {
 int ctx_buf_add(struct ctx_buf *b, const void *p, size_t n);
 int ctx_buf_adds(struct ctx_buf *b, const char *s);
 int ctx_buf_addf(struct ctx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ctx_buf_vaddf(struct ctx_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* v in decimal, without printf's cost (for writers of many small numbers). */
 int ctx_buf_addu(struct ctx_buf *b, unsigned long long v);
 /* Make room for n more bytes without changing len. Return 0 or -ENOMEM. */

@@ -629,6 +629,8 @@ jw_add(struct ctx_jsonw *w, const char *s, size_t n)
 static void
 jw_indent(struct ctx_jsonw *w)
 {
+	if (w->compact)
+		return;
 	jw_add(w, "\n", 1);
 	for (int i = 0; i < w->depth; i++)
 		jw_add(w, "  ", 2);
@@ -647,7 +649,7 @@ jw_key(struct ctx_jsonw *w, const char *key)
 	if (key) {
 		if (!w->err && ctx_json_write_string(w->out, key, strlen(key)) < 0)
 			w->err = -ENOMEM;
-		jw_add(w, ": ", 2);
+		jw_add(w, ": ", w->compact ? 1 : 2);
 	}
 }
 

@@ -87,12 +87,14 @@ bool ctx_json_str_eq(const struct ctx_json_str *s, const char *lit);
 /* Append the decoded string to out. 0, -1 for a bad escape, -ENOMEM. */
 int ctx_json_str_decode(const struct ctx_json_str *s, struct ctx_buf *out);
 
-/* ---- a writer of documents: members in the order they are written, 2-space indent ---- */
+/* ---- a writer of documents: members in the order they are written, 2-space indent, or
+ * compact (one line) ---- */
 
 struct ctx_jsonw {
 	struct ctx_buf *out; /* where the text goes; not owned */
 	int depth;
 	bool first[32];      /* no member written yet at this depth */
+	bool compact;        /* no newline or indent inside the document: one line */
 	int err;             /* -ENOMEM once any append failed; the rest is then a no-op */
 };
 

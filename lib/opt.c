@@ -74,10 +74,17 @@ ctx_opt_die(const struct ctx_opt_spec *spec, const char *fmt, ...)
 static void
 store(const struct ctx_opt_spec *spec, const struct ctx_opt *o, const char *v)
 {
+	if (o->kind == CTX_OPT_LONG_OPTIONAL && !v) {
+		*(long *)o->value = o->max;
+		return;
+	}
+	if (o->kind != CTX_OPT_FLAG && !v) /* getopt_long gives a required value: never here */
+		ctx_opt_die(spec, "--%s needs a value", o->name);
 	switch (o->kind) {
 	case CTX_OPT_FLAG:
 		*(bool *)o->value = true;
 		return;
+	case CTX_OPT_LONG_OPTIONAL:
 	case CTX_OPT_LONG:
 		if (ctx_parse_long(v, o->min, o->max, (long *)o->value) < 0)
 			ctx_opt_die(spec, "bad value for --%s: '%s' (a whole number from %ld to %ld)", o->name, v,
@@ -108,8 +115,9 @@ ctx_opt_parse(const struct ctx_opt_spec *spec, int argc, char **argv)
 		abort(); /* a table this long is a programming error */
 	for (int i = 0; i < spec->n; i++) {
 		const struct ctx_opt *o = &spec->opts[i];
-		longopts[i] = (struct option){ o->name, o->kind == CTX_OPT_FLAG ? no_argument : required_argument, NULL,
-			o->letter ? o->letter : 256 + i };
+		int has_arg = o->kind == CTX_OPT_FLAG ? no_argument
+		    : o->kind == CTX_OPT_LONG_OPTIONAL ? optional_argument : required_argument;
+		longopts[i] = (struct option){ o->name, has_arg, NULL, o->letter ? o->letter : 256 + i };
 		if (o->letter) {
 			shorts[ns++] = o->letter;
 			if (o->kind != CTX_OPT_FLAG)
@@ -142,7 +150,12 @@ ctx_opt_parse(const struct ctx_opt_spec *spec, int argc, char **argv)
 		if (c < 256)
 			while (i < spec->n && spec->opts[i].letter != c)
 				i++;
-		store(spec, &spec->opts[i], optarg);
+		const char *v = optarg;
+		/* An optional value given as the next argument: taken when it is a whole number. */
+		if (!v && spec->opts[i].kind == CTX_OPT_LONG_OPTIONAL && optind < argc &&
+		    argv[optind][0] && strspn(argv[optind], "0123456789") == strlen(argv[optind]))
+			v = argv[optind++];
+		store(spec, &spec->opts[i], v);
 	}
 	return optind;
 }

@@ -18,6 +18,8 @@ enum ctx_opt_kind {
 	CTX_OPT_LONG,   /* a decimal integer within [min, max], into a long */
 	CTX_OPT_STRING, /* any value, into a const char * (points into argv) */
 	CTX_OPT_ENUM,   /* one of choices, into a const char * (points into argv) */
+	CTX_OPT_LONG_OPTIONAL, /* as CTX_OPT_LONG, the value optional: --NAME=N, --NAME N when the next
+				* argument is a whole number, else --NAME alone, which stores max */
 };
 
 struct ctx_opt {
@@ -33,6 +35,7 @@ struct ctx_opt {
 
 #define CTX_OPT_FLAG(l, n, v, h) { (n), (l), CTX_OPT_FLAG, (v), NULL, 0, 0, NULL, (h) }
 #define CTX_OPT_LONG(l, n, v, a, lo, hi, h) { (n), (l), CTX_OPT_LONG, (v), (a), (lo), (hi), NULL, (h) }
+#define CTX_OPT_LONG_OPTIONAL(n, v, a, lo, hi, h) { (n), 0, CTX_OPT_LONG_OPTIONAL, (v), (a), (lo), (hi), NULL, (h) }
 #define CTX_OPT_STRING(l, n, v, a, h) { (n), (l), CTX_OPT_STRING, (v), (a), 0, 0, NULL, (h) }
 #define CTX_OPT_ENUM(l, n, v, a, c, h) { (n), (l), CTX_OPT_ENUM, (v), (a), 0, 0, (c), (h) }
 

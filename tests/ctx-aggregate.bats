@@ -135,10 +135,37 @@ timings() {
 @test "--prom output is accepted by promtool check metrics" {
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/ctx.prom" "$DATA/agg-run.jsonl"
 	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/ctx.prom"
-	grep -qx 'ctx_events_total 20' "$BATS_TEST_TMPDIR/ctx.prom"
-	grep -qx 'ctx_cmd_events_total{cmd="ast.parse"} 6' "$BATS_TEST_TMPDIR/ctx.prom"
-	grep -qx 'ctx_last_run_latency_seconds{cmd="lsp.definition",quantile="0.5"} 0.501' "$BATS_TEST_TMPDIR/ctx.prom"
-	grep -qx 'ctx_last_run_latency_seconds_count{cmd="ast.parse"} 3' "$BATS_TEST_TMPDIR/ctx.prom"
+	# Every series carries the workspace's segment_id (the last run's), so that two
+	# workspaces' files in one textfile directory never name the same series.
+	p=$BATS_TEST_TMPDIR/ctx.prom
+	grep -qx 'ctx_events_total{segment_id="cccccccc"} 20' "$p"
+	grep -qx 'ctx_cmd_events_total{segment_id="cccccccc",cmd="ast.parse"} 6' "$p"
+	grep -qx 'ctx_last_run_latency_seconds{segment_id="cccccccc",cmd="lsp.definition",quantile="0.5"} 0.501' "$p"
+	grep -qx 'ctx_last_run_latency_seconds_count{segment_id="cccccccc",cmd="ast.parse"} 3' "$p"
+	# The last run's gauges, the same numbers as last_run.json's.
+	grep -qx "ctx_last_run_timestamp_seconds{segment_id=\"cccccccc\"} $(date -ud 2026-02-01T10:00:01Z +%s).5" "$p"
+	last=$DIR/last_run.json
+	for k in ast_cache_hit:ast.ast_cache_hit_rate lsp_fallback:lsp.lsp_fallback_rate lsp_timeout:lsp.lsp_timeout_rate; do
+		v=$(sed -n "s/^ctx_last_run_${k%%:*}_ratio{segment_id=\"cccccccc\"} //p" "$p")
+		[ -n "$v" ] && [ "$(jq ".${k#*:} == $v" "$last")" = true ]
+	done
+	grep -qx "ctx_last_run_lsp_fallbacks{segment_id=\"cccccccc\",reason=\"lsp_request_timeout\"} 1" "$p"
+}
+
+@test "--prom: the same metric names on every machine, whatever the log holds, and gauges with no run" {
+	: >"$BATS_TEST_TMPDIR/empty"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --prom "$BATS_TEST_TMPDIR/a.prom" "$DATA/agg-run.jsonl"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/a.prom" "$DATA/agg-run.jsonl"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/b.prom" "$BATS_TEST_TMPDIR/empty"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/c.prom" "$DATA/legacy.in"
+	for f in a b c; do grep '^# TYPE' "$BATS_TEST_TMPDIR/$f.prom" >"$BATS_TEST_TMPDIR/$f.names"; done
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/a.names")" -ge 25 ]
+	cmp "$BATS_TEST_TMPDIR/a.names" "$BATS_TEST_TMPDIR/b.names"
+	cmp "$BATS_TEST_TMPDIR/a.names" "$BATS_TEST_TMPDIR/c.names"
+	# No run: no segment label, and a timestamp of 0 (the stale-run alert fires on it).
+	grep -qx 'ctx_last_run_timestamp_seconds 0' "$BATS_TEST_TMPDIR/b.prom"
+	grep -qx 'ctx_events_total 0' "$BATS_TEST_TMPDIR/b.prom"
+	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/b.prom"
 }
 
 @test "a reader looping on last_run.json while it is rewritten never sees invalid JSON" {
@@ -203,7 +230,7 @@ timings() {
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/ctx.prom" --print last_run "$BATS_TEST_TMPDIR/in"
 	[ "$(echo "$output" | jq -c '.latencies | keys')" = '["t.y"]' ]
 	[[ $output == *'"total_bytes": 9223372036854775807'* ]]
-	! grep -q null "$BATS_TEST_TMPDIR/ctx.prom"
+	! grep -q null "$BATS_TEST_TMPDIR/ctx.prom" || false
 	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/ctx.prom"
 }
 

@@ -48,11 +48,36 @@ setup() {
 	[ "$(jq .runs_total "$WS/_ctx/telemetry/metrics.json")" -eq 2 ]
 	run -0 "$REPO/pipelines/ctx-report" --json "$WS"
 	[ "$(echo "$output" | jq -r .run_id)" = "$(jq -r .run_id "$last")" ]
+	# The HTML report beside the text one: this run's, with the trend of both runs.
+	html=$WS/_ctx/report.html
+	grep -q "<title>ctx report: $(jq -r .run_id "$last")</title>" "$html"
+	grep -q 'Trends over the last 2 runs' "$html"
+	[ "$(stat -c %a "$html")" = 644 ]
+}
+
+@test "ctx-run --prom FILE and ctx-report --html FILE write where they are told; bad uses are usage errors" {
+	mkdir "$BATS_TEST_TMPDIR/textfile"
+	run -0 --separate-stderr "$REPO/pipelines/ctx-run" --prom "$BATS_TEST_TMPDIR/textfile/ctx.prom" "$WS"
+	[ ! -e "$WS/_ctx/telemetry/metrics.prom" ]
+	grep -q "^ctx_last_run_events{segment_id=\"$(jq -r .segment_id "$WS/_ctx/telemetry/last_run.json")\"} " \
+		"$BATS_TEST_TMPDIR/textfile/ctx.prom"
+	run -0 --separate-stderr "$REPO/pipelines/ctx-report" --html "$BATS_TEST_TMPDIR/r.html" "$WS"
+	[[ $output == *"ctx report: run "* ]]
+	grep -q '<section id="trends">' "$BATS_TEST_TMPDIR/r.html"
+	run -2 --separate-stderr "$REPO/pipelines/ctx-report" --html
+	[[ $stderr == *"--html needs a file"* ]]
+	run -2 --separate-stderr "$REPO/pipelines/ctx-run" --prom "" "$WS"
+	run -2 --separate-stderr "$REPO/pipelines/ctx-report" "$WS" extra
+	# A symlink where the report goes is replaced, never followed.
+	ln -sf "$BATS_TEST_TMPDIR/decoy" "$WS/_ctx/report.html"
+	run -0 --separate-stderr "$REPO/pipelines/ctx-run" "$WS"
+	[ ! -L "$WS/_ctx/report.html" ] && [ ! -e "$BATS_TEST_TMPDIR/decoy" ]
 }
 
 @test "without pylsp on PATH the run completes and the report shows the fallbacks" {
 	mkdir "$BATS_TEST_TMPDIR/path"
-	for f in /usr/local/bin/* /usr/bin/* /bin/*; do ln -sf "$f" "$BATS_TEST_TMPDIR/path/" 2>/dev/null || true; done
+	# The tools under test last, over any installed ones.
+	for f in /usr/local/bin/* /usr/bin/* /bin/* "$BIN"/*; do ln -sf "$f" "$BATS_TEST_TMPDIR/path/" 2>/dev/null || true; done
 	rm -f "$BATS_TEST_TMPDIR/path/pylsp"
 	PATH=$BATS_TEST_TMPDIR/path run -0 --separate-stderr "$REPO/pipelines/ctx-run" "$WS"
 	[[ $output == *"fallbacks"* ]]
@@ -131,6 +156,7 @@ setup() {
 	run -0 make install PREFIX="$prefix"
 	for f in ctx-emit ctx-aggregate ctx-parse ctx-lsp ctx-index ctx-probe ctx-report ctx-run; do [ -x "$prefix/bin/$f" ]; done
 	[ -f "$prefix/share/man/man1/ctx-lsp.1" ]
+	[ -f "$prefix/share/ctx/prometheus/ctx-rules.yml" ] && [ -f "$prefix/share/ctx/prometheus/targets/machines.yml" ]
 	cd "$BATS_TEST_TMPDIR"
 	run -0 --separate-stderr "$prefix/bin/ctx-run" "$WS"
 	[[ $output == *"ctx report: run run_"* ]]

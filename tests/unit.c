@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aggregate.h"
 #include "arena.h"
 #include "buf.h"
 #include "cache.h"
@@ -20,6 +22,7 @@
 #include "clock.h"
 #include "err.h"
 #include "event.h"
+#include "htmlreport.h"
 #include "json.h"
 #include "jsonl.h"
 #include "jsonrpc.h"
@@ -27,6 +30,7 @@
 #include "lspclient.h"
 #include "lspshape.h"
 #include "lsptext.h"
+#include "opt.h"
 #include "path.h"
 #include "pyscope.h"
 #include "redact.h"
@@ -37,6 +41,7 @@
 #include "stats.h"
 #include "strmap.h"
 #include "utf8.h"
+#include "version.h"
 #include "workspace.h"
 
 static int passed, failed;
@@ -1200,7 +1205,131 @@ test_stats(void)
 	ctx_jsonw_close(&w, '}');
 	check_str("jsonw: rounding and layout", out.data,
 	    "{\n  \"a\": 0.667,\n  \"b\": 1.0,\n  \"c\": 0.0001,\n  \"d\": 4.7,\n  \"e\": 1e+20,\n  \"f\": []\n}\n");
+	ctx_buf_truncate(&out, 0);
+	ctx_jsonw_init(&w, &out);
+	w.compact = true;
+	ctx_jsonw_open(&w, NULL, '{');
+	ctx_jsonw_int(&w, "a", 1);
+	ctx_jsonw_open(&w, "b", '{');
+	ctx_jsonw_string(&w, "c", "x y");
+	ctx_jsonw_close(&w, '}');
+	ctx_jsonw_open(&w, "d", '[');
+	ctx_jsonw_int(&w, NULL, 2);
+	ctx_jsonw_int(&w, NULL, 3);
+	ctx_jsonw_close(&w, ']');
+	ctx_jsonw_close(&w, '}');
+	check_str("jsonw: compact is one line", out.data, "{\"a\":1,\"b\":{\"c\":\"x y\"},\"d\":[2,3]}\n");
 	ctx_buf_release(&out);
+}
+
+/* ---- options: a value that may be left out ---- */
+
+static void
+test_opt_optional(void)
+{
+	static const struct {
+		const char *args[4];
+		long want;
+		int first; /* index of the first operand */
+	} rows[] = {
+		{ { "--runs" }, LONG_MAX, 2 },
+		{ { "--runs", "5" }, 5, 3 },
+		{ { "--runs=7" }, 7, 2 },
+		{ { "--runs", "./5" }, LONG_MAX, 2 },
+		{ { "--runs", "log.jsonl", "9" }, LONG_MAX, 2 },
+		{ { "f", "--runs", "12" }, 12, 3 },
+		{ { "x" }, 0, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		char *argv[6] = { "t" };
+		int argc = 1;
+		long runs = 0;
+		for (int k = 0; k < 4 && rows[i].args[k]; k++)
+			argv[argc++] = (char *)rows[i].args[k];
+		const struct ctx_opt table[] = { CTX_OPT_LONG_OPTIONAL("runs", &runs, "[N]", 1, LONG_MAX, "h") };
+		const struct ctx_opt_spec spec = CTX_OPT_SPEC("t", "[FILE ...]", table);
+		optind = 0; /* a new scan for glibc */
+		int first = ctx_opt_parse(&spec, argc, argv);
+		char what[160];
+		snprintf(what, sizeof what, "opt: optional value, row %zu: N %ld, first operand %d", i, runs, first);
+		check(runs == rows[i].want && first == rows[i].first, what, NULL);
+	}
+}
+
+/* ---- aggregate: runs, Prometheus gauges, the HTML report ---- */
+
+static void
+agg_lines(struct ctx_agg *a, const char *const *lines)
+{
+	for (; *lines; lines++)
+		ctx_agg_line(a, *lines, strlen(*lines));
+}
+
+static void
+test_aggregate_runs(void)
+{
+	static const char *const log[] = {
+		"{\"ts\":\"2026-01-01T00:00:01.250Z\",\"run_id\":\"a\",\"segment_id\":\"0000000a\",\"cmd\":\"x\"}",
+		"{\"run_id\":\"b\",\"cmd\":\"lsp.fallback\",\"result\":{\"reason\":\"r1\"},\"timing_ms\":4}",
+		"{\"run_id\":\"c\",\"cmd\":\"x\"}",
+		"{\"ts\":\"2026-01-01T00:00:02.500Z\",\"run_id\":\"a\",\"segment_id\":\"0000000a\",\"cmd\":\"x\"}",
+		"{\"run_id\":\"b\",\"cmd\":\"lsp.fallback\",\"result\":{\"reason\":\"r1\"}}",
+		"{\"cmd\":\"x\"}",
+		NULL,
+	};
+	struct ctx_agg *a = ctx_agg_new(NULL);
+	struct ctx_buf out = { 0 };
+	size_t n = 0;
+
+	agg_lines(a, log);
+	const char **ids = ctx_agg_runs(a, &n);
+	check(ids && n == 3 && strcmp(ids[0], "c") == 0 && strcmp(ids[1], "a") == 0 && strcmp(ids[2], "b") == 0,
+	    "aggregate: runs oldest first by their last event", NULL);
+	free(ids);
+	ctx_agg_last_run_doc(a, "b", true, &out);
+	check(out.data && strchr(out.data, '\n') == out.data + out.len - 1 &&
+		  strstr(out.data, "\"fallback_by_reason\":{\"r1\":2}"),
+	    "aggregate: a compact document is one line, fallbacks by reason", out.data);
+	const struct ctx_hist *h = ctx_agg_hist(a, "b", "lsp.fallback");
+	check(h && h->n == 1 && !ctx_agg_hist(a, "b", "nope"), "aggregate: a run's histogram by cmd", NULL);
+
+	ctx_buf_truncate(&out, 0);
+	ctx_agg_prom(a, "a", &out);
+	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds{segment_id=\"0000000a\"} 1767225602.5\n") &&
+		  strstr(out.data, "\nctx_runs_total{segment_id=\"0000000a\"} 3\n"),
+	    "aggregate: prom gauges of the run, labelled with its segment", out.data);
+	ctx_buf_truncate(&out, 0);
+	ctx_agg_prom(a, "c", &out);
+	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds 0\n") &&
+		  strstr(out.data, "\nctx_runs_total 3\n"),
+	    "aggregate: a run without ts or segment: timestamp 0, no label", NULL);
+	ctx_buf_release(&out);
+	ctx_agg_free(a);
+}
+
+static void
+test_htmlreport(void)
+{
+	static const char *const log[] = {
+		"{\"run_id\":\"<b>&'\\\"\",\"cmd\":\"lsp.hover\",\"timing_ms\":12,\"warnings\":[\"</svg><script>\"]}",
+		"{\"run_id\":\"<b>&'\\\"\",\"cmd\":\"lsp.hover\",\"timing_ms\":0}",
+		NULL,
+	};
+	struct ctx_agg *a = ctx_agg_new(NULL);
+	struct ctx_buf out = { 0 };
+
+	agg_lines(a, log);
+	int err = ctx_html_report(a, NULL, 30, &out);
+	check(err == 0 && out.data && !strstr(out.data, "<script") && !strstr(out.data, "<b>&") &&
+		  strstr(out.data, "&lt;/svg&gt;&lt;script&gt;") && strstr(out.data, "&lt;b&gt;&amp;&#39;&quot;"),
+	    "htmlreport: strings from the log are escaped", NULL);
+	check(out.data && strstr(out.data, "data-k=\"[&quot;latencies&quot;,&quot;lsp.hover&quot;,&quot;p95_ms&quot;]\">12<"),
+	    "htmlreport: a number carries its path", NULL);
+	check(out.data && strstr(out.data, "<section id=\"trends\"><h2>Trends over the last 1 run</h2>"),
+	    "htmlreport: the trend of one run", NULL);
+	ctx_buf_release(&out);
+	ctx_agg_free(a);
 }
 
 /* ---- lexical paths ---- */
@@ -1712,6 +1841,9 @@ main(void)
 	test_redact_table();
 	test_event();
 	test_stats();
+	test_opt_optional();
+	test_aggregate_runs();
+	test_htmlreport();
 	test_path();
 	test_safeopen();
 	test_strmap();

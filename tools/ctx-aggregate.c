@@ -1,4 +1,5 @@
-/* ctx-aggregate: metrics.json and last_run.json from the event log (SPEC.md §5). */
+/* ctx-aggregate: metrics.json and last_run.json from the event log (SPEC.md §5), the
+ * Prometheus text format, the HTML report, or one line per run (--runs). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include "appendlog.h"
 #include "atomicfile.h"
 #include "err.h"
+#include "htmlreport.h"
 #include "jsonl.h"
 #include "opt.h"
 #include "safeopen.h"
@@ -22,9 +24,11 @@
 #define TAIL_WINDOW (1024 * 1024)
 #define REPORTED_MALFORMED 10
 #define LOCK_TIMEOUT_MS 5000 /* as long as ctx-emit waits for it by default */
+#define HTML_TREND_RUNS 30
 
 struct opts {
-	const char *root, *dir, *run, *print, *prom;
+	const char *root, *dir, *run, *print, *prom, *html;
+	long runs; /* --runs: how many of the last runs (LONG_MAX: all); 0 without it */
 	bool no_write;
 };
 
@@ -39,14 +43,22 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_STRING(0, "run", &o->run, "RUN_ID", "the run last_run.json describes (the last event's)"),
 		CTX_OPT_ENUM(0, "print", &o->print, "last_run|metrics", documents, "that document on stdout too"),
 		CTX_OPT_STRING(0, "prom", &o->prom, "FILE", "also write the Prometheus text format, mode 0644"),
+		CTX_OPT_STRING(0, "html", &o->html, "FILE", "also write the HTML report, mode 0644"),
 		CTX_OPT_FLAG(0, "no-write", &o->no_write, "write no file"),
+		CTX_OPT_LONG_OPTIONAL("runs", &o->runs, "[N]", 1, LONG_MAX,
+		    "instead: one JSON line per run, the last N (all)"),
 	};
-	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate", "[OPTIONS] [FILE ...]", table);
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate",
+	    "[OPTIONS] [FILE ...]\n--runs [N] [--root DIR] [--dir DIR] [FILE ...]", table);
 
 	*o = (struct opts){ 0 };
 	int first = ctx_opt_parse(&spec, argc, argv);
-	if (o->prom && (!*o->prom || o->prom[strlen(o->prom) - 1] == '/'))
-		ctx_opt_die(&spec, "bad value for --prom: '%s' (a file)", o->prom);
+	const char *files[] = { o->prom, o->html };
+	for (int i = 0; i < 2; i++)
+		if (files[i] && (!*files[i] || files[i][strlen(files[i]) - 1] == '/'))
+			ctx_opt_die(&spec, "bad value for --%s: '%s' (a file)", i ? "html" : "prom", files[i]);
+	if (o->runs && (o->run || o->print || o->prom || o->html))
+		ctx_opt_die(&spec, "--runs writes the run lines only: no --run, --print, --prom or --html with it");
 	return first;
 }
 
@@ -162,11 +174,12 @@ save(int dfd, const char *dir, const char *name, const struct ctx_buf *b, mode_t
 }
 
 /* The documents into the telemetry directory, reached and checked as a private directory
- * (never through a symlink, ours, closed to others), and the Prometheus file, 0644 so that
- * node_exporter running as another user can read it. */
+ * (never through a symlink, ours, closed to others), and the Prometheus file and the HTML
+ * report, 0644 so that node_exporter or a web server running as another user can read
+ * them. */
 static int
 save_all(const struct ctx_workspace *ws, const struct opts *o, const struct ctx_buf *metrics,
-    const struct ctx_buf *last, const struct ctx_buf *prom)
+    const struct ctx_buf *last, const struct ctx_buf *prom, const struct ctx_buf *html)
 {
 	int dfd, rc, err = ctx_privdir_open(ws->dir, ws->root, CTX_PRIVDIR_CREATE, &dfd);
 
@@ -178,6 +191,8 @@ save_all(const struct ctx_workspace *ws, const struct opts *o, const struct ctx_
 	    save(dfd, ws->dir, "last_run.json", last, 0600));
 	close(dfd);
 	if (o->prom && save(-1, NULL, o->prom, prom, 0644) != CTX_EXIT_OK)
+		rc = CTX_EXIT_SYSTEM;
+	if (o->html && save(-1, NULL, o->html, html, 0644) != CTX_EXIT_OK)
 		rc = CTX_EXIT_SYSTEM;
 	return rc;
 }
@@ -203,12 +218,34 @@ read_all(struct ctx_agg *a, struct ctx_logfile *files, int n)
 	return rc;
 }
 
+/* --runs: the last n runs' documents, one line each, oldest first, on stdout. */
+static int
+print_runs(const struct ctx_agg *a, long n)
+{
+	size_t total;
+	const char **ids = ctx_agg_runs(a, &total);
+	struct ctx_buf line = { 0 };
+
+	if (!ids)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+	for (size_t i = (unsigned long)n < total ? total - (size_t)n : 0; i < total; i++) {
+		ctx_buf_truncate(&line, 0);
+		if (ctx_agg_last_run_doc(a, ids[i], true, &line) < 0)
+			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+		if (fwrite(line.data, 1, line.len, stdout) != line.len)
+			break; /* reported when stdout is closed */
+	}
+	free(ids);
+	ctx_buf_release(&line);
+	return CTX_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct ctx_workspace ws;
-	struct ctx_buf metrics = { 0 }, last = { 0 }, prom = { 0 };
+	struct ctx_buf metrics = { 0 }, last = { 0 }, prom = { 0 }, html = { 0 };
 	struct ctx_logfile *files = NULL;
 	char why[PATH_MAX + 64];
 	int n, err, rc = CTX_EXIT_OK;
@@ -231,34 +268,43 @@ main(int argc, char **argv)
 	if (!locked)
 		ctx_warnx("%s: writers held the log's lock for %d ms: read without it", ws.dir, LOCK_TIMEOUT_MS);
 
-	char *detail = detail_run(&o, files, n);
+	/* Every run keeps its latencies when all runs are written, or trends drawn. */
+	char *detail = o.runs || o.html ? NULL : detail_run(&o, files, n);
 	struct ctx_agg *a = ctx_agg_new(detail);
 	if (!a)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 	rc = ctx_exit_worse(rc, read_all(a, files, n));
+	if (o.runs) {
+		rc = ctx_exit_worse(rc, print_runs(a, o.runs));
+		goto out;
+	}
 
 	err = ctx_agg_metrics(a, &metrics);
-	if (!err && (err = ctx_agg_last_run_doc(a, o.run, &last)) == -ENOENT) {
+	if (!err && (err = ctx_agg_last_run_doc(a, o.run, false, &last)) == -ENOENT) {
 		ctx_warnx("run %s: no event of that run", o.run);
 		rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
 		err = 0;
 	}
 	if (!err && o.prom)
 		err = ctx_agg_prom(a, o.run, &prom);
+	if (!err && o.html)
+		err = ctx_html_report(a, o.run, HTML_TREND_RUNS, &html);
 	if (err)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 	if (write)
-		rc = ctx_exit_worse(rc, save_all(&ws, &o, &metrics, &last, &prom));
+		rc = ctx_exit_worse(rc, save_all(&ws, &o, &metrics, &last, &prom, &html));
 	if (o.print) {
 		const struct ctx_buf *b = strcmp(o.print, "metrics") == 0 ? &metrics : &last;
 		fwrite(b->data, 1, b->len, stdout);
 	}
+out:
 	ctx_appendlog_snapshot_free(files, n);
 	free(detail);
 	ctx_agg_free(a);
 	ctx_buf_release(&metrics);
 	ctx_buf_release(&last);
 	ctx_buf_release(&prom);
+	ctx_buf_release(&html);
 	ctx_workspace_release(&ws);
 	return ctx_err_close_stdout(rc);
 }

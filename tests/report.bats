@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Numbers people look at: ctx-aggregate --runs against jq, and the HTML report rendered by
+# a real browser (headless Chromium) against last_run.json (issue 15, SPEC.md §5, §8).
+bats_require_minimum_version 1.5.0
+
+setup() {
+	BIN=${CTX_BIN:?set CTX_BIN to the directory of the built tools}
+	REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	T=$BATS_TEST_TMPDIR
+	ROOT=$T/ws
+	mkdir -p "$ROOT"
+	unset CTX_ROOT CTX_RUN_ID CTX_NO_TELEMETRY CTX_PII CTX_TELEMETRY_DIR CTX_EVENTS
+}
+
+# The log's events in order (rotated files oldest first), well-formed lines only.
+log_events() {
+	cat "$1/events.2.jsonl" "$1/events.1.jsonl" "$1/events.jsonl" | jq -R -c 'fromjson? // empty'
+}
+
+# Headless Chromium, as the machine's probe starts it: no sandbox (root), no GPU, no
+# network of its own, a new profile. chromium ARGS... URL
+chromium_run() {
+	local profile
+	profile=$(mktemp -d "$T/chromium.XXXXXX")
+	timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--hide-scrollbars --user-data-dir="$profile" "$@" 2>"$T/chromium.err"
+}
+
+@test "--runs: each run of interleaved runs over rotated files equals jq's computation of it" {
+	"$REPO/tests/gen-runs" "$T/log" 6000 12
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --dir "$T/log" --runs
+	[[ $stderr == *"events.1.jsonl:"*": skipped: not a JSON object"* ]]
+	echo "$output" >"$T/ours"
+	[ "$(wc -l <"$T/ours")" -eq 12 ]
+	log_events "$T/log" | jq -s -c -f "$REPO/tests/runs_summary.jq" >"$T/theirs"
+	[ "$(wc -l <"$T/theirs")" -eq 12 ]
+	run -0 jq -n --slurpfile a "$T/ours" --slurpfile b "$T/theirs" -f "$REPO/tests/runs_equal.jq"
+	[ "$output" = true ]
+	# Oldest first by last event: run_0000 came back at the end, so it is last.
+	[ "$(jq -r .run_id "$T/ours" | tr '\n' ' ')" = "run_0001 run_0002 run_0003 run_0004 run_0005 run_0006 run_0007 run_0008 run_0009 run_0010 run_0011 run_0000 " ]
+	# The checker is not blind: one count off is a difference.
+	sed '5s/"lsp_request_count":\([0-9]\)/"lsp_request_count":9\1/' "$T/ours" >"$T/off"
+	! cmp -s "$T/ours" "$T/off" || false
+	run -0 jq -n --slurpfile a "$T/off" --slurpfile b "$T/theirs" -f "$REPO/tests/runs_equal.jq"
+	[ "$output" = false ]
+}
+
+@test "--runs N: the last N lines; the last is last_run.json's run, with its keys in its order" {
+	"$REPO/tests/gen-runs" "$T/log" 3000 9
+	"$BIN/ctx-aggregate" --root "$ROOT" --dir "$T/log" --runs 2>/dev/null >"$T/all"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --dir "$T/log" --runs 4
+	[ "$output" = "$(tail -n 4 "$T/all")" ]
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --dir "$T/log" --runs=1
+	[ "$output" = "$(tail -n 1 "$T/all")" ]
+	"$BIN/ctx-aggregate" --root "$ROOT" --dir "$T/log" --no-write --print last_run 2>/dev/null >"$T/last"
+	[ "$(jq -c . "$T/last")" = "$(tail -n 1 "$T/all" | jq -c .)" ]
+	# Every line has the document's keys in its order, at every level (jq -c keeps order).
+	want=$(jq -c '[paths | map(tostring) | join(".")] | map(select(test("^(latencies|metrics_delta|top_warnings|ast.by_lang|lsp.fallback_by_reason)\\.") | not))' "$T/last")
+	while read -r line; do
+		[ "$(echo "$line" | jq -c '[paths | map(tostring) | join(".")] | map(select(test("^(latencies|metrics_delta|top_warnings|ast.by_lang|lsp.fallback_by_reason)\\.") | not))')" = "$want" ]
+	done <"$T/all"
+	# More than there are: all of them. FILE operands and stdin too; a run of digits after
+	# --runs is N, a file named like one is written ./N.
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs 1000 --dir "$T/log"
+	[ "$output" = "$(cat "$T/all")" ]
+	log_events "$T/log" >"$T/7"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs 2 - <"$T/7"
+	[ "$output" = "$(tail -n 2 "$T/all")" ]
+	(cd "$T" && run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs ./7 && [ "$output" = "$(cat all)" ])
+	# --runs writes nothing but its lines.
+	[ ! -e "$T/log/last_run.json" ] && [ ! -e "$T/log/metrics.json" ]
+}
+
+@test "--runs: usage errors, and an empty log has no line" {
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs 0
+	[[ $stderr == *"bad value for --runs: '0'"* ]]
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs=x
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs --print last_run
+	[[ $stderr == *"--runs writes the run lines only"* ]]
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs 3 --html "$T/r.html"
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --html ""
+	: >"$T/empty"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs "$T/empty"
+	[ -z "$output" ]
+}
+
+@test "--html in headless Chromium: every section, each number equals last_run.json's, plots drawn" {
+	"$REPO/tests/gen-runs" "$T/log" 20000 40
+	"$BIN/ctx-aggregate" --root "$ROOT" --dir "$T/log" --runs 2>/dev/null >"$T/runs"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --dir "$T/log" --html "$T/report.html" --print last_run
+	echo "$output" >"$T/last_run.json"
+	[ "$(stat -c %a "$T/report.html")" = 644 ]
+	# Self-contained: nothing to fetch, no script.
+	! grep -Eiq '<script|<link|<img|<iframe|@import|url\(|(src|href)=' "$T/report.html" || false
+	chromium_run --dump-dom "file://$T/report.html" >"$T/dom.html"
+	[ -s "$T/dom.html" ]
+	run -0 python3 "$REPO/tests/html_check.py" numbers "$T/dom.html" "$T/last_run.json" "$T/runs"
+	[[ ${lines[-1]} =~ ^[0-9]+\ numbers\ checked$ ]] && [ "${lines[-1]%% *}" -ge 300 ]
+	# The checker is not blind: a number off by one on the page is caught.
+	sed 's|\(lsp_request_count&quot;\]">\)\([0-9]*\)<|\19\2<|' "$T/dom.html" >"$T/dom-off.html"
+	! cmp -s "$T/dom.html" "$T/dom-off.html" || false
+	run -1 python3 "$REPO/tests/html_check.py" numbers "$T/dom-off.html" "$T/last_run.json" "$T/runs"
+	[[ $output == *'lsp_request_count'*'page shows'* ]]
+	# Each plot alone in a cell of one screenshot: more than one colour, and data drawn.
+	n=$(python3 "$REPO/tests/html_check.py" grid "$T/report.html" "$T/grid.html")
+	[ "$n" -ge 9 ]
+	chromium_run --window-size=1040,$(((n + 1) / 2 * 260)) --screenshot="$T/grid.png" "file://$T/grid.html"
+	run -0 python3 "$REPO/tests/html_check.py" colours "$T/grid.png" "$n"
+	# The whole page as a picture, and on paper.
+	chromium_run --window-size=1100,3400 --screenshot="$T/page.png" "file://$T/report.html"
+	[ "$(stat -c %s "$T/page.png")" -gt 50000 ]
+	chromium_run --print-to-pdf="$T/page.pdf" --no-pdf-header-footer "file://$T/report.html"
+	[ "$(head -c 5 "$T/page.pdf")" = "%PDF-" ]
+}
+
+@test "--html: what came from the log is text, never markup" {
+	bad='<script>alert(1)</script>"'"'"'&'
+	{
+		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: "lsp.fallback", result: {reason: $b}, warnings: [$b], timing_ms: 3}'
+		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: ("lsp.hover" + $b), timing_ms: 5}'
+		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: "ast.parse", x: {lang: $b, cache: "hit"}, timing_ms: 1}'
+	} >"$T/in"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --html "$T/report.html" --print last_run "$T/in"
+	echo "$output" >"$T/last_run.json"
+	! grep -q '<script' "$T/report.html" || false
+	grep -q '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;' "$T/report.html"
+	"$BIN/ctx-aggregate" --root "$ROOT" --runs "$T/in" >"$T/runs"
+	chromium_run --dump-dom "file://$T/report.html" >"$T/dom.html"
+	run -0 python3 "$REPO/tests/html_check.py" numbers "$T/dom.html" "$T/last_run.json" "$T/runs"
+	# The run with no run: a page that says so, every section still there.
+	: >"$T/empty"
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --html "$T/none.html" "$T/empty"
+	grep -q 'No run in the event log' "$T/none.html"
+	for s in latency cache lsp bytes trends warnings; do grep -q "<section id=\"$s\">" "$T/none.html"; done
+}
