@@ -217,11 +217,17 @@ install: all
 	install -m 0755 $(TOOLS) $(PIPELINES) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/ctx
 	install -m 0644 pipelines/common.sh $(DESTDIR)$(PREFIX)/share/ctx/
+	install -d $(DESTDIR)$(PREFIX)/share/ctx/prometheus/targets
+	install -m 0644 contrib/prometheus/*.yml $(DESTDIR)$(PREFIX)/share/ctx/prometheus/
+	install -m 0644 contrib/prometheus/targets/*.yml $(DESTDIR)$(PREFIX)/share/ctx/prometheus/targets/
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(TOOLS) $(PIPELINES)))
 	rm -f $(DESTDIR)$(PREFIX)/share/ctx/common.sh
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/ctx/prometheus/,$(notdir $(wildcard contrib/prometheus/*.yml)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/ctx/prometheus/targets/,$(notdir $(wildcard contrib/prometheus/targets/*.yml)))
+	-rmdir $(DESTDIR)$(PREFIX)/share/ctx/prometheus/targets $(DESTDIR)$(PREFIX)/share/ctx/prometheus 2>/dev/null
 	-rmdir $(DESTDIR)$(PREFIX)/share/ctx 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MANPAGES)))
 

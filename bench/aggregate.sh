@@ -1,6 +1,8 @@
 #!/bin/sh
 # ctx-aggregate on a generated 1,000,000-event log against jq (group_by) and the original's
-# Python flush, and wc -l as the floor, all in this run. BENCH_EVENTS=N to change the size.
+# Python flush, and wc -l as the floor, all in this run; then --runs (every run's document)
+# on 1,000,000 events of 1,000 runs against the plain documents of the same log (target:
+# at most 1.5 times the time, 64 MiB). BENCH_EVENTS=N to change the size.
 set -eu
 bin=${CTX_BIN:?}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,17 +11,21 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 log=$work/events.jsonl
 
-# 100 runs of 10,000 events, shaped like ctx-emit's normalised lines.
-awk -v n="$n" 'BEGIN {
+# Runs of $2 events each (100 of 10,000 for 1,000,000), shaped like ctx-emit's normalised
+# lines, into $1.
+generate() {
+awk -v n="$n" -v per="$2" 'BEGIN {
 	srand(7)
 	split("ast.parse file.read lsp.definition lsp.hover selector.resolve lsp.references lsp.spawn lsp.ready", cmds, " ")
 	split("skeleton excerpt raw", modes, " ")
 	for (i = 0; i < n; i++) {
 		c = cmds[i % 8 + 1]
 		printf "{\"ts\":\"2026-11-25T15:%02d:%02d.%03dZ\",\"run_id\":\"run_17956%05d_%d\",\"segment_id\":\"c23e0882\",\"cmd\":\"%s\",\"args\":{\"file\":\"pkg/sub/module_%d.py\",\"line\":%d,\"col\":%d,\"mode\":\"%s\"},\"result\":{\"status\":\"ok\",\"symbols\":%d,\"bytes\":%d,\"resolved\":%s},\"timing_ms\":%d,\"warnings\":[%s],\"x\":{\"cache\":\"%s\",\"lang\":\"python\",\"bytes\":%d,\"skeleton_bytes\":%d}}\n", \
-			int(i / 60000) % 60, int(i / 1000) % 60, i % 1000, int(i / 10000), 1000 + int(i / 10000), c, i % 997, i % 800, i % 40, modes[i % 3 + 1], i % 50, i % 5000, (i % 4 ? "true" : "false"), int(-log(rand()) * 20), (i % 97 ? "" : "\"slow parse\""), (i % 3 ? "hit" : "miss"), 1234 + i % 999, 300 + i % 200
+			int(i / 60000) % 60, int(i / 1000) % 60, i % 1000, int(i / per), 1000 + int(i / per), c, i % 997, i % 800, i % 40, modes[i % 3 + 1], i % 50, i % 5000, (i % 4 ? "true" : "false"), int(-log(rand()) * 20), (i % 97 ? "" : "\"slow parse\""), (i % 3 ? "hit" : "miss"), 1234 + i % 999, 300 + i % 200
 	}
-}' >"$log"
+}' >"$1"
+}
+generate "$log" 10000
 mb=$(awk -v b="$(stat -c %s "$log")" 'BEGIN { printf "%.1f", b / 1048576 }')
 
 now_ms() { date +%s%N | cut -c1-13; }
@@ -58,3 +64,17 @@ awk -v o="$ours_ms" -v j="$jq_ms" -v p="$py_ms" -v w="$wc_ms" 'BEGIN {
 	printf "  %-34s %8.1fx (target >= 30x)\n", "speed vs jq", j / (o ? o : 1)
 	printf "  %-34s %8.1fx\n", "speed vs the original", p / (o ? o : 1)
 	printf "  %-34s %8.1fx the time of wc -l\n", "distance to wc -l", o / (w ? w : 1) }'
+
+# --runs: 1,000 runs of 1,000 events; every run keeps its histograms.
+generate "$log" 1000
+set -- $(measure plain "$bin/ctx-aggregate" --no-write --print last_run "$log"); plain_ms=$1 plain_kb=$2
+set -- $(measure runs "$bin/ctx-aggregate" --runs "$log"); runs_ms=$1 runs_kb=$2
+lines=$(wc -l <"$work/out.runs")
+same=yes
+[ "$(tail -n 1 "$work/out.runs" | jq -c .)" = "$(jq -c . "$work/out.plain")" ] || same="NO: the last line is not last_run.json"
+echo "== ctx-aggregate --runs: $n events of $lines runs, $mb MB (last line = last_run.json: $same)"
+row "ctx-aggregate (last_run.json)" "$plain_ms" "$plain_kb"
+row "ctx-aggregate --runs (every run)" "$runs_ms" "$runs_kb"
+awk -v r="$runs_ms" -v p="$plain_ms" -v kb="$runs_kb" 'BEGIN {
+	printf "  %-34s %8.2fx (target <= 1.5x)\n", "--runs time / plain time", r / (p ? p : 1)
+	printf "  %-34s %8.1f MiB (target <= 64 MiB)\n", "--runs RSS", kb / 1024 }'

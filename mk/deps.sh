@@ -24,6 +24,9 @@ python3-pylsp:pylsp
 python3-pyflakes:/usr/lib/python3/dist-packages/pyflakes/__init__.py
 python3-django:/usr/lib/python3/dist-packages/django/__init__.py
 prometheus:promtool
+prometheus-node-exporter:prometheus-node-exporter
+chromium:chromium
+curl:curl
 clangd:clangd
 universal-ctags:ctags
 time:/usr/bin/time
