@@ -442,7 +442,7 @@ get_run(struct ctx_agg *a, const struct ctx_json_str *id, struct run **r)
 	return 0;
 }
 
-/* Count one more of the name s (decoded into p, n) in m. The log is anyone's: a name is at
+/* Count one more of the name s in m. The log is anyone's: a name is at
  * most 32 bytes, and past 32 names the rest are "other". */
 static int
 count_name(struct ctx_agg *a, struct ctx_strmap *m, const struct ctx_json_str *s)

@@ -424,8 +424,12 @@ line_chart(struct page *p, cJSON *const *docs, size_t nruns, const struct series
 	}
 	/* The first and the last run's dates under the axis. */
 	for (size_t i = 0; i < nruns; i += nruns > 1 ? nruns - 1 : 1) {
-		put(p, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%.10s</text>", run_x(i, nruns), base + 15,
-		    i == 0 && nruns > 1 ? "start" : "end", str_at(docs[i], "ts", "-"));
+		char date[11];
+		snprintf(date, sizeof date, "%s", str_at(docs[i], "ts", "-"));
+		put(p, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">", run_x(i, nruns), base + 15,
+		    i == 0 && nruns > 1 ? "start" : "end");
+		esc(p, date);
+		puts_raw(p, "</text>");
 	}
 	puts_raw(p, "</svg>");
 	if (ns > 1) {
@@ -627,10 +631,12 @@ section_trends(struct page *p, cJSON *const *docs, size_t nruns)
 		esc(p, id);
 		puts_raw(p, "</code></td><td>");
 		/* The date and time to the second: 2026-11-01T00:00:19.999Z as 2026-11-01 00:00:19. */
+		char when[32];
 		if (strlen(ts) >= 19 && ts[10] == 'T')
-			put(p, "%.10s %.8s", ts, ts + 11);
+			snprintf(when, sizeof when, "%.10s %.8s", ts, ts + 11);
 		else
-			esc(p, ts);
+			snprintf(when, sizeof when, "%s", ts);
+		esc(p, when);
 		puts_raw(p, "</td>");
 		value_at(p, "td", id, docs[i], events, 1);
 		value_at(p, "td", id, docs[i], hit.path, hit.n);

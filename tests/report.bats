@@ -118,6 +118,7 @@ chromium_run() {
 	bad='<script>alert(1)</script>"'"'"'&'
 	{
 		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: "lsp.fallback", result: {reason: $b}, warnings: [$b], timing_ms: 3}'
+		jq -c -n --arg b "$bad" '{ts: ("2026-01-01T" + $b), segment_id: $b, run_id: "r1", cmd: "lsp.hover", timing_ms: 2}'
 		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: ("lsp.hover" + $b), timing_ms: 5}'
 		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: "ast.parse", x: {lang: $b, cache: "hit"}, timing_ms: 1}'
 	} >"$T/in"
