@@ -26,6 +26,7 @@ python3-django:/usr/lib/python3/dist-packages/django/__init__.py
 prometheus:promtool
 prometheus-node-exporter:prometheus-node-exporter
 chromium:chromium
+fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 curl:curl
 clangd:clangd
 universal-ctags:ctags
