@@ -14,6 +14,7 @@
 #include "json.h"
 #include "stats.h"
 #include "strmap.h"
+#include "utf8.h"
 
 #define MAX_WARNINGS_READ 16
 #define TOP_WARNINGS 5
@@ -416,7 +417,8 @@ get_run(struct ctx_agg *a, const struct ctx_json_str *id, struct run **r)
 	int created;
 
 	*r = NULL;
-	if (plain(a, id, &p, &n) < 0)
+	/* An id that cannot be decoded, or holds a NUL (no C string names it), is no run. */
+	if (plain(a, id, &p, &n) < 0 || memchr(p, '\0', n))
 		return 1;
 	/* Events of one run come together: try the last run first. */
 	if (a->last) {
@@ -564,9 +566,11 @@ ctx_agg_tail_run(int fd, off_t size, size_t window, struct ctx_buf *out)
 		if (start == 0 && from > 0)
 			break;
 		struct ev e;
-		if (read_event(buf + start, end - start, &e) == 0 && e.has_run) {
-			ctx_buf_truncate(out, 0);
-			rc = ctx_json_str_decode(&e.run, out) == 0 ? 1 : 0;
+		ctx_buf_truncate(out, 0);
+		/* The run of that event as get_run would take it: decoded, no NUL in it. */
+		if (read_event(buf + start, end - start, &e) == 0 && e.has_run &&
+		    ctx_json_str_decode(&e.run, out) == 0 && !memchr(out->data, '\0', out->len)) {
+			rc = 1;
 			break;
 		}
 		end = start > 0 ? start - 1 : 0;
@@ -975,10 +979,16 @@ ctx_agg_hist(const struct ctx_agg *a, const char *id, const char *cmd)
 
 /* ---- Prometheus text format ---- */
 
+/* A label value: valid UTF-8 (promtool and node_exporter reject a file with one bad byte),
+ * with backslash, quote and newline escaped. */
 static void
-prom_label(struct ctx_buf *out, const char *s)
+prom_label(struct ctx_buf *out, const char *raw)
 {
-	for (; *s; s++) {
+	struct ctx_buf valid = { 0 };
+
+	if (ctx_utf8_add_valid(&valid, raw, strlen(raw)) < 0)
+		return;
+	for (const char *s = valid.data ? valid.data : ""; *s; s++) {
 		if (*s == '\\' || *s == '"')
 			ctx_buf_add(out, "\\", 1);
 		if (*s == '\n')
@@ -986,6 +996,7 @@ prom_label(struct ctx_buf *out, const char *s)
 		else
 			ctx_buf_add(out, s, 1);
 	}
+	ctx_buf_release(&valid);
 }
 
 /* A metrics.json key as a Prometheus counter name: ctx_<key>, "_count" -> "_total". */
@@ -1047,23 +1058,38 @@ prom_gauge(struct ctx_buf *out, const char *name, const char *seg, const char *h
 	ctx_buf_addf(out, "%s\n", num);
 }
 
-/* Seconds since the epoch of a ts as ctx-emit writes it (2026-01-01T12:00:00.123Z), 0 when
- * it is not one. */
+/* Seconds since the epoch of an RFC 3339 ts (2026-01-01T12:00:00.123Z as ctx-emit writes
+ * it; any fraction or none, Z or an offset), 0 when it is none. */
 static double
 ts_seconds(const char *ts)
 {
 	struct tm tm = { 0 };
 	const char *rest = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	double frac = 0;
 
-	if (!rest || rest[0] != '.' || strspn(rest + 1, "0123456789") != 3 || strcmp(rest + 4, "Z") != 0)
+	if (!rest)
 		return 0;
+	if (*rest == '.') {
+		size_t n = strspn(rest + 1, "0123456789");
+		for (size_t i = n; i > 0; i--)
+			frac = (frac + (rest[i] - '0')) / 10;
+		rest += 1 + n;
+	}
 	time_t t = timegm(&tm);
-	int ms = (rest[1] - '0') * 100 + (rest[2] - '0') * 10 + (rest[3] - '0');
-	return t == (time_t)-1 ? 0 : (double)t + ms / 1000.0;
+	if (t == (time_t)-1)
+		return 0;
+	if (strcmp(rest, "Z") == 0 || strcmp(rest, "z") == 0)
+		return (double)t + frac;
+	/* An offset, +hh:mm or -hh:mm: the local time less the offset is UTC. */
+	if ((*rest != '+' && *rest != '-') || strlen(rest) != 6 || rest[3] != ':' ||
+	    strspn(rest + 1, "0123456789") != 2 || strspn(rest + 4, "0123456789") != 2)
+		return 0;
+	int offset = ((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600 + ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60;
+	return (double)t - (*rest == '-' ? -offset : offset) + frac;
 }
 
 int
-ctx_agg_prom(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
+ctx_agg_prom(const struct ctx_agg *a, const char *id, const char *seg, struct ctx_buf *out)
 {
 	static const struct ctx_strmap no_cmds;
 	static const struct counters zero;
@@ -1072,7 +1098,6 @@ ctx_agg_prom(const struct ctx_agg *a, const char *id, struct ctx_buf *out)
 	size_t n = 0;
 	char name[160], num[40], help[200];
 	const struct run *r = find_run(a, &id);
-	const char *seg = r ? r->segment_id : NULL;
 	int err = counter_pairs(&a->total, &no_cmds, false, a->malformed, (long)a->runs.n, &keys, &kv, &n);
 
 	/* The counters: the same names on every machine (no cmd of the log makes a name). */

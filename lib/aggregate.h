@@ -51,7 +51,9 @@ const char **ctx_agg_runs(const struct ctx_agg *a, size_t *n);
 /* The latencies (timing_ms) of cmd's events in run (NULL: the last run), or NULL when the
  * run has none or keeps no detail. Owned by the aggregate. */
 const struct ctx_hist *ctx_agg_hist(const struct ctx_agg *a, const char *run, const char *cmd);
-/* Append the Prometheus text exposition: counters, and run's latency summaries. */
-int ctx_agg_prom(const struct ctx_agg *a, const char *run, struct ctx_buf *out);
+/* Append the Prometheus text exposition: the counters, and run's gauges and latency
+ * summaries, every series labelled segment_id="segment" (NULL or "": no label), the
+ * workspace whose log this is. */
+int ctx_agg_prom(const struct ctx_agg *a, const char *run, const char *segment, struct ctx_buf *out);
 
 #endif

@@ -1,6 +1,5 @@
 #include "htmlreport.h"
 
-#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -11,11 +10,13 @@
 
 #include "json.h"
 #include "stats.h"
+#include "utf8.h"
 #include "version.h"
 
 #define MAX_PATH 4
 #define MAX_EDGES 48
 #define MAX_SERIES 8
+#define MAX_TABLE_CMDS 256 /* rows of the latency table; the rest are in last_run.json */
 
 /* Plot geometry (SVG user units, 1 = 1 CSS pixel at 100 %). */
 #define PLOT_W 380
@@ -59,15 +60,34 @@ puts_raw(struct page *p, const char *s)
 		p->err = -ENOMEM;
 }
 
-/* Text from the log (a run id, a cmd, a warning): escaped for text and attribute values. */
+/* The entity for the byte c in text or an attribute value, or NULL when c stands as it
+ * is: markup characters, and control characters (a newline as &#10; so that an attribute
+ * keeps it; the others, which HTML does not allow, as U+FFFD). */
+static const char *
+entity(unsigned char c)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	case '\t': return "&#9;";
+	case '\n': return "&#10;";
+	case '\r': return "&#13;";
+	default: return c < 0x20 || c == 0x7f ? "&#xFFFD;" : NULL;
+	}
+}
+
+/* Text from the log (a run id, a cmd, a warning; valid UTF-8, as the documents are):
+ * escaped for text and attribute values. */
 static void
 esc(struct page *p, const char *s)
 {
 	const char *run = s;
 
 	for (;; s++) {
-		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
-		    : *s == '"' ? "&quot;" : *s == '\'' ? "&#39;" : NULL;
+		const char *e = *s ? entity((unsigned char)*s) : NULL;
 		if (!e && *s)
 			continue;
 		if (!p->err && ctx_buf_add(p->out, run, (size_t)(s - run)) < 0)
@@ -81,22 +101,37 @@ esc(struct page *p, const char *s)
 
 /* ---- reading the documents ---- */
 
+/* The documents are read with lib/json, whose numbers keep their source text: the page
+ * shows each number exactly as last_run.json has it (9223372036854775807 too). */
+
 /* The member at path (n keys) of doc, or NULL. */
-static const cJSON *
-at(const cJSON *doc, const char *const *path, int n)
+static const struct ctx_json *
+at(const struct ctx_json *doc, const char *const *path, int n)
 {
 	for (int i = 0; i < n && doc; i++)
-		doc = cJSON_GetObjectItemCaseSensitive(doc, path[i]);
+		doc = ctx_json_get(doc, path[i]);
 	return doc;
 }
 
 static double
-num_at(const cJSON *doc, const char *const *path, int n)
+num_of(const struct ctx_json *v)
 {
-	const cJSON *v = at(doc, path, n);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	return v && v->type == CTX_JSON_NUMBER ? strtod(v->str, NULL) : NAN;
 }
+
+static double
+num_at(const struct ctx_json *doc, const char *const *path, int n)
+{
+	return num_of(at(doc, path, n));
+}
+
+static bool
+has_members(const struct ctx_json *v)
+{
+	return v && (v->type == CTX_JSON_OBJECT || v->type == CTX_JSON_ARRAY) && v->child;
+}
+
+#define EACH(e, v) for ((e) = has_members(v) ? (v)->child : NULL; (e); (e) = (e)->next)
 
 /* The text of a number as the document has it (0.25, 1.0 reads as 1), or "-". */
 static void
@@ -108,12 +143,11 @@ num_text(double v, char *buf, size_t size)
 		ctx_json_format_double(v, buf, size);
 }
 
-/* A number with where it came from: <TAG data-run="RUN" data-k='["a","b"]'>TEXT</TAG>. */
+/* The number v (its text in the document, or "-") with where it came from, path:
+ * <TAG data-run="RUN" data-k='["a","b"]'>TEXT</TAG>. */
 static void
-value_at(struct page *p, const char *tag, const char *run, const cJSON *doc, const char *const *path, int n)
+show(struct page *p, const char *tag, const char *run, const struct ctx_json *v, const char *const *path, int n)
 {
-	char text[40];
-
 	ctx_buf_truncate(&p->tmp, 0);
 	ctx_buf_adds(&p->tmp, "[");
 	for (int i = 0; i < n; i++) {
@@ -132,8 +166,17 @@ value_at(struct page *p, const char *tag, const char *run, const cJSON *doc, con
 	}
 	puts_raw(p, " data-k=\"");
 	esc(p, p->tmp.data ? p->tmp.data : "[]");
-	num_text(num_at(doc, path, n), text, sizeof text);
-	put(p, "\">%s</%s>", text, tag);
+	puts_raw(p, "\">");
+	esc(p, v && v->type == CTX_JSON_NUMBER ? v->str : "-");
+	put(p, "</%s>", tag);
+}
+
+/* The number at path in doc, shown with its path. */
+static void
+value_at(struct page *p, const char *tag, const char *run, const struct ctx_json *doc, const char *const *path,
+    int n)
+{
+	show(p, tag, run, at(doc, path, n), path, n);
 }
 
 /* A path as value_at takes it: the keys, and how many. */
@@ -142,7 +185,7 @@ value_at(struct page *p, const char *tag, const char *run, const cJSON *doc, con
 /* Our text with the document's numbers in it: each {a.b} of tmpl is the number at the
  * path a, b (keys without a dot), shown as value() shows it, in a span. */
 static void
-say(struct page *p, const cJSON *doc, const char *tmpl)
+say(struct page *p, const struct ctx_json *doc, const char *tmpl)
 {
 	const char *open, *close;
 
@@ -161,11 +204,11 @@ say(struct page *p, const cJSON *doc, const char *tmpl)
 }
 
 static const char *
-str_at(const cJSON *doc, const char *key, const char *none)
+str_at(const struct ctx_json *doc, const char *key, const char *none)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+	const struct ctx_json *v = ctx_json_get(doc, key);
 
-	return cJSON_IsString(v) ? v->valuestring : none;
+	return v && v->type == CTX_JSON_STRING ? v->str : none;
 }
 
 /* ---- plots ---- */
@@ -222,7 +265,7 @@ tick_label(double v, char *buf, size_t size)
 /* A marker at the value of latencies.CMD.KEY: a line across the plot and its label, one
  * row of the top margin per marker so that close values stay readable. */
 static void
-marker(struct page *p, const cJSON *doc, const char *cmd, const char *key, const char *name, int row,
+marker(struct page *p, const struct ctx_json *doc, const char *cmd, const char *key, const char *name, int row,
     const char *color, double top)
 {
 	const char *path[] = { "latencies", cmd, key };
@@ -243,7 +286,7 @@ marker(struct page *p, const cJSON *doc, const char *cmd, const char *key, const
 
 /* The distribution of one cmd's latencies in the run: a histogram on 1-2-5 buckets. */
 static void
-histogram(struct page *p, const cJSON *doc, const char *cmd, const struct ctx_hist *h)
+histogram(struct page *p, const struct ctx_json *doc, const char *cmd, const struct ctx_hist *h)
 {
 	const char *path[] = { "latencies", cmd, "max_ms" };
 	double max = num_at(doc, path, 3), edges[MAX_EDGES];
@@ -313,7 +356,8 @@ struct bar {
 
 /* Horizontal bars, one per item, lengths to scale, each labelled with its value. */
 static void
-bar_chart(struct page *p, const cJSON *doc, const struct bar *bars, size_t n, const char *label, const char *unit)
+bar_chart(struct page *p, const struct ctx_json *doc, const struct bar *bars, size_t n, const char *label,
+    const char *unit)
 {
 	double most = 0;
 	size_t longest = 0;
@@ -378,8 +422,8 @@ run_x(size_t i, size_t n)
  * says which run and what value); the y axis from 0 to 1 for a rate, else to the largest
  * value. */
 static void
-line_chart(struct page *p, cJSON *const *docs, size_t nruns, const struct series *s, size_t ns, bool rate,
-    const char *label)
+line_chart(struct page *p, const struct ctx_json *const *docs, size_t nruns, const struct series *s, size_t ns,
+    bool rate, const char *label)
 {
 	double most = rate ? 1 : 0;
 	int base = PLOT_H - M_BOTTOM, height = PLOT_H - M_BOTTOM - 20;
@@ -424,8 +468,9 @@ line_chart(struct page *p, cJSON *const *docs, size_t nruns, const struct series
 	}
 	/* The first and the last run's dates under the axis. */
 	for (size_t i = 0; i < nruns; i += nruns > 1 ? nruns - 1 : 1) {
+		const char *ts = str_at(docs[i], "ts", "-");
 		char date[11];
-		snprintf(date, sizeof date, "%s", str_at(docs[i], "ts", "-"));
+		snprintf(date, sizeof date, "%.*s", (int)ctx_utf8_cut_bytes(ts, strlen(ts), 10), ts);
 		put(p, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">", run_x(i, nruns), base + 15,
 		    i == 0 && nruns > 1 ? "start" : "end");
 		esc(p, date);
@@ -465,40 +510,48 @@ static const char style[] =
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
 static void
-section_latency(struct page *p, const cJSON *doc, const struct ctx_agg *a, const char *run)
+section_latency(struct page *p, const struct ctx_json *doc, const struct ctx_agg *a, const char *run)
 {
-	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(doc, "latencies"), *e;
+	const struct ctx_json *lat = ctx_json_get(doc, "latencies"), *e;
+	size_t rows = 0;
 
 	puts_raw(p, "<section id=\"latency\"><h2>Latency of the run</h2>\n");
-	if (!cJSON_GetArraySize(lat)) {
+	if (!has_members(lat)) {
 		puts_raw(p, "<p class=\"none\">No timed event in this run.</p></section>\n");
 		return;
 	}
 	puts_raw(p, "<table><tr><th>cmd</th><th>count</th><th>p50 ms</th><th>p95 ms</th><th>max ms</th></tr>\n");
-	cJSON_ArrayForEach(e, lat) {
+	/* Each row from its own member (a lookup from the root per cell would be quadratic in
+	 * the cmds of a hostile log), at most MAX_TABLE_CMDS of them. */
+	EACH(e, lat) {
+		if (rows++ >= MAX_TABLE_CMDS)
+			continue;
 		puts_raw(p, "<tr><td>");
-		esc(p, e->string);
+		esc(p, e->key);
 		puts_raw(p, "</td>");
-		value_at(p, "td", NULL, doc, PATH("latencies", e->string, "count"));
-		value_at(p, "td", NULL, doc, PATH("latencies", e->string, "p50_ms"));
-		value_at(p, "td", NULL, doc, PATH("latencies", e->string, "p95_ms"));
-		value_at(p, "td", NULL, doc, PATH("latencies", e->string, "max_ms"));
+		show(p, "td", NULL, ctx_json_get(e, "count"), PATH("latencies", e->key, "count"));
+		show(p, "td", NULL, ctx_json_get(e, "p50_ms"), PATH("latencies", e->key, "p50_ms"));
+		show(p, "td", NULL, ctx_json_get(e, "p95_ms"), PATH("latencies", e->key, "p95_ms"));
+		show(p, "td", NULL, ctx_json_get(e, "max_ms"), PATH("latencies", e->key, "max_ms"));
 		puts_raw(p, "</tr>\n");
 	}
-	puts_raw(p, "</table>\n<div class=\"plots\">\n");
+	puts_raw(p, "</table>\n");
+	if (rows > MAX_TABLE_CMDS)
+		put(p, "<p class=\"none\">And %zu more cmds: see last_run.json.</p>\n", rows - MAX_TABLE_CMDS);
+	puts_raw(p, "<div class=\"plots\">\n");
 	for (size_t i = 0; i < sizeof drawn_cmds / sizeof *drawn_cmds; i++)
-		if (cJSON_GetObjectItemCaseSensitive(lat, drawn_cmds[i]))
+		if (ctx_json_get(lat, drawn_cmds[i]))
 			histogram(p, doc, drawn_cmds[i], ctx_agg_hist(a, run, drawn_cmds[i]));
 	puts_raw(p, "</div></section>\n");
 }
 
 static void
-section_cache(struct page *p, const cJSON *doc)
+section_cache(struct page *p, const struct ctx_json *doc)
 {
 	const char *hit[] = { "ast", "ast_cache_hit_count" }, *miss[] = { "ast", "ast_cache_miss_count" };
 	double h = num_at(doc, hit, 2), m = num_at(doc, miss, 2);
 	int w = PLOT_W + 120 - 20;
-	const cJSON *langs = at(doc, PATH("ast", "by_lang"));
+	const struct ctx_json *langs = at(doc, PATH("ast", "by_lang"));
 
 	say(p, doc, "<section id=\"cache\"><h2>Skeleton cache</h2>\n<p>Hit rate <b>{ast.ast_cache_hit_rate}</b>: "
 		    "{ast.ast_cache_hit_count} hits, {ast.ast_cache_miss_count} misses of {ast.ast_parse_count} files "
@@ -514,13 +567,13 @@ section_cache(struct page *p, const cJSON *doc)
 		put(p, "<rect x=\"10\" y=\"4\" width=\"%d\" height=\"26\" fill=\"#eee\"/>"
 		       "<text x=\"16\" y=\"22\">no parse in this run</text>", w);
 	puts_raw(p, "</svg>\n");
-	if (cJSON_GetArraySize(langs)) {
-		const cJSON *e;
+	if (has_members(langs)) {
+		const struct ctx_json *e;
 		puts_raw(p, "<p>By language: ");
-		cJSON_ArrayForEach(e, langs) {
-			esc(p, e->string);
+		EACH(e, langs) {
+			esc(p, e->key);
 			puts_raw(p, " ");
-			value_at(p, "span", NULL, doc, PATH("ast", "by_lang", e->string));
+			show(p, "span", NULL, e, PATH("ast", "by_lang", e->key));
 			puts_raw(p, e->next ? ", " : ".");
 		}
 		puts_raw(p, "</p>\n");
@@ -529,7 +582,7 @@ section_cache(struct page *p, const cJSON *doc)
 }
 
 static void
-section_lsp(struct page *p, const cJSON *doc)
+section_lsp(struct page *p, const struct ctx_json *doc)
 {
 	static const char *const rows[][3] = {
 		{ "spawned", "lsp_spawn_count", NULL },
@@ -541,7 +594,7 @@ section_lsp(struct page *p, const cJSON *doc)
 		{ "answered by the fallback", "lsp_fallback_count", "lsp_fallback_rate" },
 		{ "failed", "lsp_failed_count", NULL },
 	};
-	const cJSON *reasons = at(doc, PATH("lsp", "fallback_by_reason")), *e;
+	const struct ctx_json *reasons = at(doc, PATH("lsp", "fallback_by_reason")), *e;
 	struct bar bars[MAX_SERIES];
 	size_t n = 0;
 
@@ -557,10 +610,10 @@ section_lsp(struct page *p, const cJSON *doc)
 		puts_raw(p, "</tr>\n");
 	}
 	puts_raw(p, "</table>\n<h3>Fallbacks by reason</h3>\n");
-	cJSON_ArrayForEach(e, reasons) {
+	EACH(e, reasons) {
 		if (n == MAX_SERIES)
 			break;
-		bars[n] = (struct bar){ e->string, { "lsp", "fallback_by_reason", e->string }, 3, palette[n] };
+		bars[n] = (struct bar){ e->key, { "lsp", "fallback_by_reason", e->key }, 3, palette[n] };
 		n++;
 	}
 	if (n)
@@ -571,7 +624,7 @@ section_lsp(struct page *p, const cJSON *doc)
 }
 
 static void
-section_bytes(struct page *p, const cJSON *doc)
+section_bytes(struct page *p, const struct ctx_json *doc)
 {
 	const struct bar bars[] = {
 		{ "skeleton", { "file_read", "skeleton_bytes" }, 2, "#1f77b4" },
@@ -588,7 +641,7 @@ section_bytes(struct page *p, const cJSON *doc)
 }
 
 static void
-section_trends(struct page *p, cJSON *const *docs, size_t nruns)
+section_trends(struct page *p, const struct ctx_json *const *docs, size_t nruns)
 {
 	struct series p95[MAX_SERIES];
 	size_t np95 = 0;
@@ -632,10 +685,10 @@ section_trends(struct page *p, cJSON *const *docs, size_t nruns)
 		puts_raw(p, "</code></td><td>");
 		/* The date and time to the second: 2026-11-01T00:00:19.999Z as 2026-11-01 00:00:19. */
 		char when[32];
-		if (strlen(ts) >= 19 && ts[10] == 'T')
+		if (strlen(ts) >= 19 && ts[10] == 'T' && ctx_utf8_valid(ts, 19, NULL))
 			snprintf(when, sizeof when, "%.10s %.8s", ts, ts + 11);
 		else
-			snprintf(when, sizeof when, "%s", ts);
+			snprintf(when, sizeof when, "%.*s", (int)ctx_utf8_cut_bytes(ts, strlen(ts), 31), ts);
 		esc(p, when);
 		puts_raw(p, "</td>");
 		value_at(p, "td", id, docs[i], events, 1);
@@ -652,14 +705,14 @@ section_trends(struct page *p, cJSON *const *docs, size_t nruns)
 /* The warnings of the run: its timeouts and fallbacks first, as ctx-report says them, then
  * top_warnings. */
 static void
-section_warnings(struct page *p, const cJSON *doc)
+section_warnings(struct page *p, const struct ctx_json *doc)
 {
-	const cJSON *w = cJSON_GetObjectItemCaseSensitive(doc, "top_warnings"), *e;
+	const struct ctx_json *w = ctx_json_get(doc, "top_warnings"), *e;
 	const char *timeouts[] = { "lsp", "lsp_timeout_count" }, *fallbacks[] = { "lsp", "lsp_fallback_count" };
 	bool t = num_at(doc, timeouts, 2) > 0, f = num_at(doc, fallbacks, 2) > 0;
 
 	puts_raw(p, "<section id=\"warnings\"><h2>Warnings</h2>\n");
-	if (!cJSON_GetArraySize(w) && !t && !f) {
+	if (!has_members(w) && !t && !f) {
 		puts_raw(p, "<p class=\"none\">None.</p></section>\n");
 		return;
 	}
@@ -668,23 +721,35 @@ section_warnings(struct page *p, const cJSON *doc)
 		say(p, doc, "<li>{lsp.lsp_timeout_count} language-server requests timed out</li>");
 	if (f)
 		say(p, doc, "<li>{lsp.lsp_fallback_count} answers came from the fallback</li>");
-	cJSON_ArrayForEach(e, w) {
+	EACH(e, w) {
 		puts_raw(p, "<li>");
-		esc(p, cJSON_IsString(e) ? e->valuestring : "");
+		esc(p, e->type == CTX_JSON_STRING ? e->str : "");
 		puts_raw(p, "</li>");
 	}
 	puts_raw(p, "</ol></section>\n");
 }
 
-/* The documents of the n runs that end with run (at most n), oldest first, parsed; how
- * many in *count. NULL on out of memory. */
-static cJSON **
-trend_docs(const struct ctx_agg *a, const char *run, size_t n, size_t *count)
+/* The document of run, compact, parsed into the arena; NULL on out of memory. */
+static const struct ctx_json *
+run_doc(const struct ctx_agg *a, const char *run, struct ctx_arena *arena, struct ctx_buf *line)
+{
+	size_t off;
+
+	ctx_buf_truncate(line, 0);
+	if (ctx_agg_last_run_doc(a, run, true, line) == -ENOMEM)
+		return NULL;
+	return ctx_json_parse(arena, line->data ? line->data : "", line->len, &off);
+}
+
+/* The documents of the n runs that end with run (at most n), oldest first, parsed into
+ * the arena; how many in *count. NULL on out of memory. */
+static const struct ctx_json **
+trend_docs(const struct ctx_agg *a, const char *run, size_t n, struct ctx_arena *arena, size_t *count)
 {
 	size_t total, end = 0;
 	const char **ids = ctx_agg_runs(a, &total);
 	struct ctx_buf line = { 0 };
-	cJSON **docs = NULL;
+	const struct ctx_json **docs = NULL;
 
 	if (!run)
 		run = ctx_agg_last_run(a);
@@ -694,18 +759,12 @@ trend_docs(const struct ctx_agg *a, const char *run, size_t n, size_t *count)
 	size_t from = end > n ? end - n : 0;
 	*count = 0;
 	if (ids)
-		docs = calloc(end - from + 1, sizeof(cJSON *));
+		docs = calloc(end - from + 1, sizeof(const struct ctx_json *));
 	for (size_t i = from; docs && i < end; i++) {
-		ctx_buf_truncate(&line, 0);
-		if (ctx_agg_last_run_doc(a, ids[i], true, &line) < 0 ||
-		    !(docs[*count] = cJSON_ParseWithLength(line.data, line.len))) {
-			for (size_t k = 0; k < *count; k++)
-				cJSON_Delete(docs[k]);
+		if (!(docs[(*count)++] = run_doc(a, ids[i], arena, &line))) {
 			free(docs);
 			docs = NULL;
-			break;
 		}
-		++*count;
 	}
 	free(ids);
 	ctx_buf_release(&line);
@@ -716,15 +775,15 @@ int
 ctx_html_report(const struct ctx_agg *a, const char *run, size_t trend_runs, struct ctx_buf *out)
 {
 	struct page p = { out, { 0 }, 0 };
+	struct ctx_arena arena = { 0 };
 	struct ctx_buf text = { 0 };
 	size_t ndocs = 0;
-	int err = ctx_agg_last_run_doc(a, run, true, &text);
-	cJSON *doc = err == -ENOMEM ? NULL : cJSON_ParseWithLength(text.data, text.len);
-	cJSON **docs = doc ? trend_docs(a, run, trend_runs, &ndocs) : NULL;
+	const struct ctx_json *doc = run_doc(a, run, &arena, &text);
+	const struct ctx_json **docs = doc ? trend_docs(a, run, trend_runs, &arena, &ndocs) : NULL;
 
 	ctx_buf_release(&text);
 	if (!docs) {
-		cJSON_Delete(doc);
+		ctx_arena_release(&arena);
 		return -ENOMEM;
 	}
 	const char *id = str_at(doc, "run_id", NULL);
@@ -755,10 +814,8 @@ ctx_html_report(const struct ctx_agg *a, const char *run, size_t trend_runs, str
 	section_warnings(&p, doc);
 	put(&p, "<footer class=\"meta\">ctx-aggregate %s; the numbers are last_run.json's.</footer>\n</body></html>\n",
 	    CTX_VERSION);
-	for (size_t i = 0; i < ndocs; i++)
-		cJSON_Delete(docs[i]);
 	free(docs);
-	cJSON_Delete(doc);
+	ctx_arena_release(&arena);
 	ctx_buf_release(&p.tmp);
 	return p.err;
 }

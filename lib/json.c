@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 struct parser {
 	struct ctx_arena *a;
 	const char *p, *end;
@@ -647,7 +649,7 @@ jw_key(struct ctx_jsonw *w, const char *key)
 	}
 	w->first[w->depth] = false;
 	if (key) {
-		if (!w->err && ctx_json_write_string(w->out, key, strlen(key)) < 0)
+		if (!w->err && ctx_utf8_write_json(w->out, key, strlen(key)) < 0)
 			w->err = -ENOMEM;
 		jw_add(w, ": ", w->compact ? 1 : 2);
 	}
@@ -679,7 +681,7 @@ void
 ctx_jsonw_string(struct ctx_jsonw *w, const char *key, const char *s)
 {
 	jw_key(w, key);
-	if (!w->err && ctx_json_write_string(w->out, s, strlen(s)) < 0)
+	if (!w->err && ctx_utf8_write_json(w->out, s, strlen(s)) < 0)
 		w->err = -ENOMEM;
 }
 

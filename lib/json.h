@@ -88,7 +88,8 @@ bool ctx_json_str_eq(const struct ctx_json_str *s, const char *lit);
 int ctx_json_str_decode(const struct ctx_json_str *s, struct ctx_buf *out);
 
 /* ---- a writer of documents: members in the order they are written, 2-space indent, or
- * compact (one line) ---- */
+ * compact (one line); always valid UTF-8 (a byte that is not part of well-formed UTF-8
+ * in a key or string becomes U+FFFD) ---- */
 
 struct ctx_jsonw {
 	struct ctx_buf *out; /* where the text goes; not owned */

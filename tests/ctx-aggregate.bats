@@ -135,37 +135,51 @@ timings() {
 @test "--prom output is accepted by promtool check metrics" {
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/ctx.prom" "$DATA/agg-run.jsonl"
 	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/ctx.prom"
-	# Every series carries the workspace's segment_id (the last run's), so that two
-	# workspaces' files in one textfile directory never name the same series.
+	# Every series carries the workspace's segment_id (of --root, as its events carry it),
+	# so that two workspaces' files in one textfile directory never name the same series.
 	p=$BATS_TEST_TMPDIR/ctx.prom
-	grep -qx 'ctx_events_total{segment_id="cccccccc"} 20' "$p"
-	grep -qx 'ctx_cmd_events_total{segment_id="cccccccc",cmd="ast.parse"} 6' "$p"
-	grep -qx 'ctx_last_run_latency_seconds{segment_id="cccccccc",cmd="lsp.definition",quantile="0.5"} 0.501' "$p"
-	grep -qx 'ctx_last_run_latency_seconds_count{segment_id="cccccccc",cmd="ast.parse"} 3' "$p"
+	seg=$(printf %s "$(cd "$ROOT" && pwd -P)" | sha256sum | cut -c1-8)
+	grep -qx "ctx_events_total{segment_id=\"$seg\"} 20" "$p"
+	grep -qx "ctx_cmd_events_total{segment_id=\"$seg\",cmd=\"ast.parse\"} 6" "$p"
+	grep -qx "ctx_last_run_latency_seconds{segment_id=\"$seg\",cmd=\"lsp.definition\",quantile=\"0.5\"} 0.501" "$p"
+	grep -qx "ctx_last_run_latency_seconds_count{segment_id=\"$seg\",cmd=\"ast.parse\"} 3" "$p"
 	# The last run's gauges, the same numbers as last_run.json's.
-	grep -qx "ctx_last_run_timestamp_seconds{segment_id=\"cccccccc\"} $(date -ud 2026-02-01T10:00:01Z +%s).5" "$p"
+	grep -qx "ctx_last_run_timestamp_seconds{segment_id=\"$seg\"} $(date -ud 2026-02-01T10:00:01Z +%s).5" "$p"
 	last=$DIR/last_run.json
 	for k in ast_cache_hit:ast.ast_cache_hit_rate lsp_fallback:lsp.lsp_fallback_rate lsp_timeout:lsp.lsp_timeout_rate; do
-		v=$(sed -n "s/^ctx_last_run_${k%%:*}_ratio{segment_id=\"cccccccc\"} //p" "$p")
+		v=$(sed -n "s/^ctx_last_run_${k%%:*}_ratio{segment_id=\"$seg\"} //p" "$p")
 		[ -n "$v" ] && [ "$(jq ".${k#*:} == $v" "$last")" = true ]
 	done
-	grep -qx "ctx_last_run_lsp_fallbacks{segment_id=\"cccccccc\",reason=\"lsp_request_timeout\"} 1" "$p"
+	grep -qx "ctx_last_run_lsp_fallbacks{segment_id=\"$seg\",reason=\"lsp_request_timeout\"} 1" "$p"
 }
 
-@test "--prom: the same metric names on every machine, whatever the log holds, and gauges with no run" {
+@test "--prom: the same metric names on every machine, whatever the log holds; no two workspaces collide" {
 	: >"$BATS_TEST_TMPDIR/empty"
-	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --prom "$BATS_TEST_TMPDIR/a.prom" "$DATA/agg-run.jsonl"
+	{
+		printf '{"run_id":"r","segment_id":"s\xc3","cmd":"lsp.fallback","result":{"reason":"x\xff"},"timing_ms":1}\n'
+		printf '{"run_id":"r","cmd":"t\xc3","timing_ms":1}\n'
+	} >"$BATS_TEST_TMPDIR/bad-utf8"
+	mkdir -p "$BATS_TEST_TMPDIR/ws2"
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/a.prom" "$DATA/agg-run.jsonl"
-	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/b.prom" "$BATS_TEST_TMPDIR/empty"
+	run -0 "$BIN/ctx-aggregate" --root "$BATS_TEST_TMPDIR/ws2" --prom "$BATS_TEST_TMPDIR/b.prom" "$BATS_TEST_TMPDIR/empty"
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/c.prom" "$DATA/legacy.in"
-	for f in a b c; do grep '^# TYPE' "$BATS_TEST_TMPDIR/$f.prom" >"$BATS_TEST_TMPDIR/$f.names"; done
+	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --prom "$BATS_TEST_TMPDIR/d.prom" "$BATS_TEST_TMPDIR/bad-utf8"
+	for f in a b c d; do
+		grep '^# TYPE' "$BATS_TEST_TMPDIR/$f.prom" >"$BATS_TEST_TMPDIR/$f.names"
+		# One bad byte in a label would make node_exporter drop the whole file.
+		run -0 promtool check metrics <"$BATS_TEST_TMPDIR/$f.prom"
+	done
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/a.names")" -ge 25 ]
-	cmp "$BATS_TEST_TMPDIR/a.names" "$BATS_TEST_TMPDIR/b.names"
-	cmp "$BATS_TEST_TMPDIR/a.names" "$BATS_TEST_TMPDIR/c.names"
-	# No run: no segment label, and a timestamp of 0 (the stale-run alert fires on it).
-	grep -qx 'ctx_last_run_timestamp_seconds 0' "$BATS_TEST_TMPDIR/b.prom"
-	grep -qx 'ctx_events_total 0' "$BATS_TEST_TMPDIR/b.prom"
-	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/b.prom"
+	for f in b c d; do cmp "$BATS_TEST_TMPDIR/a.names" "$BATS_TEST_TMPDIR/$f.names"; done
+	# No run: a timestamp of 0 (the stale-run alert fires on it), still the workspace's
+	# label, so it never collides with another workspace's file.
+	seg2=$(printf %s "$(cd "$BATS_TEST_TMPDIR/ws2" && pwd -P)" | sha256sum | cut -c1-8)
+	grep -qx "ctx_last_run_timestamp_seconds{segment_id=\"$seg2\"} 0" "$BATS_TEST_TMPDIR/b.prom"
+	grep -qx "ctx_events_total{segment_id=\"$seg2\"} 0" "$BATS_TEST_TMPDIR/b.prom"
+	[ -z "$(grep -hv '^#' "$BATS_TEST_TMPDIR/a.prom" "$BATS_TEST_TMPDIR/b.prom" | sed 's/ [^ ]*$//' | sort | uniq -d)" ]
+	# The bad bytes became U+FFFD.
+	grep -q "reason=\"x$(printf '\357\277\275')\"} 1" "$BATS_TEST_TMPDIR/d.prom"
+	grep -q "cmd=\"t$(printf '\357\277\275')\"} 1" "$BATS_TEST_TMPDIR/d.prom"
 }
 
 @test "a reader looping on last_run.json while it is rewritten never sees invalid JSON" {

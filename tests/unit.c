@@ -1276,6 +1276,9 @@ test_aggregate_runs(void)
 		"{\"ts\":\"2026-01-01T00:00:02.500Z\",\"run_id\":\"a\",\"segment_id\":\"0000000a\",\"cmd\":\"x\"}",
 		"{\"run_id\":\"b\",\"cmd\":\"lsp.fallback\",\"result\":{\"reason\":\"r1\"}}",
 		"{\"cmd\":\"x\"}",
+		"{\"run_id\":\"d\\u0000e\",\"cmd\":\"x\"}",
+		"{\"ts\":\"2026-01-01T01:00:00+01:00\",\"run_id\":\"z\",\"cmd\":\"x\"}",
+		"{\"ts\":\"2026-01-01T00:00:00.5Z\",\"run_id\":\"y\",\"cmd\":\"x\"}",
 		NULL,
 	};
 	struct ctx_agg *a = ctx_agg_new(NULL);
@@ -1284,8 +1287,8 @@ test_aggregate_runs(void)
 
 	agg_lines(a, log);
 	const char **ids = ctx_agg_runs(a, &n);
-	check(ids && n == 3 && strcmp(ids[0], "c") == 0 && strcmp(ids[1], "a") == 0 && strcmp(ids[2], "b") == 0,
-	    "aggregate: runs oldest first by their last event", NULL);
+	check(ids && n == 5 && strcmp(ids[0], "c") == 0 && strcmp(ids[1], "a") == 0 && strcmp(ids[2], "b") == 0,
+	    "aggregate: runs oldest first by their last event; an id with a NUL is no run", NULL);
 	free(ids);
 	ctx_agg_last_run_doc(a, "b", true, &out);
 	check(out.data && strchr(out.data, '\n') == out.data + out.len - 1 &&
@@ -1295,15 +1298,23 @@ test_aggregate_runs(void)
 	check(h && h->n == 1 && !ctx_agg_hist(a, "b", "nope"), "aggregate: a run's histogram by cmd", NULL);
 
 	ctx_buf_truncate(&out, 0);
-	ctx_agg_prom(a, "a", &out);
-	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds{segment_id=\"0000000a\"} 1767225602.5\n") &&
-		  strstr(out.data, "\nctx_runs_total{segment_id=\"0000000a\"} 3\n"),
-	    "aggregate: prom gauges of the run, labelled with its segment", out.data);
+	ctx_agg_prom(a, "a", "1234abcd", &out);
+	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds{segment_id=\"1234abcd\"} 1767225602.5\n") &&
+		  strstr(out.data, "\nctx_runs_total{segment_id=\"1234abcd\"} 5\n"),
+	    "aggregate: prom gauges of the run, labelled with the workspace's segment", out.data);
 	ctx_buf_truncate(&out, 0);
-	ctx_agg_prom(a, "c", &out);
+	ctx_agg_prom(a, "c", NULL, &out);
 	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds 0\n") &&
-		  strstr(out.data, "\nctx_runs_total 3\n"),
-	    "aggregate: a run without ts or segment: timestamp 0, no label", NULL);
+		  strstr(out.data, "\nctx_runs_total 5\n"),
+	    "aggregate: a run without ts, no segment: timestamp 0, no label", NULL);
+	ctx_buf_truncate(&out, 0);
+	ctx_agg_prom(a, "z", NULL, &out);
+	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds 1767225600\n"),
+	    "aggregate: a ts with an offset and no fraction", NULL);
+	ctx_buf_truncate(&out, 0);
+	ctx_agg_prom(a, "y", NULL, &out);
+	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds 1767225600.5\n"),
+	    "aggregate: a ts with one digit of fraction", NULL);
 	ctx_buf_release(&out);
 	ctx_agg_free(a);
 }

@@ -54,9 +54,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ 0 };
 	int first = ctx_opt_parse(&spec, argc, argv);
 	const char *files[] = { o->prom, o->html };
+	/* A file, not a directory; not an option taken for a value (./-x names such a file). */
 	for (int i = 0; i < 2; i++)
-		if (files[i] && (!*files[i] || files[i][strlen(files[i]) - 1] == '/'))
-			ctx_opt_die(&spec, "bad value for --%s: '%s' (a file)", i ? "html" : "prom", files[i]);
+		if (files[i] && (!*files[i] || *files[i] == '-' || files[i][strlen(files[i]) - 1] == '/'))
+			ctx_opt_die(&spec, "bad value for --%s: '%s' (a file; ./-x for a name that starts with -)",
+			    i ? "html" : "prom", files[i]);
 	if (o->runs && (o->run || o->print || o->prom || o->html))
 		ctx_opt_die(&spec, "--runs writes the run lines only: no --run, --print, --prom or --html with it");
 	return first;
@@ -230,7 +232,7 @@ print_runs(const struct ctx_agg *a, long n)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 	for (size_t i = (unsigned long)n < total ? total - (size_t)n : 0; i < total; i++) {
 		ctx_buf_truncate(&line, 0);
-		if (ctx_agg_last_run_doc(a, ids[i], true, &line) < 0)
+		if (ctx_agg_last_run_doc(a, ids[i], true, &line) == -ENOMEM)
 			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
 		if (fwrite(line.data, 1, line.len, stdout) != line.len)
 			break; /* reported when stdout is closed */
@@ -286,7 +288,7 @@ main(int argc, char **argv)
 		err = 0;
 	}
 	if (!err && o.prom)
-		err = ctx_agg_prom(a, o.run, &prom);
+		err = ctx_agg_prom(a, o.run, ws.segment_id, &prom);
 	if (!err && o.html)
 		err = ctx_html_report(a, o.run, HTML_TREND_RUNS, &html);
 	if (err)

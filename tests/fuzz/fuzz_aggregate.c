@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a && ctx_agg_metrics(a, &metrics) == 0 && ctx_agg_last_run_doc(a, NULL, false, &last) != -ENOMEM) {
 		check_object(&arena, &metrics);
 		check_object(&arena, &last);
-		ctx_agg_prom(a, NULL, &prom);
+		ctx_agg_prom(a, NULL, "0000000a", &prom);
 		size_t n;
 		const char **ids = ctx_agg_runs(a, &n);
 		for (size_t i = 0; ids && i < n; i++) {
