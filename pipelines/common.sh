@@ -26,6 +26,19 @@ ctx_run_id() {
 	export CTX_RUN_ID
 }
 
+# The value $2 of the option $1 as a file to write: a usage error ($usage) when it is
+# missing, looks like an option (write ./-x for such a name) or ends with a slash. (A
+# directory that stands where the file goes is refused when it is written, exit 3.)
+ctx_file_arg() {
+	case ${2:-} in
+	'' | -*) echo "$prog: $1 needs a file (./$2 for a name that starts with -)" >&2 ;;
+	*/) echo "$prog: bad value for $1: '$2' (a file, not a directory)" >&2 ;;
+	*) return 0 ;;
+	esac
+	echo "$usage" >&2
+	exit 2
+}
+
 # ROOT/_ctx, which may have come with a clone: a directory of the workspace, never a
 # symlink out of it; created when missing.
 ctx_private_dir() {

@@ -121,12 +121,22 @@ chromium_run() {
 		jq -c -n --arg b "$bad" '{ts: ("2026-01-01T" + $b), segment_id: $b, run_id: "r1", cmd: "lsp.hover", timing_ms: 2}'
 		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: ("lsp.hover" + $b), timing_ms: 5}'
 		jq -c -n --arg b "$bad" '{run_id: "r1", cmd: "ast.parse", x: {lang: $b, cache: "hit"}, timing_ms: 1}'
+		# A run id with line ends stays itself in an attribute; a counter past 2^53 is shown
+		# digit for digit; a cut never splits a character.
+		echo '{"run_id":"r\r\n2","ts":"2026-01-0é1T00:00:00.000Z","cmd":"file.read","args":{"mode":"raw"},"result":{"bytes":7}}'
+		echo '{"run_id":"r1","cmd":"file.read","args":{"mode":"raw"},"result":{"bytes":1e300}}'
+		echo '{"run_id":"r1","ts":"2026-01-01Tééééééé","cmd":"x.y"}'
 	} >"$T/in"
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --html "$T/report.html" --print last_run "$T/in"
 	echo "$output" >"$T/last_run.json"
 	! grep -q '<script' "$T/report.html" || false
 	grep -q '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;' "$T/report.html"
 	"$BIN/ctx-aggregate" --root "$ROOT" --runs "$T/in" >"$T/runs"
+	grep -q '<td data-run="r&#13;&#10;2" data-k="\[&quot;telemetry_drops&quot;,&quot;lock_skipped&quot;\]">0</td>' \
+		"$T/report.html"
+	grep -q '"total_bytes": 9223372036854775807' "$T/last_run.json"
+	grep -q 'total_bytes&quot;\]">9223372036854775807<' "$T/report.html"
+	python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' "$T/report.html"
 	chromium_run --dump-dom "file://$T/report.html" >"$T/dom.html"
 	run -0 python3 "$REPO/tests/html_check.py" numbers "$T/dom.html" "$T/last_run.json" "$T/runs"
 	# The run with no run: a page that says so, every section still there.
@@ -134,4 +144,47 @@ chromium_run() {
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" --html "$T/none.html" "$T/empty"
 	grep -q 'No run in the event log' "$T/none.html"
 	for s in latency cache lsp bytes trends warnings; do grep -q "<section id=\"$s\">" "$T/none.html"; done
+}
+
+@test "--runs and --html on a hostile log: an id with a NUL is no run; 40,000 cmds; bad UTF-8 comes out valid" {
+	{
+		echo '{"ts":"2026-01-01T00:00:00.000Z","run_id":"ok","cmd":"a","timing_ms":1}'
+		echo '{"ts":"2026-01-01T00:00:00.000Z","run_id":"\u0000","cmd":"a"}'
+		echo '{"ts":"2026-01-01T00:00:00.000Z","run_id":"x\u0000y","cmd":"ast.parse","timing_ms":1}'
+		printf '{"run_id":"ok","cmd":"b\xc3","warnings":["w\xff"],"timing_ms":2}\n'
+	} >"$T/nul"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs "$T/nul"
+	[ "$(echo "$output" | jq -r .run_id)" = ok ]
+	python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <<<"$output"
+	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --html "$T/nul.html" --print last_run "$T/nul"
+	[ "$(echo "$output" | jq -r .run_id)" = ok ] && [ "$(echo "$output" | jq .events)" = 2 ]
+	grep -q '<title>ctx report: ok</title>' "$T/nul.html"
+	python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' "$T/nul.html"
+	# Distinct cmds by the ten thousand: the page stays linear (40,000 took 23 s when each
+	# cell looked its cmd up from the root) and its table stops at 256 rows.
+	awk 'BEGIN { for (i = 0; i < 40000; i++) printf "{\"run_id\":\"r\",\"cmd\":\"c%d\",\"timing_ms\":%d}\n", i, i % 100 }' >"$T/cmds"
+	run -0 timeout 10 "$BIN/ctx-aggregate" --root "$ROOT" --no-write --html "$T/cmds.html" "$T/cmds"
+	run -0 timeout 10 "$BIN/ctx-aggregate" --root "$ROOT" --html "$T/cmds.html" "$T/cmds"
+	grep -q 'And 39744 more cmds: see last_run.json.' "$T/cmds.html"
+	[ "$(grep -o '<tr><td>c' "$T/cmds.html" | wc -l)" -eq 256 ]
+}
+
+@test "the pipelines: options in any order, a value that looks like an option refused, a report still printed" {
+	WS=$T/sample
+	cp -r "$REPO/sample" "$WS"
+	rm -rf "$WS/_ctx"
+	export PATH=$BIN:$PATH
+	run -2 --separate-stderr "$REPO/pipelines/ctx-report" --html --json "$WS"
+	[[ $stderr == *"--html needs a file (./--json for a name that starts with -)"* ]]
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --root "$WS" --html --prom
+	run -2 --separate-stderr "$REPO/pipelines/ctx-run" --prom "$T/" "$WS"
+	[ ! -e "$WS/_ctx" ]
+	run -0 --separate-stderr "$REPO/pipelines/ctx-run" "$WS" --prom "$T/ctx.prom"
+	[ -s "$T/ctx.prom" ] && [ -s "$WS/_ctx/report.html" ]
+	# A directory where report.html goes (a clone may ship one): refused, exit 3, and the
+	# text report is still printed.
+	rm "$WS/_ctx/report.html" && mkdir "$WS/_ctx/report.html"
+	run -3 --separate-stderr "$REPO/pipelines/ctx-run" "$WS"
+	[[ $output == *"ctx report: run "* && $output == *"warnings:"* ]]
+	[[ $stderr == *"report.html: refused: is not a regular file"* ]]
 }
