@@ -18,7 +18,7 @@
 
 #define MAX_WARNINGS_READ 16
 #define TOP_WARNINGS 5
-#define TS_MAX 40
+#define TS_MAX 64
 
 /* The derived counters of §5, per event, per run and in total. */
 struct counters {
@@ -50,7 +50,7 @@ struct ctx_agg {
 	long events;            /* events with a run id read so far */
 	char *detail_run;
 	size_t last;            /* 1 + index in runs of the last event's run, 0 for none */
-	struct ctx_buf scratch;
+	struct ctx_buf scratch, clean;
 };
 
 /* ---- reading one line ---- */
@@ -385,24 +385,49 @@ ctx_agg_free(struct ctx_agg *a)
 	ctx_strmap_release(&a->runs);
 	ctx_strmap_release(&a->cmds);
 	ctx_buf_release(&a->scratch);
+	ctx_buf_release(&a->clean);
 	free(a->detail_run);
 	free(a);
 }
 
-/* The decoded text of s: s itself when it has no escape, else in scratch. */
+/* Append s[0, n) as a name the documents can print: valid UTF-8 without a NUL, each bad
+ * byte and each NUL made U+FFFD. Names the log tells apart only by such bytes are then
+ * one name, never two that print the same. 0 or -ENOMEM. */
+static int
+clean_name(const char *s, size_t n, struct ctx_buf *out)
+{
+	for (size_t i = 0; i < n;) {
+		const char *nul = memchr(s + i, '\0', n - i);
+		size_t k = nul ? (size_t)(nul - s) : n;
+		if (ctx_utf8_add_valid(out, s + i, k - i) < 0 || (nul && ctx_buf_add(out, "\xef\xbf\xbd", 3) < 0))
+			return -ENOMEM;
+		i = k + (nul != NULL);
+	}
+	return 0;
+}
+
+/* The text of the name s (a cmd, a run id, a warning): decoded, and cleaned when it must
+ * be (clean_name); s itself when neither is needed. 0, or -1 for a bad escape or no
+ * memory. */
 static int
 plain(struct ctx_agg *a, const struct ctx_json_str *s, const char **p, size_t *n)
 {
-	if (!s->escaped) {
-		*p = s->s;
-		*n = s->len;
-		return 0;
+	*p = s->s;
+	*n = s->len;
+	if (s->escaped) {
+		ctx_buf_truncate(&a->scratch, 0);
+		if (ctx_json_str_decode(s, &a->scratch) < 0)
+			return -1;
+		*p = a->scratch.data;
+		*n = a->scratch.len;
 	}
-	ctx_buf_truncate(&a->scratch, 0);
-	if (ctx_json_str_decode(s, &a->scratch) < 0)
+	if (!memchr(*p, '\0', *n) && ctx_utf8_valid(*p, *n, NULL))
+		return 0;
+	ctx_buf_truncate(&a->clean, 0);
+	if (clean_name(*p, *n, &a->clean) < 0)
 		return -1;
-	*p = a->scratch.data;
-	*n = a->scratch.len;
+	*p = a->clean.data;
+	*n = a->clean.len;
 	return 0;
 }
 
@@ -417,8 +442,7 @@ get_run(struct ctx_agg *a, const struct ctx_json_str *id, struct run **r)
 	int created;
 
 	*r = NULL;
-	/* An id that cannot be decoded, or holds a NUL (no C string names it), is no run. */
-	if (plain(a, id, &p, &n) < 0 || memchr(p, '\0', n))
+	if (plain(a, id, &p, &n) < 0)
 		return 1;
 	/* Events of one run come together: try the last run first. */
 	if (a->last) {
@@ -566,13 +590,16 @@ ctx_agg_tail_run(int fd, off_t size, size_t window, struct ctx_buf *out)
 		if (start == 0 && from > 0)
 			break;
 		struct ev e;
-		ctx_buf_truncate(out, 0);
-		/* The run of that event as get_run would take it: decoded, no NUL in it. */
+		struct ctx_buf id = { 0 };
+		/* The run of that event as get_run takes it: decoded and cleaned. */
 		if (read_event(buf + start, end - start, &e) == 0 && e.has_run &&
-		    ctx_json_str_decode(&e.run, out) == 0 && !memchr(out->data, '\0', out->len)) {
-			rc = 1;
+		    ctx_json_str_decode(&e.run, &id) == 0) {
+			ctx_buf_truncate(out, 0);
+			rc = clean_name(id.data ? id.data : "", id.len, out) == 0 ? 1 : -ENOMEM;
+			ctx_buf_release(&id);
 			break;
 		}
+		ctx_buf_release(&id);
 		end = start > 0 ? start - 1 : 0;
 	}
 out:

@@ -80,14 +80,16 @@ entity(unsigned char c)
 }
 
 /* Text from the log (a run id, a cmd, a warning; valid UTF-8, as the documents are):
- * escaped for text and attribute values. */
+ * escaped for text and attribute values; a C1 control character (U+0080 to U+009F,
+ * 0xC2 0x80-0x9F in UTF-8) is U+FFFD too. */
 static void
 esc(struct page *p, const char *s)
 {
 	const char *run = s;
 
 	for (;; s++) {
-		const char *e = *s ? entity((unsigned char)*s) : NULL;
+		bool c1 = (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9F;
+		const char *e = c1 ? "&#xFFFD;" : *s ? entity((unsigned char)*s) : NULL;
 		if (!e && *s)
 			continue;
 		if (!p->err && ctx_buf_add(p->out, run, (size_t)(s - run)) < 0)
@@ -95,6 +97,7 @@ esc(struct page *p, const char *s)
 		if (!*s)
 			return;
 		puts_raw(p, e);
+		s += c1;
 		run = s + 1;
 	}
 }
@@ -806,7 +809,7 @@ ctx_html_report(const struct ctx_agg *a, const char *run, size_t trend_runs, str
 		puts_raw(&p, "No run in the event log.");
 	}
 	puts_raw(&p, "</p></header>\n");
-	section_latency(&p, doc, a, id);
+	section_latency(&p, doc, a, run);
 	section_cache(&p, doc);
 	section_lsp(&p, doc);
 	section_bytes(&p, doc);

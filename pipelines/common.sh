@@ -31,7 +31,8 @@ ctx_run_id() {
 # directory that stands where the file goes is refused when it is written, exit 3.)
 ctx_file_arg() {
 	case ${2:-} in
-	'' | -*) echo "$prog: $1 needs a file (./$2 for a name that starts with -)" >&2 ;;
+	'') echo "$prog: $1 needs a file" >&2 ;;
+	-*) echo "$prog: $1 needs a file, not '$2' (./$2 for a file whose name starts with -)" >&2 ;;
 	*/) echo "$prog: bad value for $1: '$2' (a file, not a directory)" >&2 ;;
 	*) return 0 ;;
 	esac
@@ -60,4 +61,16 @@ ctx_replace() {
 		exit 3
 	fi
 	mv -fT "$1" "$2"
+}
+
+# The ROOT operand of a pipeline's arguments, into $root: at most one, after the options
+# or after --, not empty; a usage error ($usage) otherwise. Call with each operand.
+ctx_root_arg() {
+	if [ -n "${root_given:-}" ] || [ -z "$1" ]; then
+		echo "$usage" >&2
+		exit 2
+	fi
+	root_given=1
+	# A name that starts with - is passed on as ./-x, never taken for an option.
+	case $1 in -*) root=./$1 ;; *) root=$1 ;; esac
 }

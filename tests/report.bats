@@ -146,20 +146,38 @@ chromium_run() {
 	for s in latency cache lsp bytes trends warnings; do grep -q "<section id=\"$s\">" "$T/none.html"; done
 }
 
-@test "--runs and --html on a hostile log: an id with a NUL is no run; 40,000 cmds; bad UTF-8 comes out valid" {
+@test "--runs and --html on a hostile log: NUL and bad UTF-8 in names; 40,000 cmds; C1 controls" {
 	{
 		echo '{"ts":"2026-01-01T00:00:00.000Z","run_id":"ok","cmd":"a","timing_ms":1}'
 		echo '{"ts":"2026-01-01T00:00:00.000Z","run_id":"\u0000","cmd":"a"}'
 		echo '{"ts":"2026-01-01T00:00:00.000Z","run_id":"x\u0000y","cmd":"ast.parse","timing_ms":1}'
 		printf '{"run_id":"ok","cmd":"b\xc3","warnings":["w\xff"],"timing_ms":2}\n'
 	} >"$T/nul"
+	# A NUL or a bad byte in a name is U+FFFD: every line valid UTF-8, the run ids apart.
 	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --runs "$T/nul"
-	[ "$(echo "$output" | jq -r .run_id)" = ok ]
+	[ "$(echo "$output" | jq -r .run_id | tr '\n' ' ')" = "$(printf '\357\277\275 x\357\277\275y ok ')" ]
 	python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <<<"$output"
 	run -0 --separate-stderr "$BIN/ctx-aggregate" --root "$ROOT" --html "$T/nul.html" --print last_run "$T/nul"
 	[ "$(echo "$output" | jq -r .run_id)" = ok ] && [ "$(echo "$output" | jq .events)" = 2 ]
 	grep -q '<title>ctx report: ok</title>' "$T/nul.html"
 	python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' "$T/nul.html"
+	# Cmds told apart only by a NUL or a bad byte never print as the same name twice; a
+	# run id with a bad byte keeps its histograms; a C1 control is U+FFFD on the page.
+	{
+		for c in 'a\u0000x' 'a\u0000y' 'lsp.hover'; do
+			printf '{"run_id":"r\xff","cmd":"%s","timing_ms":5}\n{"run_id":"r\xff","cmd":"%s","timing_ms":500}\n' "$c" "$c"
+		done
+		printf '{"run_id":"r\xff","cmd":"c\xff","timing_ms":1}\n{"run_id":"r\xff","cmd":"c\xfe","timing_ms":1}\n'
+		echo '{"run_id":"r\u00ff","cmd":"x","warnings":["w\u0085\u009f"]}'
+		printf '{"run_id":"r\xff","cmd":"y\xc2\x85","timing_ms":3}\n'
+	} >"$T/names"
+	mkdir -p "$T/ws2"
+	run -0 "$BIN/ctx-aggregate" --root "$T/ws2" --html "$T/names.html" --prom "$T/names.prom" --print last_run "$T/names"
+	[ "$(echo "$output" | jq -c '.latencies | keys | length')" = 5 ]
+	[ -z "$(grep -v '^#' "$T/names.prom" | sed 's/ [^ ]*$//' | sort | uniq -d)" ]
+	[ "$(grep -o 'ms: 1</title></rect>' "$T/names.html" | wc -l)" -eq 2 ]
+	! LC_ALL=C grep -q $'\xc2[\x80-\x9f]' "$T/names.html" || false
+	grep -q 'y&#xFFFD;' "$T/names.html"
 	# Distinct cmds by the ten thousand: the page stays linear (40,000 took 23 s when each
 	# cell looked its cmd up from the root) and its table stops at 256 rows.
 	awk 'BEGIN { for (i = 0; i < 40000; i++) printf "{\"run_id\":\"r\",\"cmd\":\"c%d\",\"timing_ms\":%d}\n", i, i % 100 }' >"$T/cmds"
@@ -175,12 +193,28 @@ chromium_run() {
 	rm -rf "$WS/_ctx"
 	export PATH=$BIN:$PATH
 	run -2 --separate-stderr "$REPO/pipelines/ctx-report" --html --json "$WS"
-	[[ $stderr == *"--html needs a file (./--json for a name that starts with -)"* ]]
+	[[ $stderr == *"--html needs a file, not '--json' (./--json for a file whose name starts with -)"* ]]
 	run -2 --separate-stderr "$BIN/ctx-aggregate" --root "$WS" --html --prom
 	run -2 --separate-stderr "$REPO/pipelines/ctx-run" --prom "$T/" "$WS"
 	[ ! -e "$WS/_ctx" ]
 	run -0 --separate-stderr "$REPO/pipelines/ctx-run" "$WS" --prom "$T/ctx.prom"
 	[ -s "$T/ctx.prom" ] && [ -s "$WS/_ctx/report.html" ]
+	# One ROOT: given twice, or empty, is a usage error; a -- at the end changes nothing; a
+	# ROOT whose name starts with - is a directory, not an option.
+	run -2 --separate-stderr "$REPO/pipelines/ctx-report" "$WS" -- "$T"
+	run -2 --separate-stderr "$REPO/pipelines/ctx-report" ""
+	run -2 --separate-stderr "$REPO/pipelines/ctx-report" "$T/nonexistent"
+	[[ $stderr == *"ctx-report: $T/nonexistent: no such directory"* ]]
+	cp -r "$REPO/sample" "$T/-x" && rm -rf "$T/-x/_ctx"
+	(cd "$T" && "$REPO/pipelines/ctx-run" -x -- >/dev/null 2>&1) && false
+	(cd "$T" && "$REPO/pipelines/ctx-run" -- -x >/dev/null 2>&1)
+	[ -s "$T/-x/_ctx/report.html" ] && [ ! -e "$T/_ctx" ]
+	# Text from the log reaches the terminal without its control characters.
+	jq -c -n '{ts: "2026-01-01T00:00:00.000Z", run_id: "r\u001b]0;pwned\u0007", cmd: "c\u001b[31m", timing_ms: 1,
+		warnings: ["\u001b[2J"]}' >>"$WS/_ctx/telemetry/events.jsonl"
+	run -0 --separate-stderr "$REPO/pipelines/ctx-report" "$WS"
+	[[ $output == *'ctx report: run r?]0;pwned?'* ]]
+	! grep -q $'\x1b' <<<"$output" || false
 	# A directory where report.html goes (a clone may ship one): refused, exit 3, and the
 	# text report is still printed.
 	rm "$WS/_ctx/report.html" && mkdir "$WS/_ctx/report.html"

@@ -1287,8 +1287,9 @@ test_aggregate_runs(void)
 
 	agg_lines(a, log);
 	const char **ids = ctx_agg_runs(a, &n);
-	check(ids && n == 5 && strcmp(ids[0], "c") == 0 && strcmp(ids[1], "a") == 0 && strcmp(ids[2], "b") == 0,
-	    "aggregate: runs oldest first by their last event; an id with a NUL is no run", NULL);
+	check(ids && n == 6 && strcmp(ids[0], "c") == 0 && strcmp(ids[1], "a") == 0 && strcmp(ids[2], "b") == 0 &&
+		  strcmp(ids[3], "d\xef\xbf\xbd" "e") == 0,
+	    "aggregate: runs oldest first by their last event; a NUL in an id is U+FFFD", NULL);
 	free(ids);
 	ctx_agg_last_run_doc(a, "b", true, &out);
 	check(out.data && strchr(out.data, '\n') == out.data + out.len - 1 &&
@@ -1300,12 +1301,12 @@ test_aggregate_runs(void)
 	ctx_buf_truncate(&out, 0);
 	ctx_agg_prom(a, "a", "1234abcd", &out);
 	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds{segment_id=\"1234abcd\"} 1767225602.5\n") &&
-		  strstr(out.data, "\nctx_runs_total{segment_id=\"1234abcd\"} 5\n"),
+		  strstr(out.data, "\nctx_runs_total{segment_id=\"1234abcd\"} 6\n"),
 	    "aggregate: prom gauges of the run, labelled with the workspace's segment", out.data);
 	ctx_buf_truncate(&out, 0);
 	ctx_agg_prom(a, "c", NULL, &out);
 	check(out.data && strstr(out.data, "\nctx_last_run_timestamp_seconds 0\n") &&
-		  strstr(out.data, "\nctx_runs_total 5\n"),
+		  strstr(out.data, "\nctx_runs_total 6\n"),
 	    "aggregate: a run without ts, no segment: timestamp 0, no label", NULL);
 	ctx_buf_truncate(&out, 0);
 	ctx_agg_prom(a, "z", NULL, &out);
