@@ -1006,16 +1006,13 @@ ctx_agg_hist(const struct ctx_agg *a, const char *id, const char *cmd)
 
 /* ---- Prometheus text format ---- */
 
-/* A label value: valid UTF-8 (promtool and node_exporter reject a file with one bad byte),
- * with backslash, quote and newline escaped. */
+/* A label value with backslash, quote and newline escaped. The values are names the
+ * aggregate cleaned as it counted them (plain: valid UTF-8, which promtool and
+ * node_exporter require of every byte of the file), the segment id and our own words. */
 static void
-prom_label(struct ctx_buf *out, const char *raw)
+prom_label(struct ctx_buf *out, const char *s)
 {
-	struct ctx_buf valid = { 0 };
-
-	if (ctx_utf8_add_valid(&valid, raw, strlen(raw)) < 0)
-		return;
-	for (const char *s = valid.data ? valid.data : ""; *s; s++) {
+	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
 			ctx_buf_add(out, "\\", 1);
 		if (*s == '\n')
@@ -1023,7 +1020,6 @@ prom_label(struct ctx_buf *out, const char *raw)
 		else
 			ctx_buf_add(out, s, 1);
 	}
-	ctx_buf_release(&valid);
 }
 
 /* A metrics.json key as a Prometheus counter name: ctx_<key>, "_count" -> "_total". */

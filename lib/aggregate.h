@@ -53,7 +53,7 @@ const char **ctx_agg_runs(const struct ctx_agg *a, size_t *n);
 const struct ctx_hist *ctx_agg_hist(const struct ctx_agg *a, const char *run, const char *cmd);
 /* Append the Prometheus text exposition: the counters, and run's gauges and latency
  * summaries, every series labelled segment_id="segment" (NULL or "": no label), the
- * workspace whose log this is. */
+ * workspace whose log this is (its 8 hex digits). */
 int ctx_agg_prom(const struct ctx_agg *a, const char *run, const char *segment, struct ctx_buf *out);
 
 #endif
