@@ -816,16 +816,25 @@ by_last_event(const void *x, const void *y)
 }
 
 const char **
-ctx_agg_runs(const struct ctx_agg *a, size_t *n)
+ctx_agg_runs(const struct ctx_agg *a, const char *until, size_t n, size_t *count)
 {
 	const struct ctx_strmap_entry **sorted;
 	const char **ids;
+	size_t total;
 
-	if (sorted_entries(&a->runs, by_last_event, &sorted, n) < 0)
+	if (sorted_entries(&a->runs, by_last_event, &sorted, &total) < 0)
 		return NULL;
-	if ((ids = malloc((*n ? *n : 1) * sizeof *ids)))
-		for (size_t i = 0; i < *n; i++)
-			ids[i] = sorted[i]->key;
+	size_t end = total; /* one past until's place */
+	if (until) {
+		for (end = 0; end < total && strcmp(sorted[end]->key, until) != 0; end++)
+			;
+		end = end < total ? end + 1 : 0;
+	}
+	size_t from = end > n ? end - n : 0;
+	*count = end - from;
+	if ((ids = malloc((*count ? *count : 1) * sizeof *ids)))
+		for (size_t i = 0; i < *count; i++)
+			ids[i] = sorted[from + i]->key;
 	free(sorted);
 	return ids;
 }

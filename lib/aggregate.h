@@ -43,10 +43,11 @@ int ctx_agg_metrics(const struct ctx_agg *a, struct ctx_buf *out);
  * written), -ENOMEM. */
 int ctx_agg_last_run_doc(const struct ctx_agg *a, const char *run, bool compact, struct ctx_buf *out);
 
-/* The ids of the runs met, oldest first: in the order of their last events, so that the
- * last is the run last_run.json describes by default. An array of *n ids (owned by the
- * aggregate) that the caller frees; NULL on out of memory. */
-const char **ctx_agg_runs(const struct ctx_agg *a, size_t *n);
+/* The ids of the last n runs that end with the run `until` (NULL: with the last run),
+ * oldest first: in the order of their last events, so that the last run is the one
+ * last_run.json describes by default. An array of *count ids (owned by the aggregate)
+ * that the caller frees, none when until is no run; NULL on out of memory. */
+const char **ctx_agg_runs(const struct ctx_agg *a, const char *until, size_t n, size_t *count);
 
 /* The latencies (timing_ms) of cmd's events in run (NULL: the last run), or NULL when the
  * run has none or keeps no detail. Owned by the aggregate. */

@@ -749,21 +749,13 @@ run_doc(const struct ctx_agg *a, const char *run, struct ctx_arena *arena, struc
 static const struct ctx_json **
 trend_docs(const struct ctx_agg *a, const char *run, size_t n, struct ctx_arena *arena, size_t *count)
 {
-	size_t total, end = 0;
-	const char **ids = ctx_agg_runs(a, &total);
+	size_t nids = 0;
+	const char **ids = ctx_agg_runs(a, run, n, &nids);
 	struct ctx_buf line = { 0 };
-	const struct ctx_json **docs = NULL;
+	const struct ctx_json **docs = ids ? calloc(nids + 1, sizeof(const struct ctx_json *)) : NULL;
 
-	if (!run)
-		run = ctx_agg_last_run(a);
-	for (size_t i = 0; ids && run && i < total; i++)
-		if (strcmp(ids[i], run) == 0)
-			end = i + 1;
-	size_t from = end > n ? end - n : 0;
 	*count = 0;
-	if (ids)
-		docs = calloc(end - from + 1, sizeof(const struct ctx_json *));
-	for (size_t i = from; docs && i < end; i++) {
+	for (size_t i = 0; docs && i < nids; i++) {
 		if (!(docs[(*count)++] = run_doc(a, ids[i], arena, &line))) {
 			free(docs);
 			docs = NULL;

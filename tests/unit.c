@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1286,10 +1287,20 @@ test_aggregate_runs(void)
 	size_t n = 0;
 
 	agg_lines(a, log);
-	const char **ids = ctx_agg_runs(a, &n);
+	const char **ids = ctx_agg_runs(a, NULL, SIZE_MAX, &n);
 	check(ids && n == 6 && strcmp(ids[0], "c") == 0 && strcmp(ids[1], "a") == 0 && strcmp(ids[2], "b") == 0 &&
 		  strcmp(ids[3], "d\xef\xbf\xbd" "e") == 0,
 	    "aggregate: runs oldest first by their last event; a NUL in an id is U+FFFD", NULL);
+	free(ids);
+	ids = ctx_agg_runs(a, "b", 2, &n);
+	check(ids && n == 2 && strcmp(ids[0], "a") == 0 && strcmp(ids[1], "b") == 0,
+	    "aggregate: the last 2 runs that end with b", NULL);
+	free(ids);
+	ids = ctx_agg_runs(a, "nope", 5, &n);
+	check(ids && n == 0, "aggregate: no runs end with a run that is not there", NULL);
+	free(ids);
+	ids = ctx_agg_runs(a, NULL, 1, &n);
+	check(ids && n == 1 && strcmp(ids[0], "y") == 0, "aggregate: the last run", NULL);
 	free(ids);
 	ctx_agg_last_run_doc(a, "b", true, &out);
 	check(out.data && strchr(out.data, '\n') == out.data + out.len - 1 &&

@@ -224,13 +224,13 @@ read_all(struct ctx_agg *a, struct ctx_logfile *files, int n)
 static int
 print_runs(const struct ctx_agg *a, long n)
 {
-	size_t total;
-	const char **ids = ctx_agg_runs(a, &total);
+	size_t count;
+	const char **ids = ctx_agg_runs(a, NULL, (size_t)n, &count);
 	struct ctx_buf line = { 0 };
 
 	if (!ids)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-	for (size_t i = (unsigned long)n < total ? total - (size_t)n : 0; i < total; i++) {
+	for (size_t i = 0; i < count; i++) {
 		ctx_buf_truncate(&line, 0);
 		if (ctx_agg_last_run_doc(a, ids[i], true, &line) == -ENOMEM)
 			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");

@@ -43,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_object(&arena, &last);
 		ctx_agg_prom(a, NULL, "0000000a", &prom);
 		size_t n;
-		const char **ids = ctx_agg_runs(a, &n);
+		const char **ids = ctx_agg_runs(a, NULL, SIZE_MAX, &n);
 		for (size_t i = 0; ids && i < n; i++) {
 			ctx_buf_truncate(&line, 0);
 			if (ctx_agg_last_run_doc(a, ids[i], true, &line) == 0)
