@@ -136,15 +136,6 @@ has_members(const struct ctx_json *v)
 
 #define EACH(e, v) for ((e) = has_members(v) ? (v)->child : NULL; (e); (e) = (e)->next)
 
-/* The text of a number as the document has it (0.25, 1.0 reads as 1), or "-". */
-static void
-num_text(double v, char *buf, size_t size)
-{
-	if (isnan(v))
-		snprintf(buf, size, "-");
-	else
-		ctx_json_format_double(v, buf, size);
-}
 
 /* The number v (its text in the document, or "-") with where it came from, path:
  * <TAG data-run="RUN" data-k='["a","b"]'>TEXT</TAG>. */
@@ -431,11 +422,19 @@ line_chart(struct page *p, const struct ctx_json *const *docs, size_t nruns, con
 	double most = rate ? 1 : 0;
 	int base = PLOT_H - M_BOTTOM, height = PLOT_H - M_BOTTOM - 20;
 	char text[40];
+	/* Each series' number in each run, looked up once: v[j * nruns + i]. */
+	const struct ctx_json **v = calloc(ns * nruns + 1, sizeof(const struct ctx_json *));
 
-	for (size_t j = 0; j < ns && !rate; j++)
+	if (!v) {
+		p->err = -ENOMEM;
+		return;
+	}
+	for (size_t j = 0; j < ns; j++)
 		for (size_t i = 0; i < nruns; i++) {
-			double v = num_at(docs[i], s[j].path, s[j].n);
-			most = v > most ? v : most;
+			const struct ctx_json *n = at(docs[i], s[j].path, s[j].n);
+			v[j * nruns + i] = n && n->type == CTX_JSON_NUMBER ? n : NULL;
+			if (!rate && v[j * nruns + i] && num_of(n) > most)
+				most = num_of(n);
 		}
 	most = nice_ceiling(most);
 	svg_open(p, PLOT_W, PLOT_H, label);
@@ -443,32 +442,31 @@ line_chart(struct page *p, const struct ctx_json *const *docs, size_t nruns, con
 		int y = base - height * t / 4;
 		put(p, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>", M_LEFT, y, PLOT_W - M_RIGHT, y,
 		    t ? "#e5e5e5" : "#333");
-		num_text(most * t / 4, text, sizeof text);
+		ctx_json_format_double(most * t / 4, text, sizeof text);
 		put(p, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.6s</text>", M_LEFT - 4, y + 4, text);
 	}
 	for (size_t j = 0; j < ns; j++) {
+		const struct ctx_json *const *row = v + j * nruns;
 		const char *color = palette[j % MAX_SERIES];
 		puts_raw(p, "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"");
 		put(p, "%s\" points=\"", color);
-		for (size_t i = 0; i < nruns; i++) {
-			double v = num_at(docs[i], s[j].path, s[j].n);
-			if (!isnan(v))
-				put(p, "%.1f,%.1f ", run_x(i, nruns), base - height * v / most);
-		}
+		for (size_t i = 0; i < nruns; i++)
+			if (row[i])
+				put(p, "%.1f,%.1f ", run_x(i, nruns), base - height * num_of(row[i]) / most);
 		puts_raw(p, "\"/>");
 		for (size_t i = 0; i < nruns; i++) {
-			double v = num_at(docs[i], s[j].path, s[j].n);
-			if (isnan(v))
+			if (!row[i])
 				continue;
-			num_text(v, text, sizeof text);
 			put(p, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>", run_x(i, nruns),
-			    base - height * v / most, color);
+			    base - height * num_of(row[i]) / most, color);
 			esc(p, str_at(docs[i], "run_id", "?"));
 			puts_raw(p, " ");
 			esc(p, s[j].name);
+			ctx_json_format_double(num_of(row[i]), text, sizeof text);
 			put(p, ": %s</title></circle>", text);
 		}
 	}
+	free(v);
 	/* The first and the last run's dates under the axis. */
 	for (size_t i = 0; i < nruns; i += nruns > 1 ? nruns - 1 : 1) {
 		const char *ts = str_at(docs[i], "ts", "-");
