@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "jsoncur.h"
 #include "stats.h"
 #include "strmap.h"
 #include "utf8.h"
@@ -55,15 +57,14 @@ struct ctx_agg {
 
 /* ---- reading one line ---- */
 
-/* What is read of an event: slices of the line, then numbers, then which were there (in
- * that order, so the struct has no holes). */
+/* What is read of an event: slices of the line, numbers, which were there, and last the
+ * warnings (not cleared for each line: nwarnings says how many there are). */
 struct ev {
 	struct ctx_json_str cmd, run, seg, ts;
 	struct ctx_json_str mode[3];     /* args.mode, x.mode, x.disclosure_mode */
 	struct ctx_json_str to[3];       /* result.to, result.to_state, x.lsp_state */
 	struct ctx_json_str status;      /* result.status */
 	struct ctx_json_str cache, cache_status, lang, reason;
-	struct ctx_json_str warnings[MAX_WARNINGS_READ];
 	double timing;
 	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
 	double dropped;                  /* result.dropped */
@@ -71,19 +72,62 @@ struct ev {
 	int warm;                        /* result.warm (lsp.attach): -1 absent, 0, 1 */
 	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
 	int nwarnings;
-	bool has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
+	bool has_cmd, has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
 	bool has_status, has_dropped, has_cache, has_cache_status, has_lang, has_reason;
+	struct ctx_json_str warnings[MAX_WARNINGS_READ];
 };
 
-/* Whether key k is name (a literal: sizeof gives its length without strlen). */
-#define key_is(k, name) key_eq((k), (name), sizeof(name) - 1)
+/* Where a member stands: the event itself, or its args, result or x. */
+enum section { TOP, ARGS, RESULT, X };
 
-static inline bool
-key_eq(const struct ctx_json_str *k, const char *name, size_t n)
+/* The members some counter needs. */
+enum field {
+	SKIP, CMD, RUN_ID, SEGMENT_ID, TS, TIMING_MS, WARNINGS, ARGS_OBJ, RESULT_OBJ, X_OBJ,
+	ARGS_MODE, RESULT_BYTES, RESULT_TO, RESULT_TO_STATE, RESULT_STATUS, RESULT_REASON, RESULT_RESOLVED,
+	RESULT_WARM, RESULT_DROPPED, X_CACHE, X_CACHE_HIT, X_LANG, X_CACHE_STATUS, X_MODE, X_DISCLOSURE_MODE,
+	X_BYTES_READ, X_BYTES, X_LSP_STATE,
+};
+
+/* The field that the key s[0, n) names in section sec. This runs for every member of
+ * every line: a length and a few bytes decide. */
+static enum field
+field_named(enum section sec, const char *s, size_t n)
 {
-	if (k->escaped)
-		return ctx_json_str_eq(k, name);
-	return k->len == n && memcmp(k->s, name, n) == 0;
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
+	switch (sec) {
+	case TOP:
+		return IS("cmd") ? CMD : IS("run_id") ? RUN_ID : IS("segment_id") ? SEGMENT_ID : IS("ts") ? TS
+		    : IS("timing_ms") ? TIMING_MS : IS("args") ? ARGS_OBJ : IS("result") ? RESULT_OBJ
+		    : IS("x") ? X_OBJ : IS("warnings") ? WARNINGS : SKIP;
+	case ARGS:
+		return IS("mode") ? ARGS_MODE : SKIP;
+	case RESULT:
+		return IS("bytes") ? RESULT_BYTES : IS("to") ? RESULT_TO : IS("to_state") ? RESULT_TO_STATE
+		    : IS("status") ? RESULT_STATUS : IS("reason") ? RESULT_REASON : IS("resolved") ? RESULT_RESOLVED
+		    : IS("warm") ? RESULT_WARM : IS("dropped") ? RESULT_DROPPED : SKIP;
+	case X:
+		return IS("cache") ? X_CACHE : IS("cache_hit") ? X_CACHE_HIT : IS("lang") ? X_LANG
+		    : IS("cache_status") ? X_CACHE_STATUS : IS("mode") ? X_MODE
+		    : IS("disclosure_mode") ? X_DISCLOSURE_MODE : IS("bytes_read") ? X_BYTES_READ
+		    : IS("bytes") ? X_BYTES : IS("lsp_state") ? X_LSP_STATE : SKIP;
+	}
+#undef IS
+	return SKIP;
+}
+
+/* The field that key k names: a key written with escapes names the same member. */
+static enum field
+field_of(enum section sec, const struct ctx_json_str *k)
+{
+	struct ctx_buf decoded = { 0 };
+	enum field f;
+
+	if (!k->escaped)
+		return field_named(sec, k->s, k->len);
+	f = ctx_json_str_decode(k, &decoded) == 0 && decoded.data ? field_named(sec, decoded.data, decoded.len)
+								   : SKIP;
+	ctx_buf_release(&decoded);
+	return f;
 }
 
 /* Read a string member if it is one (setting *has); anything else is stepped over. */
@@ -92,7 +136,7 @@ read_str(struct ctx_json_cur *c, struct ctx_json_str *s, bool *has)
 {
 	if (ctx_jsoncur_peek(c) == CTX_JSON_STRING) {
 		*has = true;
-		return ctx_jsoncur_string(c, s);
+		return ctx_jsoncur_string_at(c, s);
 	}
 	return ctx_jsoncur_skip(c);
 }
@@ -104,7 +148,7 @@ read_num(struct ctx_json_cur *c, double *v, bool *has)
 
 	if (ctx_jsoncur_peek(c) == CTX_JSON_NUMBER) {
 		*has = true;
-		return ctx_jsoncur_number(c, v, &text);
+		return ctx_jsoncur_number_at(c, v, &text);
 	}
 	return ctx_jsoncur_skip(c);
 }
@@ -119,65 +163,6 @@ read_bool(struct ctx_json_cur *c, int *v)
 	return ctx_jsoncur_skip(c);
 }
 
-enum section { ARGS, RESULT, X };
-
-/* The members of args, result or x that some counter needs. */
-static int
-read_section(struct ctx_json_cur *c, enum section sec, struct ev *e)
-{
-	struct ctx_json_str k;
-	bool first;
-	int rc;
-
-	if (ctx_jsoncur_peek(c) != CTX_JSON_OBJECT)
-		return ctx_jsoncur_skip(c);
-	if (ctx_jsoncur_enter(c, CTX_JSON_OBJECT, &first) < 0)
-		return -1;
-	while ((rc = ctx_jsoncur_member(c, &first, &k)) == 1) {
-		if (sec == ARGS && key_is(&k, "mode"))
-			rc = read_str(c, &e->mode[0], &e->has_mode[0]);
-		else if (sec == RESULT && key_is(&k, "bytes"))
-			rc = read_num(c, &e->bytes[0], &e->has_bytes[0]);
-		else if (sec == RESULT && key_is(&k, "to"))
-			rc = read_str(c, &e->to[0], &e->has_to[0]);
-		else if (sec == RESULT && key_is(&k, "to_state"))
-			rc = read_str(c, &e->to[1], &e->has_to[1]);
-		else if (sec == RESULT && key_is(&k, "status"))
-			rc = read_str(c, &e->status, &e->has_status);
-		else if (sec == RESULT && key_is(&k, "reason"))
-			rc = read_str(c, &e->reason, &e->has_reason);
-		else if (sec == RESULT && key_is(&k, "resolved"))
-			rc = read_bool(c, &e->resolved);
-		else if (sec == RESULT && key_is(&k, "warm"))
-			rc = read_bool(c, &e->warm);
-		else if (sec == RESULT && key_is(&k, "dropped"))
-			rc = read_num(c, &e->dropped, &e->has_dropped);
-		else if (sec == X && key_is(&k, "cache"))
-			rc = read_str(c, &e->cache, &e->has_cache);
-		else if (sec == X && key_is(&k, "cache_hit"))
-			rc = read_bool(c, &e->cache_hit);
-		else if (sec == X && key_is(&k, "lang"))
-			rc = read_str(c, &e->lang, &e->has_lang);
-		else if (sec == X && key_is(&k, "cache_status"))
-			rc = read_str(c, &e->cache_status, &e->has_cache_status);
-		else if (sec == X && key_is(&k, "mode"))
-			rc = read_str(c, &e->mode[1], &e->has_mode[1]);
-		else if (sec == X && key_is(&k, "disclosure_mode"))
-			rc = read_str(c, &e->mode[2], &e->has_mode[2]);
-		else if (sec == X && key_is(&k, "bytes_read"))
-			rc = read_num(c, &e->bytes[1], &e->has_bytes[1]);
-		else if (sec == X && key_is(&k, "bytes"))
-			rc = read_num(c, &e->bytes[2], &e->has_bytes[2]);
-		else if (sec == X && key_is(&k, "lsp_state"))
-			rc = read_str(c, &e->to[2], &e->has_to[2]);
-		else
-			rc = ctx_jsoncur_skip(c);
-		if (rc < 0)
-			return -1;
-	}
-	return rc;
-}
-
 static int
 read_warnings(struct ctx_json_cur *c, struct ev *e)
 {
@@ -190,9 +175,60 @@ read_warnings(struct ctx_json_cur *c, struct ev *e)
 		return -1;
 	while ((rc = ctx_jsoncur_element(c, &first)) == 1) {
 		if (ctx_jsoncur_peek(c) == CTX_JSON_STRING && e->nwarnings < MAX_WARNINGS_READ)
-			rc = ctx_jsoncur_string(c, &e->warnings[e->nwarnings++]);
+			rc = ctx_jsoncur_string_at(c, &e->warnings[e->nwarnings++]);
 		else
 			rc = ctx_jsoncur_skip(c);
+		if (rc < 0)
+			return -1;
+	}
+	return rc;
+}
+
+/* The members of the event (sec TOP) or of its args, result or x that some counter
+ * needs; the rest is stepped over. 0 or -1 (not an object, or torn). */
+static int
+read_object(struct ctx_json_cur *c, enum section sec, struct ev *e)
+{
+	struct ctx_json_str k;
+	bool first;
+	int rc;
+
+	if (ctx_jsoncur_enter(c, CTX_JSON_OBJECT, &first) < 0)
+		return -1;
+	while ((rc = ctx_jsoncur_member(c, &first, &k)) == 1) {
+		enum field f = field_of(sec, &k);
+		if ((f == ARGS_OBJ || f == RESULT_OBJ || f == X_OBJ) && ctx_jsoncur_peek(c) != CTX_JSON_OBJECT)
+			f = SKIP;
+		switch (f) {
+		case SKIP: rc = ctx_jsoncur_skip(c); break;
+		case CMD: rc = read_str(c, &e->cmd, &e->has_cmd); break;
+		case RUN_ID: rc = read_str(c, &e->run, &e->has_run); break;
+		case SEGMENT_ID: rc = read_str(c, &e->seg, &e->has_seg); break;
+		case TS: rc = read_str(c, &e->ts, &e->has_ts); break;
+		case TIMING_MS: rc = read_num(c, &e->timing, &e->has_timing); break;
+		case WARNINGS: rc = read_warnings(c, e); break;
+		case ARGS_OBJ: rc = read_object(c, ARGS, e); break;
+		case RESULT_OBJ: rc = read_object(c, RESULT, e); break;
+		case X_OBJ: rc = read_object(c, X, e); break;
+		case ARGS_MODE: rc = read_str(c, &e->mode[0], &e->has_mode[0]); break;
+		case RESULT_BYTES: rc = read_num(c, &e->bytes[0], &e->has_bytes[0]); break;
+		case RESULT_TO: rc = read_str(c, &e->to[0], &e->has_to[0]); break;
+		case RESULT_TO_STATE: rc = read_str(c, &e->to[1], &e->has_to[1]); break;
+		case RESULT_STATUS: rc = read_str(c, &e->status, &e->has_status); break;
+		case RESULT_REASON: rc = read_str(c, &e->reason, &e->has_reason); break;
+		case RESULT_RESOLVED: rc = read_bool(c, &e->resolved); break;
+		case RESULT_WARM: rc = read_bool(c, &e->warm); break;
+		case RESULT_DROPPED: rc = read_num(c, &e->dropped, &e->has_dropped); break;
+		case X_CACHE: rc = read_str(c, &e->cache, &e->has_cache); break;
+		case X_CACHE_HIT: rc = read_bool(c, &e->cache_hit); break;
+		case X_LANG: rc = read_str(c, &e->lang, &e->has_lang); break;
+		case X_CACHE_STATUS: rc = read_str(c, &e->cache_status, &e->has_cache_status); break;
+		case X_MODE: rc = read_str(c, &e->mode[1], &e->has_mode[1]); break;
+		case X_DISCLOSURE_MODE: rc = read_str(c, &e->mode[2], &e->has_mode[2]); break;
+		case X_BYTES_READ: rc = read_num(c, &e->bytes[1], &e->has_bytes[1]); break;
+		case X_BYTES: rc = read_num(c, &e->bytes[2], &e->has_bytes[2]); break;
+		case X_LSP_STATE: rc = read_str(c, &e->to[2], &e->has_to[2]); break;
+		}
 		if (rc < 0)
 			return -1;
 	}
@@ -204,39 +240,10 @@ static int
 read_event(const char *line, size_t len, struct ev *e)
 {
 	struct ctx_json_cur c = { line, line + len };
-	struct ctx_json_str k;
-	bool first, has_cmd = false;
-	int rc;
 
-	memset(e, 0, sizeof *e);
+	memset(e, 0, offsetof(struct ev, warnings));
 	e->resolved = e->warm = e->cache_hit = -1;
-	if (ctx_jsoncur_enter(&c, CTX_JSON_OBJECT, &first) < 0)
-		return -1;
-	while ((rc = ctx_jsoncur_member(&c, &first, &k)) == 1) {
-		if (key_is(&k, "cmd"))
-			rc = read_str(&c, &e->cmd, &has_cmd);
-		else if (key_is(&k, "run_id"))
-			rc = read_str(&c, &e->run, &e->has_run);
-		else if (key_is(&k, "segment_id"))
-			rc = read_str(&c, &e->seg, &e->has_seg);
-		else if (key_is(&k, "ts"))
-			rc = read_str(&c, &e->ts, &e->has_ts);
-		else if (key_is(&k, "timing_ms"))
-			rc = read_num(&c, &e->timing, &e->has_timing);
-		else if (key_is(&k, "args"))
-			rc = read_section(&c, ARGS, e);
-		else if (key_is(&k, "result"))
-			rc = read_section(&c, RESULT, e);
-		else if (key_is(&k, "x"))
-			rc = read_section(&c, X, e);
-		else if (key_is(&k, "warnings"))
-			rc = read_warnings(&c, e);
-		else
-			rc = ctx_jsoncur_skip(&c);
-		if (rc < 0)
-			return -1;
-	}
-	if (rc < 0 || !has_cmd)
+	if (read_object(&c, TOP, e) < 0 || !e->has_cmd)
 		return -1;
 	while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r'))
 		c.p++;
@@ -245,7 +252,17 @@ read_event(const char *line, size_t len, struct ev *e)
 
 /* ---- accounting ---- */
 
-#define cmd_is(e, name) key_is(&(e)->cmd, name)
+/* Whether the string s is name (a literal: sizeof gives its length without strlen). */
+#define str_is(s, name) str_eq((s), (name), sizeof(name) - 1)
+#define cmd_is(e, name) str_is(&(e)->cmd, name)
+
+static inline bool
+str_eq(const struct ctx_json_str *s, const char *name, size_t n)
+{
+	if (s->escaped)
+		return ctx_json_str_eq(s, name);
+	return s->len == n && memcmp(s->s, name, n) == 0;
+}
 
 static bool
 str_ieq(const struct ctx_json_str *s, const char *lit)

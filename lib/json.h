@@ -52,36 +52,14 @@ int ctx_json_write(struct ctx_buf *out, const struct ctx_json *v);
 /* Append s[0, len) as a quoted JSON string. 0 or -ENOMEM. */
 int ctx_json_write_string(struct ctx_buf *out, const char *s, size_t len);
 
-/* ---- a pull cursor, for reading a few fields of many lines without building a tree ----
- * Values that are skipped are checked only for their structure (strings closed, brackets
- * balanced), which is enough to tell a whole line from a torn one. */
-
-struct ctx_json_cur {
-	const char *p, *end;
-};
-
-/* A string as it stands in the source, without its quotes. */
+/* A string as it stands in JSON text, without its quotes (the pull cursor of jsoncur.h
+ * reads them). */
 struct ctx_json_str {
 	const char *s;
 	size_t len;
 	bool escaped; /* holds a backslash: decode before use */
 };
 
-/* The type of the next value (after white space); -1 at the end or on a bad byte. */
-int ctx_jsoncur_peek(struct ctx_json_cur *c);
-/* Step over the next value. 0 or -1. */
-int ctx_jsoncur_skip(struct ctx_json_cur *c);
-/* Step into the object or array that comes next; *first must then start true. 0 or -1. */
-int ctx_jsoncur_enter(struct ctx_json_cur *c, enum ctx_json_type t, bool *first);
-/* The next member of the object entered: 1 with its key (the cursor is then at its value,
- * which must be read or skipped), 0 after the closing brace, -1 on bad input. */
-int ctx_jsoncur_member(struct ctx_json_cur *c, bool *first, struct ctx_json_str *key);
-/* The next element of the array entered: 1 (cursor at it), 0 after ']', -1. */
-int ctx_jsoncur_element(struct ctx_json_cur *c, bool *first);
-/* Read a string value. 0 or -1 (not a string). */
-int ctx_jsoncur_string(struct ctx_json_cur *c, struct ctx_json_str *s);
-/* Read a number value: its value and its source text. 0 or -1 (not a number). */
-int ctx_jsoncur_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text);
 /* True when the string, decoded, equals the C string lit. */
 bool ctx_json_str_eq(const struct ctx_json_str *s, const char *lit);
 /* Append the decoded string to out. 0, -1 for a bad escape, -ENOMEM. */

@@ -25,6 +25,7 @@
 #include "event.h"
 #include "htmlreport.h"
 #include "json.h"
+#include "jsoncur.h"
 #include "jsonl.h"
 #include "jsonrpc.h"
 #include "lang.h"
@@ -1128,6 +1129,45 @@ test_utf8_json(void)
 	check_str("sha256: abc", hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* The cursor's string scan (16, then 8 bytes at a time, then one) against a byte-by-byte
+ * reading, with the quote or the backslash at every offset across those widths. */
+static void
+test_jsoncur(void)
+{
+	static const char *const bodies[] = { "", "\\\"", "\\\\", "\\\\\\\"x", "\\", "\\\\\\" };
+	int bad = 0;
+
+	for (size_t b = 0; b < sizeof bodies / sizeof *bodies; b++)
+		for (int k = 0; k < 40; k++)
+			for (int closed = 0; closed < 2; closed++) {
+				char text[128];
+				int n = snprintf(text, sizeof text, "\"%.*s%s%s", k, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+				    bodies[b], closed ? "\"zz" : "");
+				/* The reference: a backslash takes the next byte with it. */
+				int want_len = -1;
+				bool want_esc = false;
+				for (int i = 1; i < n; i++) {
+					if (text[i] == '\\') {
+						want_esc = true;
+						if (++i >= n)
+							break;
+					} else if (text[i] == '"') {
+						want_len = i - 1;
+						break;
+					}
+				}
+				struct ctx_json_cur c = { text, text + n };
+				struct ctx_json_str str = { 0 };
+				int rc = ctx_jsoncur_string(&c, &str);
+				bool ok = want_len < 0 ? rc < 0
+							: rc == 0 && str.len == (size_t)want_len && str.escaped == want_esc &&
+							      c.p == text + want_len + 2;
+				if (!ok && bad++ < 3)
+					check(false, "jsoncur: a string read as byte by byte", text);
+			}
+	check(bad == 0, "jsoncur: strings of every length up to 45 with quotes and escapes at every offset", NULL);
+}
+
 static void
 test_jsonl(void)
 {
@@ -1860,6 +1900,7 @@ main(void)
 {
 	test_clock();
 	test_utf8_json();
+	test_jsoncur();
 	test_jsonl();
 	test_redact_table();
 	test_event();
