@@ -38,6 +38,7 @@ struct run_cmd {
 struct run {
 	struct counters c;
 	char segment_id[TS_MAX], ts_first[TS_MAX], ts_last[TS_MAX];
+	bool has_seg, has_ts;       /* an event gave segment_id, ts (ts_last: maybe "") */
 	struct ctx_strmap cmds;     /* cmd -> struct run_cmd */
 	struct ctx_strmap warnings; /* warning -> count */
 	struct ctx_strmap langs;    /* x.lang of ast.parse -> count */
@@ -51,16 +52,39 @@ struct ctx_agg {
 	struct ctx_strmap runs; /* run id -> struct run; count: the number of its last event */
 	long events;            /* events with a run id read so far */
 	char *detail_run;
+	bool part;              /* a part of another (ctx_agg_new_part): names not capped */
 	size_t last;            /* 1 + index in runs of the last event's run, 0 for none */
 	struct ctx_buf scratch, clean;
 };
 
 /* ---- reading one line ---- */
 
+/* The cmds some counter looks at. */
+enum kind {
+	OTHER_CMD, AST_PARSE, AST_CACHE_HIT, AST_CACHE_MISS, FILE_READ, LSP_REQUEST, LSP_STATE_CHANGE,
+	LSP_ATTACH, LSP_FALLBACK, SELECTOR_RESOLVE, TELEMETRY_DROP,
+};
+
+#define KIND(name, kind) { name, sizeof(name) - 1, kind }
+static const struct {
+	const char *name;
+	size_t len;
+	enum kind kind;
+} kinds[] = {
+	KIND("ast.parse", AST_PARSE), KIND("file.read", FILE_READ), KIND("lsp.definition", LSP_REQUEST),
+	KIND("lsp.references", LSP_REQUEST), KIND("lsp.hover", LSP_REQUEST), KIND("lsp.symbols", LSP_REQUEST),
+	KIND("lsp.workspace_symbols", LSP_REQUEST), KIND("lsp.diagnostics", LSP_REQUEST), KIND("lsp.request", LSP_REQUEST),
+	KIND("ast.cache.hit", AST_CACHE_HIT), KIND("ast.cache.miss", AST_CACHE_MISS),
+	KIND("lsp.state_change", LSP_STATE_CHANGE), KIND("lsp.attach", LSP_ATTACH), KIND("lsp.fallback", LSP_FALLBACK),
+	KIND("selector.resolve", SELECTOR_RESOLVE), KIND("telemetry.drop", TELEMETRY_DROP),
+};
+#undef KIND
+
 /* What is read of an event: slices of the line, numbers, which were there, and last the
  * warnings (not cleared for each line: nwarnings says how many there are). */
 struct ev {
 	struct ctx_json_str cmd, run, seg, ts;
+	enum kind kind;                  /* of cmd */
 	struct ctx_json_str mode[3];     /* args.mode, x.mode, x.disclosure_mode */
 	struct ctx_json_str to[3];       /* result.to, result.to_state, x.lsp_state */
 	struct ctx_json_str status;      /* result.status */
@@ -79,6 +103,27 @@ struct ev {
 
 /* Where a member stands: the event itself, or its args, result or x. */
 enum section { TOP, ARGS, RESULT, X };
+
+/* The sections whose members the counters of a kind of cmd read (bits 1 << section). */
+static const unsigned char sections_read[] = {
+	[AST_PARSE] = 1 << X,
+	[FILE_READ] = 1 << ARGS | 1 << RESULT | 1 << X,
+	[LSP_STATE_CHANGE] = 1 << RESULT | 1 << X,
+	[LSP_ATTACH] = 1 << RESULT,
+	[LSP_FALLBACK] = 1 << RESULT,
+	[SELECTOR_RESOLVE] = 1 << RESULT,
+	[TELEMETRY_DROP] = 1 << RESULT,
+};
+
+/* The kind of the cmd s[0, n). */
+static enum kind
+kind_named(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (kinds[i].len == n && memcmp(kinds[i].name, s, n) == 0)
+			return kinds[i].kind;
+	return OTHER_CMD;
+}
 
 /* The members some counter needs. */
 enum field {
@@ -115,19 +160,48 @@ field_named(enum section sec, const char *s, size_t n)
 	return SKIP;
 }
 
-/* The field that key k names: a key written with escapes names the same member. */
+/* The text of s, a key or a cmd: s itself, or decoded into buf when it has escapes (a name
+ * written with escapes is the same name). NULL for a bad escape or a decoded text too long
+ * to be any name looked for. */
+static const char *
+name_text(const struct ctx_json_str *s, char *buf, size_t size, size_t *n)
+{
+	struct ctx_buf decoded = { 0 };
+	bool ok;
+
+	*n = s->len;
+	if (!s->escaped)
+		return s->s;
+	ok = ctx_json_str_decode(s, &decoded) == 0 && decoded.len < size;
+	if (ok) {
+		memcpy(buf, decoded.data ? decoded.data : "", decoded.len);
+		*n = decoded.len;
+	}
+	ctx_buf_release(&decoded);
+	return ok ? buf : NULL;
+}
+
 static enum field
 field_of(enum section sec, const struct ctx_json_str *k)
 {
-	struct ctx_buf decoded = { 0 };
-	enum field f;
+	char buf[32];
+	size_t n;
 
 	if (!k->escaped)
 		return field_named(sec, k->s, k->len);
-	f = ctx_json_str_decode(k, &decoded) == 0 && decoded.data ? field_named(sec, decoded.data, decoded.len)
-								   : SKIP;
-	ctx_buf_release(&decoded);
-	return f;
+	const char *t = name_text(k, buf, sizeof buf, &n);
+
+	return t ? field_named(sec, t, n) : SKIP;
+}
+
+static enum kind
+kind_of(const struct ctx_json_str *cmd)
+{
+	char buf[32];
+	size_t n;
+	const char *t = name_text(cmd, buf, sizeof buf, &n);
+
+	return t ? kind_named(t, n) : OTHER_CMD;
 }
 
 /* Read a string member if it is one (setting *has); anything else is stepped over. */
@@ -197,11 +271,18 @@ read_object(struct ctx_json_cur *c, enum section sec, struct ev *e)
 		return -1;
 	while ((rc = ctx_jsoncur_member(c, &first, &k)) == 1) {
 		enum field f = field_of(sec, &k);
-		if ((f == ARGS_OBJ || f == RESULT_OBJ || f == X_OBJ) && ctx_jsoncur_peek(c) != CTX_JSON_OBJECT)
+		/* A section is read only when it is an object and, the cmd known already (ctx-emit
+		 * writes it first), its counters read it; else it is stepped over like any value. */
+		enum section inner = f == ARGS_OBJ ? ARGS : f == RESULT_OBJ ? RESULT : f == X_OBJ ? X : TOP;
+		if (inner != TOP && (ctx_jsoncur_peek(c) != CTX_JSON_OBJECT ||
+					(e->has_cmd && !(sections_read[e->kind] & 1 << inner))))
 			f = SKIP;
 		switch (f) {
 		case SKIP: rc = ctx_jsoncur_skip(c); break;
-		case CMD: rc = read_str(c, &e->cmd, &e->has_cmd); break;
+		case CMD:
+			if ((rc = read_str(c, &e->cmd, &e->has_cmd)) == 0 && e->has_cmd)
+				e->kind = kind_of(&e->cmd);
+			break;
 		case RUN_ID: rc = read_str(c, &e->run, &e->has_run); break;
 		case SEGMENT_ID: rc = read_str(c, &e->seg, &e->has_seg); break;
 		case TS: rc = read_str(c, &e->ts, &e->has_ts); break;
@@ -252,18 +333,6 @@ read_event(const char *line, size_t len, struct ev *e)
 
 /* ---- accounting ---- */
 
-/* Whether the string s is name (a literal: sizeof gives its length without strlen). */
-#define str_is(s, name) str_eq((s), (name), sizeof(name) - 1)
-#define cmd_is(e, name) str_is(&(e)->cmd, name)
-
-static inline bool
-str_eq(const struct ctx_json_str *s, const char *name, size_t n)
-{
-	if (s->escaped)
-		return ctx_json_str_eq(s, name);
-	return s->len == n && memcmp(s->s, name, n) == 0;
-}
-
 static bool
 str_ieq(const struct ctx_json_str *s, const char *lit)
 {
@@ -286,7 +355,8 @@ derive(const struct ev *e, struct counters *d)
 {
 	memset(d, 0, sizeof *d);
 	d->events = 1;
-	if (cmd_is(e, "ast.parse")) {
+	switch (e->kind) {
+	case AST_PARSE: {
 		const struct ctx_json_str *v = e->has_cache ? &e->cache : e->has_cache_status ? &e->cache_status : NULL;
 		if (v) {
 			d->cache_hit = str_ieq(v, "hit");
@@ -296,11 +366,11 @@ derive(const struct ev *e, struct counters *d)
 			d->cache_hit = e->cache_hit;
 			d->cache_miss = !e->cache_hit;
 		}
-	} else if (cmd_is(e, "ast.cache.hit")) {
-		d->cache_hit = 1;
-	} else if (cmd_is(e, "ast.cache.miss")) {
-		d->cache_miss = 1;
-	} else if (cmd_is(e, "file.read")) {
+		break;
+	}
+	case AST_CACHE_HIT: d->cache_hit = 1; break;
+	case AST_CACHE_MISS: d->cache_miss = 1; break;
+	case FILE_READ: {
 		int m = e->has_mode[0] ? 0 : e->has_mode[1] ? 1 : e->has_mode[2] ? 2 : -1;
 		int b = e->has_bytes[0] ? 0 : e->has_bytes[1] ? 1 : e->has_bytes[2] ? 2 : -1;
 		long bytes = b >= 0 ? count_of(e->bytes[b]) : 0;
@@ -310,21 +380,23 @@ derive(const struct ev *e, struct counters *d)
 			d->bytes_excerpt = bytes;
 		else if (m >= 0 && str_ieq(&e->mode[m], "raw"))
 			d->bytes_raw = bytes;
-	} else if (cmd_is(e, "lsp.definition") || cmd_is(e, "lsp.references") || cmd_is(e, "lsp.hover") ||
-		   cmd_is(e, "lsp.symbols") || cmd_is(e, "lsp.workspace_symbols") ||
-		   cmd_is(e, "lsp.diagnostics") || cmd_is(e, "lsp.request")) {
-		d->lsp_request = 1;
-	} else if (cmd_is(e, "lsp.state_change")) {
+		break;
+	}
+	case LSP_REQUEST: d->lsp_request = 1; break;
+	case LSP_STATE_CHANGE: {
 		int t = e->has_to[0] ? 0 : e->has_to[1] ? 1 : e->has_to[2] ? 2 : -1;
 		d->lsp_failed = (t >= 0 && str_ieq(&e->to[t], "failed")) ||
 		    (e->has_status && str_ieq(&e->status, "failed"));
-	} else if (cmd_is(e, "lsp.attach")) {
+		break;
+	}
+	case LSP_ATTACH:
 		d->lsp_attach = 1;
 		d->lsp_attach_warm = e->warm == 1;
-	} else if (cmd_is(e, "selector.resolve")) {
-		d->selector_success = e->resolved == 1;
-	} else if (cmd_is(e, "telemetry.drop")) {
-		d->lock_skipped = e->has_dropped ? count_of(e->dropped) : 0;
+		break;
+	case SELECTOR_RESOLVE: d->selector_success = e->resolved == 1; break;
+	case TELEMETRY_DROP: d->lock_skipped = e->has_dropped ? count_of(e->dropped) : 0; break;
+	case LSP_FALLBACK:
+	case OTHER_CMD: break;
 	}
 }
 
@@ -485,26 +557,38 @@ get_run(struct ctx_agg *a, const struct ctx_json_str *id, struct run **r)
 	return 0;
 }
 
-/* Count one more of the name s in m. The log is anyone's: a name is at
- * most 32 bytes, and past 32 names the rest are "other". */
+/* Add count to the name p[0, n) in m; capped: past 32 names, the rest are "other". */
 static int
-count_name(struct ctx_agg *a, struct ctx_strmap *m, const struct ctx_json_str *s)
+add_name(struct ctx_strmap *m, const char *p, size_t n, long count, bool capped)
 {
-	const char *p;
-	size_t n;
 	int created;
 
-	if (plain(a, s, &p, &n) < 0)
-		return 0;
-	if (n > 32 || memchr(p, '\0', n) || (m->n >= 32 && !ctx_strmap_find(m, p, n))) {
+	if (capped && m->n >= 32 && !ctx_strmap_find(m, p, n)) {
 		p = "other";
 		n = 5;
 	}
 	struct ctx_strmap_entry *en = ctx_strmap_get(m, p, n, &created);
 	if (!en)
 		return -ENOMEM;
-	en->count++;
+	en->count = sat_add(en->count, count);
 	return 0;
+}
+
+/* Count one more of the name s in m. The log is anyone's: a name is at most 32 bytes, and
+ * past 32 names the rest are "other" (a part keeps every name: its merge caps them). */
+static int
+count_name(struct ctx_agg *a, struct ctx_strmap *m, const struct ctx_json_str *s)
+{
+	const char *p;
+	size_t n;
+
+	if (plain(a, s, &p, &n) < 0)
+		return 0;
+	if (n > 32) {
+		p = "other";
+		n = 5;
+	}
+	return add_name(m, p, n, 1, !a->part);
 }
 
 static int
@@ -519,9 +603,12 @@ account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct c
 		if (!r->ts_first[0])
 			copy_str(r->ts_first, sizeof r->ts_first, &e->ts);
 		copy_str(r->ts_last, sizeof r->ts_last, &e->ts);
+		r->has_ts = true;
 	}
-	if (e->has_seg)
+	if (e->has_seg) {
 		copy_str(r->segment_id, sizeof r->segment_id, &e->seg);
+		r->has_seg = true;
+	}
 	if (plain(a, &e->cmd, &p, &n) < 0)
 		return 0;
 	struct ctx_strmap_entry *en = ctx_strmap_get(&r->cmds, p, n, &created);
@@ -539,9 +626,9 @@ account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct c
 			return -ENOMEM;
 		en->count++;
 	}
-	if (e->has_lang && cmd_is(e, "ast.parse"))
+	if (e->has_lang && e->kind == AST_PARSE)
 		return count_name(a, &r->langs, &e->lang);
-	if (e->has_reason && cmd_is(e, "lsp.fallback"))
+	if (e->has_reason && e->kind == LSP_FALLBACK)
 		return count_name(a, &r->reasons, &e->reason);
 	return 0;
 }
@@ -580,6 +667,108 @@ void
 ctx_agg_malformed(struct ctx_agg *a)
 {
 	a->malformed++;
+}
+
+struct ctx_agg *
+ctx_agg_new_part(const struct ctx_agg *a)
+{
+	struct ctx_agg *part = ctx_agg_new(a->detail_run);
+
+	if (part)
+		part->part = true;
+	return part;
+}
+
+/* Add the names of from, in the order they came, to into. */
+static int
+merge_names(struct ctx_strmap *into, const struct ctx_strmap *from, bool capped)
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (add_name(into, from->entries[i].key, from->entries[i].len, from->entries[i].count, capped) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* Cap the names of m that a part kept uncapped, as counting them one by one would have. */
+static int
+cap_names(struct ctx_strmap *m)
+{
+	struct ctx_strmap capped = { 0 };
+
+	if (m->n <= 32)
+		return 0;
+	if (merge_names(&capped, m, true) < 0) {
+		ctx_strmap_release(&capped);
+		return -ENOMEM;
+	}
+	ctx_strmap_release(m);
+	*m = capped;
+	return 0;
+}
+
+/* Merge the run from (read after into) into into. */
+static int
+merge_run(struct run *into, const struct run *from)
+{
+	int created;
+
+	add_counters(&into->c, &from->c);
+	if (!into->ts_first[0])
+		memcpy(into->ts_first, from->ts_first, sizeof into->ts_first);
+	if (from->has_ts) {
+		memcpy(into->ts_last, from->ts_last, sizeof into->ts_last);
+		into->has_ts = true;
+	}
+	if (from->has_seg) {
+		memcpy(into->segment_id, from->segment_id, sizeof into->segment_id);
+		into->has_seg = true;
+	}
+	for (size_t i = 0; i < from->cmds.n; i++) {
+		const struct ctx_strmap_entry *f = &from->cmds.entries[i];
+		const struct run_cmd *fc = f->value;
+		struct ctx_strmap_entry *en = ctx_strmap_get(&into->cmds, f->key, f->len, &created);
+		if (!en || (created && !(en->value = calloc(1, sizeof(struct run_cmd)))))
+			return -ENOMEM;
+		struct run_cmd *rc = en->value;
+		rc->count = sat_add(rc->count, fc->count);
+		if (ctx_hist_merge(&rc->hist, &fc->hist) < 0)
+			return -ENOMEM;
+	}
+	if (merge_names(&into->warnings, &from->warnings, false) < 0 ||
+	    merge_names(&into->langs, &from->langs, true) < 0 || merge_names(&into->reasons, &from->reasons, true) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+ctx_agg_merge(struct ctx_agg *a, struct ctx_agg *part)
+{
+	int created;
+
+	add_counters(&a->total, &part->total);
+	a->malformed = sat_add(a->malformed, part->malformed);
+	if (merge_names(&a->cmds, &part->cmds, false) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < part->runs.n; i++) {
+		struct ctx_strmap_entry *f = &part->runs.entries[i];
+		struct ctx_strmap_entry *en = ctx_strmap_get(&a->runs, f->key, f->len, &created);
+		if (!en)
+			return -ENOMEM;
+		/* The number of its last event, counted from the start of a's events. */
+		en->count = a->events + f->count;
+		if (created) { /* the run starts in the part: take it whole, its names capped */
+			struct run *r = en->value = f->value;
+			f->value = NULL;
+			if (r && (cap_names(&r->langs) < 0 || cap_names(&r->reasons) < 0))
+				return -ENOMEM;
+		} else if (en->value && f->value && merge_run(en->value, f->value) < 0) {
+			return -ENOMEM;
+		}
+		if (part->last == i + 1)
+			a->last = (size_t)(en - a->runs.entries) + 1;
+	}
+	a->events += part->events;
+	return 0;
 }
 
 int
@@ -622,6 +811,12 @@ ctx_agg_tail_run(int fd, off_t size, size_t window, struct ctx_buf *out)
 out:
 	free(buf);
 	return rc;
+}
+
+size_t
+ctx_agg_run_count(const struct ctx_agg *a)
+{
+	return a->runs.n;
 }
 
 const char *

@@ -27,11 +27,24 @@ int ctx_agg_line(struct ctx_agg *a, const char *line, size_t len);
 /* Count a line that could not even be read (longer than the reader's limit) as malformed. */
 void ctx_agg_malformed(struct ctx_agg *a);
 
+/* A part of a: an empty aggregate with a's detail run, for lines to be merged into a
+ * later. Its names of languages and fallback reasons are not capped, so that the merge
+ * caps them as a would have. NULL on out of memory. */
+struct ctx_agg *ctx_agg_new_part(const struct ctx_agg *a);
+/* Merge part (from ctx_agg_new_part(a)) into a, exactly as if a had read part's lines
+ * after its own: counters add, histograms and warning counts merge, the order in which
+ * names and runs first came and the run of the last event are kept. Runs that start in
+ * the part are moved out of it; the caller still frees it. 0 or -ENOMEM. */
+int ctx_agg_merge(struct ctx_agg *a, struct ctx_agg *part);
+
 /* The run of the last well-formed event with a run id in the first `size` bytes of the
  * regular file open on fd, found by reading their last `window` bytes only (pread: the
  * file offset stays); in out. Returns 1 when found, 0 when there is none in that tail, a
  * negative errno when it cannot be read. */
 int ctx_agg_tail_run(int fd, off_t size, size_t window, struct ctx_buf *out);
+
+/* How many runs the aggregate has met. */
+size_t ctx_agg_run_count(const struct ctx_agg *a);
 
 /* The run of the last well-formed event with a run id, or NULL. Owned by the aggregate. */
 const char *ctx_agg_last_run(const struct ctx_agg *a);

@@ -16,24 +16,12 @@ ctx_jsoncur_strtod(const struct ctx_json_str *text, double *v)
 }
 
 int
-ctx_jsoncur_skip(struct ctx_json_cur *c)
+ctx_jsoncur_skip_container(struct ctx_json_cur *c)
 {
 	struct ctx_json_str s;
-	double v;
 	int depth = 0;
 
-	switch (ctx_jsoncur_peek(c)) {
-	case CTX_JSON_STRING: return ctx_jsoncur_string_at(c, &s);
-	case CTX_JSON_NUMBER: return ctx_jsoncur_scan_number(c, &s, &v), 0;
-	case CTX_JSON_TRUE: return (c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0) ? (c->p += 4, 0) : -1;
-	case CTX_JSON_FALSE: return (c->end - c->p >= 5 && memcmp(c->p, "false", 5) == 0) ? (c->p += 5, 0) : -1;
-	case CTX_JSON_NULL: return (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) ? (c->p += 4, 0) : -1;
-	case CTX_JSON_OBJECT:
-	case CTX_JSON_ARRAY:
-		break;
-	default: return -1;
-	}
-	/* Containers: balance brackets, stepping over strings whole. */
+	/* Balance brackets, stepping over strings whole. */
 	while (c->p < c->end) {
 		char ch = *c->p;
 		if (ch == '"') {

@@ -19,8 +19,8 @@ struct ctx_json_cur {
 	const char *p, *end;
 };
 
-/* Step over the next value. 0 or -1. */
-int ctx_jsoncur_skip(struct ctx_json_cur *c);
+/* Step over the object or array at the cursor. 0 or -1. */
+int ctx_jsoncur_skip_container(struct ctx_json_cur *c);
 /* The number text of the slow path: a fraction, an exponent, a sign, many digits. */
 int ctx_jsoncur_strtod(const struct ctx_json_str *text, double *v);
 
@@ -121,17 +121,17 @@ ctx_jsoncur_string(struct ctx_json_cur *c, struct ctx_json_str *s)
 }
 
 /* Step over the number that starts at the cursor (its first byte is '-' or a digit), in
- * text; true when it is digits only, with their value in *acc. */
+ * text; true when it is at most 15 digits, with their value in *v (exact: below 2^53). */
 static inline bool
-ctx_jsoncur_scan_number(struct ctx_json_cur *c, struct ctx_json_str *text, double *acc)
+ctx_jsoncur_scan_number(struct ctx_json_cur *c, struct ctx_json_str *text, double *v)
 {
 	const char *q = c->p;
+	uint64_t acc = 0;
 	bool digits = true;
 
-	*acc = 0;
 	for (; q < c->end; q++) {
-		if (*q >= '0' && *q <= '9')
-			*acc = *acc * 10 + (*q - '0');
+		if ((unsigned char)(*q - '0') < 10)
+			acc = acc * 10 + (uint64_t)(*q - '0');
 		else if (*q == '-' || *q == '+' || *q == '.' || *q == 'e' || *q == 'E')
 			digits = false;
 		else
@@ -141,7 +141,8 @@ ctx_jsoncur_scan_number(struct ctx_json_cur *c, struct ctx_json_str *text, doubl
 	text->len = (size_t)(q - c->p);
 	text->escaped = false;
 	c->p = q;
-	return digits;
+	*v = (double)acc;
+	return digits && text->len <= 15;
 }
 
 /* Read the number that starts at the cursor (peek said CTX_JSON_NUMBER): its value and
@@ -150,7 +151,7 @@ static inline int
 ctx_jsoncur_number_at(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
 {
 	/* Up to 15 digits, the usual timing or count, are exact without strtod. */
-	if (ctx_jsoncur_scan_number(c, text, v) && text->len <= 15)
+	if (ctx_jsoncur_scan_number(c, text, v))
 		return 0;
 	return ctx_jsoncur_strtod(text, v);
 }
@@ -159,6 +160,25 @@ static inline int
 ctx_jsoncur_number(struct ctx_json_cur *c, double *v, struct ctx_json_str *text)
 {
 	return ctx_jsoncur_peek(c) == CTX_JSON_NUMBER ? ctx_jsoncur_number_at(c, v, text) : -1;
+}
+
+/* Step over the next value. 0 or -1. */
+static inline int
+ctx_jsoncur_skip(struct ctx_json_cur *c)
+{
+	struct ctx_json_str s;
+	double v;
+
+	switch (ctx_jsoncur_peek(c)) {
+	case CTX_JSON_STRING: return ctx_jsoncur_string_at(c, &s);
+	case CTX_JSON_NUMBER: return ctx_jsoncur_scan_number(c, &s, &v), 0;
+	case CTX_JSON_TRUE: return (c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0) ? (c->p += 4, 0) : -1;
+	case CTX_JSON_FALSE: return (c->end - c->p >= 5 && memcmp(c->p, "false", 5) == 0) ? (c->p += 5, 0) : -1;
+	case CTX_JSON_NULL: return (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) ? (c->p += 4, 0) : -1;
+	case CTX_JSON_OBJECT:
+	case CTX_JSON_ARRAY: return ctx_jsoncur_skip_container(c);
+	default: return -1;
+	}
 }
 
 /* Step into the object or array that comes next; *first must then start true. 0 or -1. */

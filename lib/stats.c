@@ -44,8 +44,9 @@ grow(struct ctx_hist *h)
 	return 0;
 }
 
-int
-ctx_hist_add(struct ctx_hist *h, double value)
+/* Add count samples of value. */
+static int
+add_n(struct ctx_hist *h, double value, long count)
 {
 	if ((h->used + 1) * 4 > h->nbins * 3 && grow(h) < 0)
 		return -ENOMEM;
@@ -55,9 +56,23 @@ ctx_hist_add(struct ctx_hist *h, double value)
 		b->value = value;
 		h->used++;
 	}
-	b->count++;
-	h->n++;
-	h->sum = isfinite(h->sum + value) ? h->sum + value : DBL_MAX; /* saturates, never inf */
+	b->count += count;
+	h->n += count;
+	return 0;
+}
+
+int
+ctx_hist_add(struct ctx_hist *h, double value)
+{
+	return add_n(h, value, 1);
+}
+
+int
+ctx_hist_merge(struct ctx_hist *into, const struct ctx_hist *from)
+{
+	for (size_t i = 0; i < from->nbins; i++)
+		if (from->bins[i].count && add_n(into, from->bins[i].value, from->bins[i].count) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
@@ -100,7 +115,12 @@ ctx_hist_summary(const struct ctx_hist *h, struct ctx_summary *out)
 	out->p50 = at(sorted, k, (long)floor((double)h->n * 0.5));
 	out->p95 = at(sorted, k, (long)floor((double)h->n * 0.95));
 	out->max = sorted[k - 1].value;
-	out->sum = h->sum;
+	/* Summed in value order, so that the order the samples came in (or the parts a log
+	 * was read in) never changes the last digit; saturates, never inf. */
+	for (size_t i = 0; i < k; i++) {
+		double next = out->sum + sorted[i].value * (double)sorted[i].count;
+		out->sum = isfinite(next) ? next : DBL_MAX;
+	}
 	free(sorted);
 	return 0;
 }

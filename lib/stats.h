@@ -16,16 +16,16 @@ struct ctx_hist {
 	struct ctx_hist_bin *bins; /* open addressing on value; count 0 marks an empty bin */
 	size_t nbins, used;
 	long n;      /* samples */
-	double sum;  /* of the samples */
 };
 
-/* Add one sample (finite; the sum saturates at DBL_MAX). 0, or -ENOMEM (the sample is not
- * counted). */
+/* Add one sample (finite). 0, or -ENOMEM (the sample is not counted). */
 int ctx_hist_add(struct ctx_hist *h, double value);
+/* Add the samples of from to into. 0, or -ENOMEM (into then holds some of them). */
+int ctx_hist_merge(struct ctx_hist *into, const struct ctx_hist *from);
 
 struct ctx_summary {
 	long count;
-	double p50, p95, max, sum;
+	double p50, p95, max, sum; /* sum saturates at DBL_MAX */
 };
 
 /* The summary of the samples (all zero when there are none). Returns 0 or -ENOMEM. */

@@ -264,3 +264,139 @@ timings() {
 	echo "max RSS ${kb} KB for 200,000 runs" >&3
 	[ "$kb" -lt 120000 ]
 }
+
+# ---- -j: the log read by several threads, merged in order (issue 16) ----
+
+# Everything ctx-aggregate -j J --block-size B writes for the input IN (a FILE, a
+# telemetry directory as "dir:DIR", or a file fed through a pipe as "pipe:FILE"): both
+# documents, --prom, --html, every --runs line, stderr and the exit statuses, in one stream.
+agg_outputs() {
+	local j=$1 b=$2 in=$3 w=$BATS_TEST_TMPDIR/out rc
+	rm -rf "$w" && mkdir -p "$w"
+	feed() {
+		case $in in
+		pipe:*) cat "${in#pipe:}" | "$@" - ;;
+		dir:*) "$@" --dir "${in#dir:}" ;;
+		*) "$@" "$in" ;;
+		esac
+	}
+	feed "$BIN/ctx-aggregate" -j "$j" --block-size "$b" --root "$w" --prom "$w/p.prom" --html "$w/p.html" \
+		2>"$w/err" && rc=0 || rc=$?
+	echo "rc $rc"
+	feed "$BIN/ctx-aggregate" -j "$j" --block-size "$b" --runs 2>>"$w/err" && rc=0 || rc=$?
+	echo "rc $rc"
+	local docs=$w/_ctx/telemetry
+	[[ $in != dir:* ]] || docs=${in#dir:}
+	cat "$docs/metrics.json" "$docs/last_run.json" "$w/p.prom" "$w/p.html" "$w/err"
+}
+
+# IN read by -j 4 and by -j 1 with blocks of each size given writes, byte for byte, what
+# -j 1 writes with the usual block (1 MiB).
+same_as_j1() {
+	local in=$1 t=$BATS_TEST_TMPDIR
+	shift
+	agg_outputs 1 1048576 "$in" >"$t/want"
+	for b in "$@"; do
+		for j in 1 4; do
+			agg_outputs "$j" "$b" "$in" >"$t/got"
+			cmp -s "$t/want" "$t/got" || {
+				echo "-j $j --block-size $b differs from -j 1 on $in:"
+				diff "$t/want" "$t/got" | head -20
+				return 1
+			}
+		done
+	done
+}
+
+@test "-j 4 writes what -j 1 writes on the fixture of every legacy shape, from a file and a pipe, blocks of 1 byte to 1 MiB" {
+	for f in "$DATA/agg-shapes.jsonl" "$DATA/agg-run.jsonl" "$DATA/legacy.in"; do
+		same_as_j1 "$f" 1 7 64 333 1000 65536
+		same_as_j1 "pipe:$f" 1 7 64 333 1000 65536
+	done
+	# The comparison sees a difference: the same log with one line fewer is not the same.
+	head -n -1 "$DATA/agg-run.jsonl" >"$BATS_TEST_TMPDIR/short"
+	agg_outputs 1 1048576 "$DATA/agg-run.jsonl" >"$BATS_TEST_TMPDIR/a"
+	agg_outputs 4 64 "$BATS_TEST_TMPDIR/short" >"$BATS_TEST_TMPDIR/b"
+	! cmp -s "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" || false
+}
+
+@test "-j 4 = -j 1 with every cut between ranges and blocks: torn and malformed lines across them, a log cut mid-line, the last event on a cut" {
+	log=$BATS_TEST_TMPDIR/cuts
+	{
+		for i in $(seq 40); do
+			case $((i % 9)) in
+			3) echo '{"cmd":"torn","run_id":"r1","args":{"a":' ;;
+			5) printf '\r\n' ;;
+			7) echo "not json $i" ;;
+			*) printf '{"ts":"2026-01-01T00:00:%02d.000Z","run_id":"r%d","cmd":"c%d","timing_ms":%d,"warnings":["w%d"]}\r\n' \
+				"$i" $((i % 3)) $((i % 4)) $((i * 7 % 11)) $((i % 5)) ;;
+			esac
+		done
+		printf '{"ts":"2026-01-01T00:01:00.000Z","run_id":"last","cmd":"end","timing_ms":1}\n'
+	} >"$log"
+	size=$(stat -c %s "$log")
+	# Ranges of b bytes for b past a quarter of the log (below that, a quarter each): every
+	# cut from there to the end falls on each byte of some line, the last line's start included.
+	same_as_j1 "$log" $(seq $((size / 4)) 4 "$size")
+	same_as_j1 "pipe:$log" 1 2 3 5 8 13 21 34 55 89 144
+	# Cut in the middle of its last line: the torn line is the last, reported with its number.
+	head -c $((size - 20)) "$log" >"$log.cut"
+	same_as_j1 "$log.cut" $(seq $((size / 4)) 11 "$size")
+	same_as_j1 "pipe:$log.cut" 1 7 50
+	run -0 --separate-stderr "$BIN/ctx-aggregate" -j 4 --block-size 100 --no-write --print metrics "$log.cut"
+	[[ $stderr == *"$log.cut:41: skipped: not a JSON object"* ]]
+	# 27 events; 5 torn lines, 4 not JSON and the cut one; 4 blank lines skipped.
+	[ "$(echo "$output" | jq -c '[.events_total, .malformed_lines_total]')" = '[27,10]' ]
+}
+
+@test "-j 4 = -j 1 on 10,000 runs interleaved, every run's latencies, languages and fallback reasons past 32 names" {
+	awk 'BEGIN { srand(5); split("ast.parse file.read lsp.fallback lsp.definition selector.resolve", c, " ")
+		# Every eleventh event is of one run "big", which meets 45 languages and 40 reasons.
+		for (i = 0; i < 44000; i++) printf "{\"run_id\":\"%s\",\"cmd\":\"%s\",\"timing_ms\":%d,\"args\":{\"mode\":\"raw\"},\"result\":{\"bytes\":%d,\"reason\":\"why%d\",\"resolved\":true},\"x\":{\"lang\":\"l%d\",\"cache\":\"hit\"},\"warnings\":[\"w%d\"]}\n", i % 11 ? "r" (i * 7) % 10000 : "big", c[int(i / 11) % 5 + 1], int(rand() * 50), i, int(rand() * 40), int(rand() * 45), i % 9 }' \
+		>"$BATS_TEST_TMPDIR/inter"
+	same_as_j1 "$BATS_TEST_TMPDIR/inter" 65536
+	same_as_j1 "pipe:$BATS_TEST_TMPDIR/inter" 65536
+	run -0 "$BIN/ctx-aggregate" -j 4 --block-size 65536 --runs "$BATS_TEST_TMPDIR/inter"
+	[ "${#lines[@]}" -eq 10001 ]
+	# The big run keeps 32 names and "other", in each part of the log as in the whole.
+	[ "$(echo "$output" | jq -c 'select(.run_id == "big") | [(.ast.by_lang | length), (.ast.by_lang.other > 0),
+		(.lsp.fallback_by_reason | length)]')" = '[33,true,33]' ]
+}
+
+@test "-j 4 = -j 1 on a rotated log read from its directory, and on standard input" {
+	"$BATS_TEST_DIRNAME/gen-runs" "$BATS_TEST_TMPDIR/log" 6000 12
+	same_as_j1 "dir:$BATS_TEST_TMPDIR/log" 4096 100000
+	cat "$BATS_TEST_TMPDIR/log/events.2.jsonl" "$BATS_TEST_TMPDIR/log/events.1.jsonl" \
+		"$BATS_TEST_TMPDIR/log/events.jsonl" >"$BATS_TEST_TMPDIR/all"
+	same_as_j1 "pipe:$BATS_TEST_TMPDIR/all" 4096
+	# Standard input that is a file is read in ranges, from where its offset stands.
+	run -0 --separate-stderr "$BIN/ctx-aggregate" -j 1 --no-write --print metrics "$BATS_TEST_TMPDIR/all"
+	want=$output
+	run -0 --separate-stderr "$BIN/ctx-aggregate" -j 4 --block-size 4096 --no-write --print metrics - <"$BATS_TEST_TMPDIR/all"
+	[ "$output" = "$want" ]
+	run -0 --separate-stderr sh -c '{ read -r first; "$0" -j 4 --block-size 4096 --no-write --print metrics -; } <"$1"' \
+		"$BIN/ctx-aggregate" "$BATS_TEST_TMPDIR/all"
+	[ "$(echo "$output" | jq .events_total)" -eq $(($(echo "$want" | jq .events_total) - 1)) ]
+}
+
+@test "-j: usage errors, and a line longer than 16 MiB between ranges" {
+	run -2 --separate-stderr "$BIN/ctx-aggregate" -j 0
+	[[ $stderr == *"-j"* ]]
+	run -2 --separate-stderr "$BIN/ctx-aggregate" --block-size 0
+	run -2 --separate-stderr "$BIN/ctx-aggregate" -j x
+	{
+		echo '{"cmd":"a","run_id":"r"}'
+		head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'x'
+		echo
+		echo '{"cmd":"b","run_id":"r"}'
+		head -c $((16 * 1024 * 1024 + 5)) /dev/zero | tr '\0' 'y'
+	} >"$BATS_TEST_TMPDIR/long"
+	for j in 1 4; do
+		run -0 --separate-stderr "$BIN/ctx-aggregate" -j $j --no-write --print metrics "$BATS_TEST_TMPDIR/long"
+		[ "$(echo "$output" | jq -c '[.events_total, .malformed_lines_total]')" = '[2,2]' ]
+		[[ $stderr == *"long:2: skipped: line longer than 16 MiB"*"long:4: skipped: line longer than 16 MiB"* ]]
+		run -0 --separate-stderr sh -c 'cat "$1" | "$2" -j "$3" --no-write --print metrics -' sh "$BATS_TEST_TMPDIR/long" "$BIN/ctx-aggregate" $j
+		[ "$(echo "$output" | jq -c '[.events_total, .malformed_lines_total]')" = '[2,2]' ]
+		[[ $stderr == *"<stdin>:2: skipped: line longer than 16 MiB"*"<stdin>:4: skipped: line longer than 16 MiB"* ]]
+	done
+}

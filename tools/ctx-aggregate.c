@@ -10,25 +10,24 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "aggscan.h"
 #include "appendlog.h"
 #include "atomicfile.h"
 #include "err.h"
 #include "htmlreport.h"
-#include "jsonl.h"
 #include "opt.h"
 #include "safeopen.h"
 #include "version.h"
 #include "workspace.h"
 
-#define MAX_LINE (16 * 1024 * 1024)
 #define TAIL_WINDOW (1024 * 1024)
-#define REPORTED_MALFORMED 10
 #define LOCK_TIMEOUT_MS 5000 /* as long as ctx-emit waits for it by default */
 #define HTML_TREND_RUNS 30
 
 struct opts {
 	const char *root, *dir, *run, *print, *prom, *html;
 	long runs; /* --runs: how many of the last runs (LONG_MAX: all); 0 without it */
+	long jobs, block;
 	bool no_write;
 };
 
@@ -45,13 +44,16 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_STRING(0, "prom", &o->prom, "FILE", "also write the Prometheus text format, mode 0644"),
 		CTX_OPT_STRING(0, "html", &o->html, "FILE", "also write the HTML report, mode 0644"),
 		CTX_OPT_FLAG(0, "no-write", &o->no_write, "write no file"),
+		CTX_OPT_LONG('j', "jobs", &o->jobs, "N", 1, 256, "threads that read the log (the online CPUs)"),
+		CTX_OPT_LONG(0, "block-size", &o->block, "BYTES", 1, 1L << 30, "the log is cut into blocks of that size (1 MiB)"),
 		CTX_OPT_LONG_OPTIONAL("runs", &o->runs, "[N]", 1, LONG_MAX,
 		    "instead: one JSON line per run, the last N (all)"),
 	};
 	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate",
 	    "[OPTIONS] [FILE ...]\n--runs [N] [--root DIR] [--dir DIR] [FILE ...]", table);
 
-	*o = (struct opts){ 0 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*o = (struct opts){ .jobs = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus, .block = 1024 * 1024 };
 	int first = ctx_opt_parse(&spec, argc, argv);
 	const char *files[] = { o->prom, o->html };
 	/* A file, not a directory; not an option taken for a value (./-x names such a file). */
@@ -118,48 +120,6 @@ detail_run(const struct opts *o, const struct ctx_logfile *files, int n)
 	return NULL;
 }
 
-static bool
-blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return false;
-	return true;
-}
-
-/* Account the lines of f (its first f->size bytes, or all when size < 0); the reader
- * takes f's descriptor. */
-static int
-read_file(struct ctx_agg *a, struct ctx_logfile *f, long *malformed)
-{
-	const char *line;
-	size_t len;
-	int err, got;
-	struct ctx_jsonl *r = ctx_jsonl_open_fd(f->fd, f->path, f->size, MAX_LINE, &err);
-
-	f->fd = -1;
-	if (!r)
-		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-	while ((got = ctx_jsonl_next(r, &line, &len)) != 0) {
-		if (got < 0 && got != -E2BIG) {
-			ctx_warn_code(got, "%s:%ld", ctx_jsonl_name(r), ctx_jsonl_lineno(r));
-			ctx_jsonl_free(r);
-			return CTX_EXIT_SYSTEM;
-		}
-		if (got == 1 && blank(line, len))
-			continue;
-		if (got == -E2BIG)
-			ctx_agg_malformed(a);
-		else if ((err = ctx_agg_line(a, line, len)) < 0)
-			ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-		if ((got == -E2BIG || err == 1) && ++*malformed <= REPORTED_MALFORMED)
-			ctx_warnx("%s:%ld: skipped: %s", ctx_jsonl_name(r), ctx_jsonl_lineno(r),
-			    got == -E2BIG ? "line longer than 16 MiB" : "not a JSON object with a string \"cmd\"");
-	}
-	ctx_jsonl_free(r);
-	return CTX_EXIT_OK;
-}
-
 /* Write b as name in the directory dfd (the telemetry directory) or, with dfd < 0, as the
  * path name (--prom), atomically, with the given mode. */
 static int
@@ -199,25 +159,46 @@ save_all(const struct ctx_workspace *ws, const struct opts *o, const struct ctx_
 	return rc;
 }
 
-/* Read every file taken; one that could not be opened (a FIFO or device named like a log
- * file, a file we may not read) is reported by name and left out, exit status 1. */
-static int
-read_all(struct ctx_agg *a, struct ctx_logfile *files, int n)
-{
-	long malformed = 0;
-	int rc = CTX_EXIT_OK;
+/* Where the scan's reports go: stderr, and the exit status. */
+struct reports {
+	int rc;
+};
 
-	for (int i = 0; i < n; i++) {
-		if (files[i].refused != 0) {
-			ctx_warn_code(files[i].refused, "skipped %s", files[i].path);
-			rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
-		} else if (files[i].fd >= 0) {
-			rc = ctx_exit_worse(rc, read_file(a, &files[i], &malformed));
-		}
+static void
+report(void *arg, const struct ctx_logfile *f, enum ctx_aggscan_what what, long line, int err)
+{
+	struct reports *r = arg;
+
+	switch (what) {
+	case CTX_AGGSCAN_MALFORMED:
+		ctx_warnx("%s:%ld: skipped: not a JSON object with a string \"cmd\"", f->path, line);
+		break;
+	case CTX_AGGSCAN_TOO_LONG:
+		ctx_warnx("%s:%ld: skipped: line longer than 16 MiB", f->path, line);
+		break;
+	case CTX_AGGSCAN_READ_ERROR:
+		ctx_warn_code(err, "%s:%ld", f->path, line);
+		r->rc = ctx_exit_worse(r->rc, CTX_EXIT_SYSTEM);
+		break;
+	case CTX_AGGSCAN_REFUSED: /* a FIFO or device named like a log file, a file we may not read */
+		ctx_warn_code(err, "skipped %s", f->path);
+		r->rc = ctx_exit_worse(r->rc, CTX_EXIT_FAIL);
+		break;
 	}
-	if (malformed > REPORTED_MALFORMED)
-		ctx_warnx("%ld malformed lines skipped in all", malformed);
-	return rc;
+}
+
+/* Read every file taken, on o->jobs threads; each problem is reported by name and line. */
+static int
+read_all(struct ctx_agg *a, struct ctx_logfile *files, int n, const struct opts *o)
+{
+	struct reports r = { CTX_EXIT_OK };
+	struct ctx_aggscan s = { .jobs = (int)o->jobs, .block = (size_t)o->block, .report = report, .arg = &r };
+
+	if (ctx_aggscan_run(a, files, n, &s) < 0)
+		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
+	if (s.malformed > CTX_AGGSCAN_REPORTS)
+		ctx_warnx("%ld malformed lines skipped in all", s.malformed);
+	return r.rc;
 }
 
 /* --runs: the last n runs' documents, one line each, oldest first, on stdout. */
@@ -275,7 +256,7 @@ main(int argc, char **argv)
 	struct ctx_agg *a = ctx_agg_new(detail);
 	if (!a)
 		ctx_diex(CTX_EXIT_SYSTEM, "out of memory");
-	rc = ctx_exit_worse(rc, read_all(a, files, n));
+	rc = ctx_exit_worse(rc, read_all(a, files, n, &o));
 	if (o.runs) {
 		rc = ctx_exit_worse(rc, print_runs(a, o.runs));
 		goto out;
