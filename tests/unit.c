@@ -1168,6 +1168,57 @@ test_jsoncur(void)
 	check(bad == 0, "jsoncur: strings of every length up to 45 with quotes and escapes at every offset", NULL);
 }
 
+/* The reference for skipping a container: a byte at a time, a backslash in a string taking
+ * the next byte with it. Returns the end (one past the closing bracket) or NULL. */
+static const char *
+skip_ref(const char *p, const char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\' && ++p == end)
+					return NULL;
+			if (p++ == end)
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/* Skipping a container 16 bytes at a time against the byte-by-byte reference, on random
+ * text of brackets, quotes, backslashes and filler, every length up to 96. */
+static void
+test_jsoncur_skip(void)
+{
+	static const char alphabet[] = "{}[]\"\\a:,{\"\"aaaa";
+	unsigned seed = 12345;
+	int bad = 0;
+
+	for (int k = 0; k < 40000; k++) {
+		char text[100];
+		size_t n = 1 + (size_t)(k % 96);
+		text[0] = k % 2 ? '{' : '[';
+		for (size_t i = 1; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			text[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		struct ctx_json_cur c = { text, text + n };
+		const char *want = skip_ref(text, text + n);
+		int rc = ctx_jsoncur_skip(&c);
+		if ((want ? rc != 0 || c.p != want : rc != -1) && bad++ < 3)
+			check(false, "jsoncur: a container skipped as byte by byte", NULL);
+	}
+	check(bad == 0, "jsoncur: 40,000 random containers skipped where the byte-by-byte reading ends them", NULL);
+}
+
 static void
 test_jsonl(void)
 {
@@ -1901,6 +1952,7 @@ main(void)
 	test_clock();
 	test_utf8_json();
 	test_jsoncur();
+	test_jsoncur_skip();
 	test_jsonl();
 	test_redact_table();
 	test_event();
