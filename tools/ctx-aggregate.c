@@ -50,7 +50,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		    "instead: one JSON line per run, the last N (all)"),
 	};
 	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-aggregate",
-	    "[OPTIONS] [FILE ...]\n--runs [N] [--root DIR] [--dir DIR] [FILE ...]", table);
+	    "[OPTIONS] [FILE ...]\n--runs [N] [-j N] [--root DIR] [--dir DIR] [FILE ...]", table);
 
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	*o = (struct opts){ .jobs = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus, .block = 1024 * 1024 };
