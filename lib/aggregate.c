@@ -73,7 +73,8 @@ static const struct {
 } kinds[] = {
 	KIND("ast.parse", AST_PARSE), KIND("file.read", FILE_READ), KIND("lsp.definition", LSP_REQUEST),
 	KIND("lsp.references", LSP_REQUEST), KIND("lsp.hover", LSP_REQUEST), KIND("lsp.symbols", LSP_REQUEST),
-	KIND("lsp.workspace_symbols", LSP_REQUEST), KIND("lsp.diagnostics", LSP_REQUEST), KIND("lsp.request", LSP_REQUEST),
+	KIND("lsp.workspace_symbols", LSP_REQUEST), KIND("lsp.diagnostics", LSP_REQUEST),
+	KIND("lsp.request", LSP_REQUEST),
 	KIND("ast.cache.hit", AST_CACHE_HIT), KIND("ast.cache.miss", AST_CACHE_MISS),
 	KIND("lsp.state_change", LSP_STATE_CHANGE), KIND("lsp.attach", LSP_ATTACH), KIND("lsp.fallback", LSP_FALLBACK),
 	KIND("selector.resolve", SELECTOR_RESOLVE), KIND("telemetry.drop", TELEMETRY_DROP),

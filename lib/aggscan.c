@@ -143,7 +143,7 @@ read_at(int fd, char *buf, size_t want, off_t pos)
 static off_t
 line_after(int fd, off_t pos, off_t size, struct buffer *b)
 {
-	while (pos < size) {
+	while (pos < size && b->data) {
 		size_t want = (off_t)b->cap < size - pos ? b->cap : (size_t)(size - pos);
 		ssize_t n = read_at(fd, b->data, want, pos);
 		if (n <= 0)
@@ -276,10 +276,12 @@ read_block(struct scan *sc, struct piece *pc, int fd)
 		}
 		if (b->len > MAX_LINE) { /* one line, longer than any kept: only its end is looked for */
 			char *small = realloc(b->data, sc->block);
-			if (!small || ensure(carry, sc->block) < 0)
+			if (!small)
 				return -ENOMEM;
 			b->data = small;
 			b->cap = sc->block;
+			if (ensure(carry, sc->block) < 0)
+				return -ENOMEM;
 			pc->too_long = true;
 			rc = skip_line(fd, b, carry);
 			pc->after = rc < 0 ? rc : 0;

@@ -64,7 +64,8 @@ ctx_jsoncur_string_stop(const char *q, const char *end)
 
 	for (; end - q >= 16; q += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
+		__m128i stops = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
+		unsigned m = (unsigned)_mm_movemask_epi8(stops);
 		if (m)
 			return q + __builtin_ctz(m);
 	}

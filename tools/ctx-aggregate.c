@@ -45,7 +45,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_STRING(0, "html", &o->html, "FILE", "also write the HTML report, mode 0644"),
 		CTX_OPT_FLAG(0, "no-write", &o->no_write, "write no file"),
 		CTX_OPT_LONG('j', "jobs", &o->jobs, "N", 1, 256, "threads that read the log (the online CPUs)"),
-		CTX_OPT_LONG(0, "block-size", &o->block, "BYTES", 1, 1L << 30, "the log is cut into blocks of that size (1 MiB)"),
+		CTX_OPT_LONG(0, "block-size", &o->block, "BYTES", 1, 1L << 30,
+		    "the log is cut into blocks of that size (1 MiB)"),
 		CTX_OPT_LONG_OPTIONAL("runs", &o->runs, "[N]", 1, LONG_MAX,
 		    "instead: one JSON line per run, the last N (all)"),
 	};
