@@ -97,6 +97,8 @@ struct ev {
 	int warm;                        /* result.warm (lsp.attach): -1 absent, 0, 1 */
 	int cache_hit;                   /* x.cache_hit: -1 absent, 0, 1 */
 	int nwarnings;
+	unsigned skipped;                /* sections stepped over for the cmd's kind (1 << section) */
+	bool read_all;                   /* read every section, whatever the cmd */
 	bool has_cmd, has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
 	bool has_status, has_dropped, has_cache, has_cache_status, has_lang, has_reason;
 	struct ctx_json_str warnings[MAX_WARNINGS_READ];
@@ -275,9 +277,12 @@ read_object(struct ctx_json_cur *c, enum section sec, struct ev *e)
 		/* A section is read only when it is an object and, the cmd known already (ctx-emit
 		 * writes it first), its counters read it; else it is stepped over like any value. */
 		enum section inner = f == ARGS_OBJ ? ARGS : f == RESULT_OBJ ? RESULT : f == X_OBJ ? X : TOP;
-		if (inner != TOP && (ctx_jsoncur_peek(c) != CTX_JSON_OBJECT ||
-					(e->has_cmd && !(sections_read[e->kind] & 1 << inner))))
+		if (inner != TOP && ctx_jsoncur_peek(c) != CTX_JSON_OBJECT)
 			f = SKIP;
+		else if (inner != TOP && e->has_cmd && !e->read_all && !(sections_read[e->kind] & 1 << inner)) {
+			f = SKIP;
+			e->skipped |= 1 << inner;
+		}
 		switch (f) {
 		case SKIP: rc = ctx_jsoncur_skip(c); break;
 		case CMD:
@@ -327,6 +332,16 @@ read_event(const char *line, size_t len, struct ev *e)
 	e->resolved = e->warm = e->cache_hit = -1;
 	if (read_object(&c, TOP, e) < 0 || !e->has_cmd)
 		return -1;
+	/* A second cmd, of another kind, after a section the first one's kind stepped over:
+	 * the last cmd counts, so the line is read again with every section. */
+	if (e->skipped & sections_read[e->kind]) {
+		c = (struct ctx_json_cur){ line, line + len };
+		memset(e, 0, offsetof(struct ev, warnings));
+		e->resolved = e->warm = e->cache_hit = -1;
+		e->read_all = true;
+		if (read_object(&c, TOP, e) < 0 || !e->has_cmd)
+			return -1;
+	}
 	while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\r'))
 		c.p++;
 	return c.p == c.end ? 0 : -1;

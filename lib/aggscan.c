@@ -1,6 +1,7 @@
 #include "aggscan.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #define MAX_LINE (16 * 1024 * 1024)
+#define OFF_MAX ((off_t)INT64_MAX) /* read to the end of the file */
 
 /* A buffer that grows for a long line. */
 struct buffer {
@@ -43,14 +45,15 @@ struct scan {
 	struct ctx_logfile *files;
 	int nfiles;
 	struct ctx_aggscan *s;
-	size_t block;  /* bytes read at a time */
+	size_t block;  /* bytes a pipe is read in at a time */
+	size_t scan;   /* bytes a file is read in at a time: the block, 64 KiB at least */
 	off_t chunk;   /* bytes of a regular file per range */
 
 	/* The producer: the next file, where its next range starts or, for a pipe, the
 	 * start of a line the last block left over. */
 	int file;
 	bool open;
-	off_t next_from, size;
+	off_t next_from, size, cut_end; /* the next range; where reading stops; the last cut */
 	struct buffer carry;
 	long *lines;    /* lines of each file merged so far */
 	bool *failed;   /* a read error ended that file */
@@ -119,41 +122,49 @@ account_line(struct ctx_agg *into, struct piece *pc, const char *p, size_t n)
 
 /* ---- a range of a regular file, read with pread ---- */
 
-/* Read up to want bytes at pos: how many (0 at the end), or a negative errno. */
-static ssize_t
-read_at(int fd, char *buf, size_t want, off_t pos)
+/* Read up to want bytes at pos: how many (fewer at the end). A read that fails is tried
+ * again on half as many bytes, down to one, so that what is read before a bad spot never
+ * depends on where the read began; *err is then the error (0: none). */
+static size_t
+read_at(int fd, char *buf, size_t want, off_t pos, int *err)
 {
-	size_t got = 0;
+	size_t got = 0, ask = want;
 
+	*err = 0;
 	while (got < want) {
-		ssize_t n = pread(fd, buf + got, want - got, pos + (off_t)got);
+		ssize_t n = pread(fd, buf + got, ask < want - got ? ask : want - got, pos + (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && ask > 1) {
+			ask /= 2;
+			continue;
+		}
 		if (n < 0)
-			return -errno;
-		if (n == 0)
+			*err = -errno;
+		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	return (ssize_t)got;
+	return got;
 }
 
-/* Where the line after the first '\n' at or after pos starts (size when there is none),
- * or a negative errno. */
+/* Where the line after the first '\n' at or after pos starts, when that is before stop;
+ * else stop (the line at pos runs on to there at least). Or a negative errno. */
 static off_t
-line_after(int fd, off_t pos, off_t size, struct buffer *b)
+line_after(int fd, off_t pos, off_t stop, struct buffer *b)
 {
-	while (pos < size && b->data) {
-		size_t want = (off_t)b->cap < size - pos ? b->cap : (size_t)(size - pos);
-		ssize_t n = read_at(fd, b->data, want, pos);
-		if (n <= 0)
-			return n < 0 ? n : size;
-		const char *nl = memchr(b->data, '\n', (size_t)n);
+	while (pos < stop) {
+		int err;
+		size_t want = (off_t)b->cap < stop - pos ? b->cap : (size_t)(stop - pos);
+		size_t n = read_at(fd, b->data, want, pos, &err);
+		const char *nl = memchr(b->data, '\n', n);
 		if (nl)
 			return pos + (nl - b->data) + 1;
-		pos += n;
+		if (err || n < want)
+			return err ? err : stop;
+		pos += (off_t)n;
 	}
-	return size;
+	return stop;
 }
 
 /* Account the lines of the range pc of the file open on fd into into, reading through b. */
@@ -162,18 +173,16 @@ account_range(struct ctx_agg *into, struct piece *pc, int fd, struct buffer *b)
 {
 	off_t pos = pc->from;
 
-	if (!pc->first && (pos = line_after(fd, pos - 1, pc->size, b)) < 0) {
+	if (!pc->first && (pos = line_after(fd, pos - 1, pc->to, b)) < 0) {
 		pc->after = (int)pos;
 		return;
 	}
 	while (pos < pc->to && pos < pc->size && !pc->err) {
+		int err;
 		size_t want = (off_t)b->cap < pc->size - pos ? b->cap : (size_t)(pc->size - pos);
-		ssize_t n = read_at(fd, b->data, want, pos);
-		if (n <= 0) { /* an error, or the file is shorter than it was */
-			pc->after = (int)n;
-			return;
-		}
-		bool at_end = pos + n >= pc->size || (size_t)n < want; /* or the file is shorter now */
+		size_t n = read_at(fd, b->data, want, pos, &err);
+		/* The end: of the range's file, or of what can be read before an error. */
+		bool at_end = !err && (n < want || pos + (off_t)n >= pc->size);
 		const char *p = b->data, *end = b->data + n;
 		while (p < end && pos + (p - b->data) < pc->to && !pc->err) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -182,12 +191,18 @@ account_range(struct ctx_agg *into, struct piece *pc, int fd, struct buffer *b)
 			account_line(into, pc, p, (size_t)((nl ? nl : end) - p));
 			p = nl ? nl + 1 : end;
 		}
-		if (p > b->data) {
+		if (err) { /* the lines before the bad spot are counted; the rest of the file is not */
+			pc->after = err;
+			return;
+		}
+		if (p > b->data || at_end) {
 			pos += p - b->data;
+			if (at_end)
+				return;
 			continue;
 		}
 		/* A line longer than the buffer: a bigger one, or, past MAX_LINE, only its end. */
-		if ((size_t)n <= MAX_LINE) {
+		if (n <= MAX_LINE) {
 			if (ensure(b, b->cap * 2 < MAX_LINE + 2 ? b->cap * 2 : MAX_LINE + 2) < 0)
 				pc->err = -ENOMEM;
 			continue;
@@ -195,7 +210,7 @@ account_range(struct ctx_agg *into, struct piece *pc, int fd, struct buffer *b)
 		pc->lines++;
 		ctx_agg_malformed(into);
 		note(pc, CTX_AGGSCAN_TOO_LONG);
-		if ((pos = line_after(fd, pos + n, pc->size, b)) < 0) {
+		if ((pos = line_after(fd, pos + (off_t)n, pc->size, b)) < 0) {
 			pc->after = (int)pos;
 			return;
 		}
@@ -275,12 +290,12 @@ read_block(struct scan *sc, struct piece *pc, int fd)
 			return 0;
 		}
 		if (b->len > MAX_LINE) { /* one line, longer than any kept: only its end is looked for */
-			char *small = realloc(b->data, sc->block);
+			char *small = realloc(b->data, sc->scan);
 			if (!small)
 				return -ENOMEM;
 			b->data = small;
-			b->cap = sc->block;
-			if (ensure(carry, sc->block) < 0)
+			b->cap = sc->scan;
+			if (ensure(carry, sc->scan) < 0)
 				return -ENOMEM;
 			pc->too_long = true;
 			rc = skip_line(fd, b, carry);
@@ -341,10 +356,16 @@ produce(struct scan *sc, struct piece *pc)
 		sc->open = true;
 		sc->size = -1;
 		if (fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-			/* A FILE or standard input is read from where its offset stands. */
+			/* A file of the log is read to the length taken under the lock. A FILE or
+			 * standard input is read from where its offset stands to its end, whatever
+			 * st_size says (procfs says 0), and its offset is left at the end as a
+			 * reader's would be; st_size only says where to cut it. */
 			off_t at = f->size < 0 ? lseek(f->fd, 0, SEEK_CUR) : 0;
 			sc->next_from = at > 0 ? at : 0;
-			sc->size = f->size >= 0 ? f->size : st.st_size;
+			sc->size = f->size >= 0 ? f->size : OFF_MAX;
+			sc->cut_end = f->size >= 0 ? f->size : st.st_size;
+			if (f->size < 0)
+				lseek(f->fd, 0, SEEK_END);
 		}
 		pc->first = true;
 		break;
@@ -354,7 +375,7 @@ produce(struct scan *sc, struct piece *pc)
 		pc->range = true;
 		pc->from = sc->next_from;
 		pc->size = sc->size;
-		pc->to = sc->size - pc->from > sc->chunk ? pc->from + sc->chunk : sc->size;
+		pc->to = sc->cut_end - pc->from > sc->chunk ? pc->from + sc->chunk : sc->size;
 		sc->next_from = pc->to;
 		pc->last = pc->to >= sc->size;
 	} else {
@@ -377,7 +398,7 @@ account(struct scan *sc, struct ctx_agg *into, struct piece *pc, struct buffer *
 {
 	if (!pc->range)
 		account_block(into, pc);
-	else if (ensure(b, sc->block) < 0)
+	else if (ensure(b, sc->scan) < 0)
 		pc->err = -ENOMEM;
 	else
 		account_range(into, pc, sc->files[pc->file].fd, b);
@@ -401,7 +422,7 @@ worker(void *arg)
 			pc->err = -ENOMEM;
 		else
 			account(sc, pc->part, pc, &b);
-		if (b.cap > sc->block) { /* grown for a long line */
+		if (b.cap > sc->scan) { /* grown for a long line */
 			free(b.data);
 			b = (struct buffer){ 0 };
 		}
@@ -449,7 +470,7 @@ finish(struct scan *sc, struct piece *pc)
 	}
 	if (pc->last)
 		sc->serial = false; /* the next file may well be read in parallel */
-	if (pc->buf.cap > sc->block) { /* grown for a long line */
+	if (pc->buf.cap > sc->scan) { /* grown for a long line */
 		free(pc->buf.data);
 		pc->buf = (struct buffer){ 0 };
 	}
@@ -482,13 +503,14 @@ ctx_aggscan_run(struct ctx_agg *a, struct ctx_logfile *files, int n, struct ctx_
 {
 	int jobs = s->jobs > 1 ? s->jobs : 0; /* 1: no worker, this thread accounts */
 	struct scan sc = { .a = a, .files = files, .nfiles = n, .s = s, .block = s->block ? s->block : 1024 * 1024 };
+	sc.scan = sc.block > 64 * 1024 ? sc.block : 64 * 1024;
 	struct buffer own = { 0 }; /* this thread's, when it accounts a range itself */
 	pthread_t *threads = NULL;
 	int started = 0, err = 0;
 
 	s->malformed = 0;
 	s->read_error = false;
-	sc.nslots = jobs ? 2 * (size_t)jobs + 1 : 1;
+	sc.nslots = jobs ? (size_t)jobs + 2 : 1; /* a piece for each thread, one read, one merged */
 	sc.slots = calloc(sc.nslots, sizeof *sc.slots);
 	sc.lines = calloc(n > 0 ? (size_t)n : 1, sizeof *sc.lines);
 	sc.failed = calloc(n > 0 ? (size_t)n : 1, sizeof *sc.failed);
@@ -503,6 +525,8 @@ ctx_aggscan_run(struct ctx_agg *a, struct ctx_logfile *files, int n, struct ctx_
 	pthread_cond_init(&sc.done, NULL);
 	while (started < jobs && pthread_create(&threads[started], NULL, worker, &sc) == 0)
 		started++;
+	if (started && started < jobs)
+		sc.nslots = (size_t)started + 2;
 	sc.chunk = chunk_size(files, n, started, sc.block);
 
 	bool input_done = false;

@@ -400,3 +400,30 @@ same_as_j1() {
 		[[ $stderr == *"<stdin>:2: skipped: line longer than 16 MiB"*"<stdin>:4: skipped: line longer than 16 MiB"* ]]
 	done
 }
+
+@test "-j, after an attack: standard input as a file is read once and left at its end; a FILE is read past its st_size; a duplicate cmd; a long line with tiny blocks" {
+	"$BATS_TEST_DIRNAME/gen-runs" "$BATS_TEST_TMPDIR/log" 600 3
+	f=$BATS_TEST_TMPDIR/log/events.jsonl
+	n=$(grep -c '"cmd"' "$f")
+	# "- -" is one standard input: read once, as a pipe is.
+	run -0 --separate-stderr "$BIN/ctx-aggregate" -j 4 --no-write --print metrics - - <"$f"
+	[ "$(echo "$output" | jq '.events_total + .malformed_lines_total')" -eq "$n" ]
+	run -0 sh -c '{ "$0" -j 4 --no-write - 2>/dev/null; wc -c; } <"$1"' "$BIN/ctx-aggregate" "$f"
+	[ "$output" -eq 0 ]
+	# procfs says 0 bytes; the lines are read all the same (each one is not an event).
+	run -0 --separate-stderr "$BIN/ctx-aggregate" -j 4 --no-write --print metrics /proc/self/status
+	[ "$(echo "$output" | jq .malformed_lines_total)" -eq "$(wc -l </proc/self/status)" ]
+	# The last cmd counts, even after a section the first one's kind does not read.
+	printf '%s\n' '{"cmd":"ctx.search","run_id":"r","result":{"to":"FAILED"},"cmd":"lsp.state_change"}' \
+		'{"cmd":"x","run_id":"r","x":{"lang":"py"},"cmd":"ast.parse"}' >"$BATS_TEST_TMPDIR/dup"
+	run -0 "$BIN/ctx-aggregate" --no-write --print last_run "$BATS_TEST_TMPDIR/dup"
+	[ "$(echo "$output" | jq -c '[.lsp.lsp_failed_count, .ast.by_lang]')" = '[1,{"py":1}]' ]
+	# A 32 MiB line with blocks of 1 byte: read 64 KiB at a time, not byte by byte.
+	{ echo '{"cmd":"a"}'; head -c $((32 * 1024 * 1024)) /dev/zero | tr '\0' x; echo; echo '{"cmd":"b"}'; } >"$BATS_TEST_TMPDIR/one"
+	for j in 1 4; do
+		run -0 --separate-stderr timeout 20 "$BIN/ctx-aggregate" -j $j --block-size 1 --no-write --print metrics "$BATS_TEST_TMPDIR/one"
+		[ "$(echo "$output" | jq -c '[.events_total, .malformed_lines_total]')" = '[2,1]' ]
+	done
+	run -0 --separate-stderr sh -c 'cat "$1" | timeout 20 "$0" --block-size 1 --no-write --print metrics -' "$BIN/ctx-aggregate" "$BATS_TEST_TMPDIR/one"
+	[ "$(echo "$output" | jq -c '[.events_total, .malformed_lines_total]')" = '[2,1]' ]
+}

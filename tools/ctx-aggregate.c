@@ -44,7 +44,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_STRING(0, "prom", &o->prom, "FILE", "also write the Prometheus text format, mode 0644"),
 		CTX_OPT_STRING(0, "html", &o->html, "FILE", "also write the HTML report, mode 0644"),
 		CTX_OPT_FLAG(0, "no-write", &o->no_write, "write no file"),
-		CTX_OPT_LONG('j', "jobs", &o->jobs, "N", 1, 256, "threads that read the log (the online CPUs)"),
+		CTX_OPT_LONG('j', "jobs", &o->jobs, "N", 1, 256,
+		    "threads that read the log (the online CPUs, 8 at most)"),
 		CTX_OPT_LONG(0, "block-size", &o->block, "BYTES", 1, 1L << 30,
 		    "the log is cut into blocks of that size (1 MiB)"),
 		CTX_OPT_LONG_OPTIONAL("runs", &o->runs, "[N]", 1, LONG_MAX,
@@ -54,7 +55,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    "[OPTIONS] [FILE ...]\n--runs [N] [-j N] [--root DIR] [--dir DIR] [FILE ...]", table);
 
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	*o = (struct opts){ .jobs = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus, .block = 1024 * 1024 };
+	/* Past 8 threads the disk is the limit, and each thread keeps the runs it meets. */
+	*o = (struct opts){ .jobs = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus, .block = 1024 * 1024 };
 	int first = ctx_opt_parse(&spec, argc, argv);
 	const char *files[] = { o->prom, o->html };
 	/* A file, not a directory; not an option taken for a value (./-x names such a file). */
@@ -265,7 +267,9 @@ main(int argc, char **argv)
 
 	err = ctx_agg_metrics(a, &metrics);
 	if (!err && (err = ctx_agg_last_run_doc(a, o.run, false, &last)) == -ENOENT) {
-		ctx_warnx("run %s: no event of that run", o.run);
+		/* Without --run: the run found at the end of the log before the pass did not end
+		 * it (the log was rewritten meanwhile, or its reading stopped early). */
+		ctx_warnx("run %s: no event of that run", o.run ? o.run : ctx_agg_last_run(a));
 		rc = ctx_exit_worse(rc, CTX_EXIT_FAIL);
 		err = 0;
 	}
