@@ -153,7 +153,7 @@ read_at(int fd, char *buf, size_t want, off_t pos, int *err)
 static off_t
 line_after(int fd, off_t pos, off_t stop, struct buffer *b)
 {
-	while (pos < stop) {
+	while (pos < stop && b->data) { /* b always has a buffer: the analyzer cannot tell */
 		int err;
 		size_t want = (off_t)b->cap < stop - pos ? b->cap : (size_t)(stop - pos);
 		size_t n = read_at(fd, b->data, want, pos, &err);
