@@ -45,7 +45,7 @@ struct scan {
 	struct ctx_logfile *files;
 	int nfiles;
 	struct ctx_aggscan *s;
-	size_t block;  /* bytes a pipe is read in at a time */
+	size_t block;  /* a pipe's blocks and the smallest range */
 	size_t scan;   /* bytes a file is read in at a time: the block, 64 KiB at least */
 	off_t chunk;   /* bytes of a regular file per range */
 
@@ -462,7 +462,7 @@ finish(struct scan *sc, struct piece *pc)
 			s->report(s->arg, f, f->refused ? CTX_AGGSCAN_REFUSED : CTX_AGGSCAN_READ_ERROR,
 			    sc->lines[pc->file], pc->after);
 		if (pc->after && !f->refused)
-			s->read_error = sc->failed[pc->file] = true;
+			sc->failed[pc->file] = true;
 	}
 	if (pc->last && f->fd > STDIN_FILENO) {
 		close(f->fd);
@@ -509,7 +509,6 @@ ctx_aggscan_run(struct ctx_agg *a, struct ctx_logfile *files, int n, struct ctx_
 	int started = 0, err = 0;
 
 	s->malformed = 0;
-	s->read_error = false;
 	sc.nslots = jobs ? (size_t)jobs + 2 : 1; /* a piece for each thread, one read, one merged */
 	sc.slots = calloc(sc.nslots, sizeof *sc.slots);
 	sc.lines = calloc(n > 0 ? (size_t)n : 1, sizeof *sc.lines);

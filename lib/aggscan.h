@@ -1,7 +1,8 @@
 /* aggscan: the lines of the event log's files accounted into one aggregate, on several
- * threads. One reader (this thread) cuts the input into blocks of whole lines, a pipe as
- * well as a file; workers account each block into a part (ctx_agg_new_part); the parts
- * are merged in input order, so the aggregate is the one a single reader would make.
+ * threads. A regular file is cut into ranges (one share per thread), each read with pread
+ * by the thread that accounts it; a pipe is read by this thread in blocks of whole lines.
+ * Each piece is accounted into a part (ctx_agg_new_part) and the parts are merged in
+ * input order, so the aggregate is the one a single reader would make.
  *
  * Lines are as ctx_jsonl hands them out: split at '\n', a final '\r' removed, a last line
  * without '\n' still a line, one longer than 16 MiB skipped as malformed, a line of only
@@ -25,11 +26,10 @@ enum ctx_aggscan_what {
 
 struct ctx_aggscan {
 	int jobs;           /* threads accounting blocks; 1: this thread alone */
-	size_t block;       /* bytes read at a time (0: 1 MiB); a longer line makes its block grow */
+	size_t block;       /* a pipe's blocks and the smallest range, in bytes (0: 1 MiB) */
 	void (*report)(void *arg, const struct ctx_logfile *f, enum ctx_aggscan_what what, long line, int err);
 	void *arg;
 	long malformed;     /* out: malformed and too-long lines in all */
-	bool read_error;    /* out: some file could not be read to its end */
 };
 
 /* Account the lines of files[0, n) into a: each file's first size bytes (to its end when
