@@ -267,7 +267,8 @@ read_block(struct scan *sc, struct piece *pc, int fd)
 
 	if (ensure(b, carry->len > sc->block / 2 ? carry->len * 2 : sc->block) < 0)
 		return -ENOMEM;
-	memcpy(b->data, carry->data, carry->len);
+	if (carry->len)
+		memcpy(b->data, carry->data, carry->len);
 	b->len = carry->len;
 	carry->len = 0;
 	for (;;) {
@@ -285,7 +286,8 @@ read_block(struct scan *sc, struct piece *pc, int fd)
 			if (ensure(carry, b->len - cut) < 0)
 				return -ENOMEM;
 			carry->len = b->len - cut;
-			memcpy(carry->data, b->data + cut, carry->len);
+			if (carry->len)
+				memcpy(carry->data, b->data + cut, carry->len);
 			b->len = cut;
 			return 0;
 		}
@@ -310,7 +312,7 @@ read_block(struct scan *sc, struct piece *pc, int fd)
 static void
 account_block(struct ctx_agg *into, struct piece *pc)
 {
-	const char *p = pc->buf.data, *end = p + pc->buf.len;
+	const char *p = pc->buf.data, *end = pc->buf.len ? p + pc->buf.len : p;
 
 	while (p < end && !pc->err) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
