@@ -112,7 +112,8 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all unit $(REPLAY_BINS)
-	@CTX_BIN=$(CURDIR)/$(BIN) CTX_REPLAY=$(CURDIR)/$(BUILD)/replay sh tests/run $(BUILD)/unit
+	@CTX_BIN=$(CURDIR)/$(BIN) CTX_REPLAY=$(CURDIR)/$(BUILD)/replay CTX_MCP_CLIENT=$(CURDIR)/build/mcp-client \
+		sh tests/run $(BUILD)/unit
 
 $(BUILD)/bench/parse_only: bench/parse_only.c $(GRAMMAR_OBJ)
 	@mkdir -p $(@D)
@@ -124,7 +125,8 @@ $(BUILD)/bench/resolve_only: bench/resolve_only.c $(BUILD)/libctx.a
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/parse_only $(BUILD)/bench/resolve_only
-	@CTX_BIN=$(CURDIR)/$(BIN) CTX_BENCH_BIN=$(CURDIR)/$(BUILD)/bench CTX_CORPORA=$(CURDIR)/build/corpora sh bench/run
+	@CTX_BIN=$(CURDIR)/$(BIN) CTX_BENCH_BIN=$(CURDIR)/$(BUILD)/bench CTX_CORPORA=$(CURDIR)/build/corpora \
+		CTX_MCP_CLIENT=$(CURDIR)/build/mcp-client sh bench/run
 
 # libFuzzer targets, built with clang; each runs FUZZ_SECONDS from tests/fuzz/seeds and
 # fails on a crash, a leak, a UBSan report or an input slower than 10 s.

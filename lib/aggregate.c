@@ -28,6 +28,7 @@ struct counters {
 	long cache_hit, cache_miss, cache_error;
 	long bytes_skeleton, bytes_excerpt, bytes_raw;
 	long lsp_request, lsp_failed, lsp_attach, lsp_attach_warm, selector_success, lock_skipped;
+	long mcp_error, mcp_cancelled, mcp_bytes; /* last_run.json's mcp object only */
 };
 
 struct run_cmd {
@@ -43,6 +44,7 @@ struct run {
 	struct ctx_strmap warnings; /* warning -> count */
 	struct ctx_strmap langs;    /* x.lang of ast.parse -> count */
 	struct ctx_strmap reasons;  /* result.reason of lsp.fallback -> count */
+	struct ctx_strmap tools;    /* args.tool of mcp.call -> count */
 };
 
 struct ctx_agg {
@@ -62,7 +64,7 @@ struct ctx_agg {
 /* The cmds some counter looks at. */
 enum kind {
 	OTHER_CMD, AST_PARSE, AST_CACHE_HIT, AST_CACHE_MISS, FILE_READ, LSP_REQUEST, LSP_STATE_CHANGE,
-	LSP_ATTACH, LSP_FALLBACK, SELECTOR_RESOLVE, TELEMETRY_DROP,
+	LSP_ATTACH, LSP_FALLBACK, SELECTOR_RESOLVE, TELEMETRY_DROP, MCP_CALL,
 };
 
 #define KIND(name, kind) { name, sizeof(name) - 1, kind }
@@ -77,7 +79,7 @@ static const struct {
 	KIND("lsp.request", LSP_REQUEST),
 	KIND("ast.cache.hit", AST_CACHE_HIT), KIND("ast.cache.miss", AST_CACHE_MISS),
 	KIND("lsp.state_change", LSP_STATE_CHANGE), KIND("lsp.attach", LSP_ATTACH), KIND("lsp.fallback", LSP_FALLBACK),
-	KIND("selector.resolve", SELECTOR_RESOLVE), KIND("telemetry.drop", TELEMETRY_DROP),
+	KIND("selector.resolve", SELECTOR_RESOLVE), KIND("telemetry.drop", TELEMETRY_DROP), KIND("mcp.call", MCP_CALL),
 };
 #undef KIND
 
@@ -90,6 +92,7 @@ struct ev {
 	struct ctx_json_str to[3];       /* result.to, result.to_state, x.lsp_state */
 	struct ctx_json_str status;      /* result.status */
 	struct ctx_json_str cache, cache_status, lang, reason;
+	struct ctx_json_str tool, result_mode; /* mcp.call's args.tool, result.mode */
 	double timing;
 	double bytes[3];                 /* result.bytes, x.bytes_read, x.bytes */
 	double dropped;                  /* result.dropped */
@@ -100,7 +103,7 @@ struct ev {
 	unsigned skipped;                /* sections stepped over for the cmd's kind (1 << section) */
 	bool read_all;                   /* read every section, whatever the cmd */
 	bool has_cmd, has_run, has_seg, has_ts, has_timing, has_mode[3], has_bytes[3], has_to[3];
-	bool has_status, has_dropped, has_cache, has_cache_status, has_lang, has_reason;
+	bool has_status, has_dropped, has_cache, has_cache_status, has_lang, has_reason, has_tool, has_result_mode;
 	struct ctx_json_str warnings[MAX_WARNINGS_READ];
 };
 
@@ -116,6 +119,7 @@ static const unsigned char sections_read[] = {
 	[LSP_FALLBACK] = 1 << RESULT,
 	[SELECTOR_RESOLVE] = 1 << RESULT,
 	[TELEMETRY_DROP] = 1 << RESULT,
+	[MCP_CALL] = 1 << ARGS | 1 << RESULT,
 };
 
 /* The kind of the cmd s[0, n). */
@@ -131,7 +135,7 @@ kind_named(const char *s, size_t n)
 /* The members some counter needs. */
 enum field {
 	SKIP, CMD, RUN_ID, SEGMENT_ID, TS, TIMING_MS, WARNINGS, ARGS_OBJ, RESULT_OBJ, X_OBJ,
-	ARGS_MODE, RESULT_BYTES, RESULT_TO, RESULT_TO_STATE, RESULT_STATUS, RESULT_REASON, RESULT_RESOLVED,
+	ARGS_MODE, ARGS_TOOL, RESULT_MODE, RESULT_BYTES, RESULT_TO, RESULT_TO_STATE, RESULT_STATUS, RESULT_REASON, RESULT_RESOLVED,
 	RESULT_WARM, RESULT_DROPPED, X_CACHE, X_CACHE_HIT, X_LANG, X_CACHE_STATUS, X_MODE, X_DISCLOSURE_MODE,
 	X_BYTES_READ, X_BYTES, X_LSP_STATE,
 };
@@ -148,11 +152,11 @@ field_named(enum section sec, const char *s, size_t n)
 		    : IS("timing_ms") ? TIMING_MS : IS("args") ? ARGS_OBJ : IS("result") ? RESULT_OBJ
 		    : IS("x") ? X_OBJ : IS("warnings") ? WARNINGS : SKIP;
 	case ARGS:
-		return IS("mode") ? ARGS_MODE : SKIP;
+		return IS("mode") ? ARGS_MODE : IS("tool") ? ARGS_TOOL : SKIP;
 	case RESULT:
 		return IS("bytes") ? RESULT_BYTES : IS("to") ? RESULT_TO : IS("to_state") ? RESULT_TO_STATE
 		    : IS("status") ? RESULT_STATUS : IS("reason") ? RESULT_REASON : IS("resolved") ? RESULT_RESOLVED
-		    : IS("warm") ? RESULT_WARM : IS("dropped") ? RESULT_DROPPED : SKIP;
+		    : IS("warm") ? RESULT_WARM : IS("dropped") ? RESULT_DROPPED : IS("mode") ? RESULT_MODE : SKIP;
 	case X:
 		return IS("cache") ? X_CACHE : IS("cache_hit") ? X_CACHE_HIT : IS("lang") ? X_LANG
 		    : IS("cache_status") ? X_CACHE_STATUS : IS("mode") ? X_MODE
@@ -298,6 +302,8 @@ read_object(struct ctx_json_cur *c, enum section sec, struct ev *e)
 		case RESULT_OBJ: rc = read_object(c, RESULT, e); break;
 		case X_OBJ: rc = read_object(c, X, e); break;
 		case ARGS_MODE: rc = read_str(c, &e->mode[0], &e->has_mode[0]); break;
+		case ARGS_TOOL: rc = read_str(c, &e->tool, &e->has_tool); break;
+		case RESULT_MODE: rc = read_str(c, &e->result_mode, &e->has_result_mode); break;
 		case RESULT_BYTES: rc = read_num(c, &e->bytes[0], &e->has_bytes[0]); break;
 		case RESULT_TO: rc = read_str(c, &e->to[0], &e->has_to[0]); break;
 		case RESULT_TO_STATE: rc = read_str(c, &e->to[1], &e->has_to[1]); break;
@@ -411,6 +417,12 @@ derive(const struct ev *e, struct counters *d)
 		break;
 	case SELECTOR_RESOLVE: d->selector_success = e->resolved == 1; break;
 	case TELEMETRY_DROP: d->lock_skipped = e->has_dropped ? count_of(e->dropped) : 0; break;
+	case MCP_CALL:
+		d->mcp_error = e->has_status && str_ieq(&e->status, "error");
+		d->mcp_cancelled = e->has_status && str_ieq(&e->status, "cancelled");
+		/* A selection's bytes are its file.read's: counted there, not again here. */
+		d->mcp_bytes = !e->has_result_mode && e->has_bytes[0] ? count_of(e->bytes[0]) : 0;
+		break;
 	case LSP_FALLBACK:
 	case OTHER_CMD: break;
 	}
@@ -439,6 +451,9 @@ add_counters(struct counters *to, const struct counters *d)
 	to->lsp_attach_warm = sat_add(to->lsp_attach_warm, d->lsp_attach_warm);
 	to->selector_success = sat_add(to->selector_success, d->selector_success);
 	to->lock_skipped = sat_add(to->lock_skipped, d->lock_skipped);
+	to->mcp_error = sat_add(to->mcp_error, d->mcp_error);
+	to->mcp_cancelled = sat_add(to->mcp_cancelled, d->mcp_cancelled);
+	to->mcp_bytes = sat_add(to->mcp_bytes, d->mcp_bytes);
 }
 
 static void
@@ -477,6 +492,7 @@ free_run(struct run *r)
 	ctx_strmap_release(&r->warnings);
 	ctx_strmap_release(&r->langs);
 	ctx_strmap_release(&r->reasons);
+	ctx_strmap_release(&r->tools);
 	free(r);
 }
 
@@ -646,6 +662,8 @@ account_run(struct ctx_agg *a, struct run *r, const struct ev *e, const struct c
 		return count_name(a, &r->langs, &e->lang);
 	if (e->has_reason && e->kind == LSP_FALLBACK)
 		return count_name(a, &r->reasons, &e->reason);
+	if (e->has_tool && e->kind == MCP_CALL)
+		return count_name(a, &r->tools, &e->tool);
 	return 0;
 }
 
@@ -751,7 +769,8 @@ merge_run(struct run *into, const struct run *from)
 			return -ENOMEM;
 	}
 	if (merge_names(&into->warnings, &from->warnings, false) < 0 ||
-	    merge_names(&into->langs, &from->langs, true) < 0 || merge_names(&into->reasons, &from->reasons, true) < 0)
+	    merge_names(&into->langs, &from->langs, true) < 0 || merge_names(&into->reasons, &from->reasons, true) < 0 ||
+	    merge_names(&into->tools, &from->tools, true) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -775,7 +794,8 @@ ctx_agg_merge(struct ctx_agg *a, struct ctx_agg *part)
 		if (created) { /* the run starts in the part: take it whole, its names capped */
 			struct run *r = en->value = f->value;
 			f->value = NULL;
-			if (r && (cap_names(&r->langs) < 0 || cap_names(&r->reasons) < 0))
+			if (r && (cap_names(&r->langs) < 0 || cap_names(&r->reasons) < 0 ||
+				  cap_names(&r->tools) < 0))
 				return -ENOMEM;
 		} else if (en->value && f->value && merge_run(en->value, f->value) < 0) {
 			return -ENOMEM;
@@ -1215,6 +1235,15 @@ ctx_agg_last_run_doc(const struct ctx_agg *a, const char *id, bool compact, stru
 	ctx_jsonw_int(&w, "selector_resolve_count", s.resolves);
 	ctx_jsonw_int(&w, "selector_resolve_success_count", c->selector_success);
 	ctx_jsonw_fixed(&w, "selector_resolve_success_rate", s.success_rate, 3);
+	ctx_jsonw_close(&w, '}');
+
+	ctx_jsonw_open(&w, "mcp", '{');
+	ctx_jsonw_int(&w, "mcp_call_count", run_count(r, "mcp.call"));
+	ctx_jsonw_int(&w, "mcp_error_count", c->mcp_error);
+	ctx_jsonw_int(&w, "mcp_cancelled_count", c->mcp_cancelled);
+	ctx_jsonw_int(&w, "mcp_bytes_total", c->mcp_bytes);
+	if ((err = write_name_counts(&w, "by_tool", r ? &r->tools : NULL)) < 0)
+		return err;
 	ctx_jsonw_close(&w, '}');
 
 	ctx_jsonw_open(&w, "telemetry_drops", '{');

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,20 +15,32 @@ int
 ctx_child_spawn(struct ctx_child *c, const char *cmdline, const char *cwd)
 {
 	wordexp_t we;
-	int in[2], out[2], err[2], ex[2];
 
 	*c = (struct ctx_child){ .in = -1, .out = -1, .err = -1 };
 	if (wordexp(cmdline, &we, WRDE_NOCMD) != 0)
 		return -EINVAL;
-	if (we.we_wordc == 0) {
-		wordfree(&we);
-		return -EINVAL;
-	}
-	const char *base = strrchr(we.we_wordv[0], '/');
-	snprintf(c->name, sizeof c->name, "%s", base ? base + 1 : we.we_wordv[0]);
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
+	int rc = we.we_wordc == 0 ? -EINVAL : ctx_child_spawnv(c, we.we_wordv, cwd, -1);
+	wordfree(&we);
+	return rc;
+}
+
+int
+ctx_child_spawnv(struct ctx_child *c, char *const *argv, const char *cwd, int fd3)
+{
+	int p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int *in = p[0], *out = p[1], *err = p[2], *ex = p[3];
+
+	*c = (struct ctx_child){ .in = -1, .out = -1, .err = -1 };
+	const char *base = strrchr(argv[0], '/');
+	snprintf(c->name, sizeof c->name, "%s", base ? base + 1 : argv[0]);
+	for (int i = 0; i < 4; i++) {
+		if (pipe2(p[i], O_CLOEXEC) == 0)
+			continue;
 		int e = -errno;
-		wordfree(&we);
+		while (i-- > 0) {
+			close(p[i][0]);
+			close(p[i][1]);
+		}
 		return e;
 	}
 	pid_t parent = getpid();
@@ -39,14 +52,14 @@ ctx_child_spawn(struct ctx_child *c, const char *cmdline, const char *cwd)
 		if (getppid() != parent)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
-		if (chdir(cwd) == 0 && dup2(in[0], 0) == 0 && dup2(out[1], 1) == 1 && dup2(err[1], 2) == 2)
-			execvp(we.we_wordv[0], we.we_wordv);
+		if (chdir(cwd) == 0 && dup2(in[0], 0) == 0 && dup2(out[1], 1) == 1 && dup2(err[1], 2) == 2 &&
+		    (fd3 < 0 || dup2(fd3, 3) == 3))
+			execvp(argv[0], argv);
 		int e = errno;
 		(void)!write(ex[1], &e, sizeof e);
 		_exit(127);
 	}
 	int saved = errno;
-	wordfree(&we);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -170,4 +183,20 @@ ctx_child_release(struct ctx_child *c)
 	ctx_child_close(&c->out);
 	ctx_child_close(&c->err);
 	ctx_buf_release(&c->errbuf);
+}
+
+void
+ctx_child_sibling(const char *name, char *out, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+
+	if (slash) {
+		*slash = '\0';
+		snprintf(out, size, "%s/%s", self, name);
+		if (access(out, X_OK) == 0)
+			return;
+	}
+	snprintf(out, size, "%s", name);
 }

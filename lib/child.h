@@ -6,6 +6,7 @@
 #define CTX_CHILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -29,6 +30,13 @@ struct ctx_child {
  * -ENOENT or -EACCES when the program cannot be run (the exec's own error). On failure
  * nothing is left running and c holds no descriptor. */
 int ctx_child_spawn(struct ctx_child *c, const char *cmdline, const char *cwd);
+/* The same with the words given (argv[0] looked up on PATH unless it has a '/'), and, when
+ * fd3 >= 0, that descriptor as the child's descriptor 3. */
+int ctx_child_spawnv(struct ctx_child *c, char *const *argv, const char *cwd, int fd3);
+
+/* The path of the ctx program name beside this one (/proc/self/exe) when it is there and
+ * executable, else name itself (looked up on PATH when run). */
+void ctx_child_sibling(const char *name, char *out, size_t size);
 
 /* Read what its stderr holds now; keep the last lines. */
 void ctx_child_drain_stderr(struct ctx_child *c);

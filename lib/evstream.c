@@ -2,11 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 #include "json.h"
 #include "workspace.h"
@@ -87,6 +90,12 @@ ctx_evstream_is_stdout(const struct ctx_evstream *ev)
 	return ev && ev->fd == STDOUT_FILENO && !ev->own_fd;
 }
 
+int
+ctx_evstream_fd(const struct ctx_evstream *ev)
+{
+	return ev ? ev->fd : -1;
+}
+
 bool
 ctx_evstream_on(const struct ctx_evstream *ev)
 {
@@ -157,4 +166,51 @@ ctx_evstream_close(struct ctx_evstream *ev)
 	free(ev->run_id);
 	free(ev->segment_id);
 	free(ev);
+}
+
+/* A ctx-emit child writing to root's telemetry directory (SPEC.md §10: ctx-emit stays the
+ * only writer). Its standard output is /dev/null, its standard error ours. */
+static int
+spawn_emit(const char *root, pid_t *pid)
+{
+	char emit[PATH_MAX];
+	int p[2];
+
+	*pid = -1;
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	ctx_child_sibling("ctx-emit", emit, sizeof emit);
+	if ((*pid = fork()) == 0) {
+		char *const argv[] = { "ctx-emit", "--root", (char *)root, NULL };
+		int nul = open("/dev/null", O_WRONLY);
+		if (dup2(p[0], 0) == 0 && nul >= 0 && dup2(nul, 1) == 1)
+			execvp(emit, argv);
+		_exit(127);
+	}
+	close(p[0]);
+	if (*pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	return p[1];
+}
+
+struct ctx_evstream *
+ctx_evstream_open_emit(const char *root, const char *run_id, const char *segment_id, pid_t *pid, int *err)
+{
+	int fd = ctx_workspace_no_telemetry() ? -1 : spawn_emit(root, pid);
+
+	if (fd < 0)
+		*pid = -1;
+	return fd >= 0 ? ctx_evstream_open_fd(fd, run_id, segment_id, err) : ctx_evstream_open("", run_id, segment_id, err);
+}
+
+void
+ctx_evstream_close_emit(struct ctx_evstream *ev, pid_t pid)
+{
+	int st;
+
+	ctx_evstream_close(ev); /* ctx-emit sees the end of its input */
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 }

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include <sys/types.h>
+
 #include "buf.h"
 
 struct ctx_evstream;
@@ -17,6 +19,16 @@ struct ctx_evstream;
 struct ctx_evstream *ctx_evstream_open(const char *path, const char *run_id, const char *segment_id, int *err);
 /* The same over a descriptor the stream then owns (a pipe to a ctx-emit child). */
 struct ctx_evstream *ctx_evstream_open_fd(int fd, const char *run_id, const char *segment_id, int *err);
+/* The same into a ctx-emit child of ours writing to root's telemetry directory (the one
+ * beside this program, else on PATH), *pid its pid; with CTX_NO_TELEMETRY=1, or when it
+ * cannot be started, a stream that writes nothing (*pid -1). Close it with
+ * ctx_evstream_close_emit, which waits for the child to write what it was given. */
+struct ctx_evstream *ctx_evstream_open_emit(const char *root, const char *run_id, const char *segment_id,
+    pid_t *pid, int *err);
+void ctx_evstream_close_emit(struct ctx_evstream *ev, pid_t pid);
+/* The descriptor events are written to, or -1: a child given it writes to the same stream
+ * (each event is one write(2), so its lines and ours do not interleave). */
+int ctx_evstream_fd(const struct ctx_evstream *ev);
 /* True when events are written at all (so callers can skip building them). */
 bool ctx_evstream_on(const struct ctx_evstream *ev);
 

@@ -638,7 +638,20 @@ section_bytes(struct page *p, const struct ctx_json *doc)
 	say(p, doc, "<p>In all <b>{file_read.total_bytes}</b> bytes. Selector: "
 		    "{selector.selector_resolve_success_count} of {selector.selector_resolve_count} queries resolved "
 		    "(rate {selector.selector_resolve_success_rate}). Telemetry: {telemetry_drops.lock_skipped} of "
-		    "{telemetry_drops.attempted} events dropped.</p></section>\n");
+		    "{telemetry_drops.attempted} events dropped.</p>\n");
+	const struct ctx_json *tools = at(doc, PATH("mcp", "by_tool")), *e;
+	if (has_members(tools)) {
+		say(p, doc, "<p>MCP: <b>{mcp.mcp_call_count}</b> calls, {mcp.mcp_error_count} errors, "
+			    "{mcp.mcp_cancelled_count} cancelled, {mcp.mcp_bytes_total} bytes besides selections. By tool: ");
+		EACH(e, tools) {
+			esc(p, e->key);
+			puts_raw(p, " ");
+			show(p, "span", NULL, e, PATH("mcp", "by_tool", e->key));
+			puts_raw(p, e->next ? ", " : ".");
+		}
+		puts_raw(p, "</p>\n");
+	}
+	puts_raw(p, "</section>\n");
 }
 
 static void

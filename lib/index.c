@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -388,4 +389,63 @@ ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, FILE
 	free(wk);
 	free(th);
 	return rc;
+}
+
+/* nftw has no argument for its callback: the list being built. */
+static char **walk_list;
+static size_t walk_n, walk_cap;
+
+static int
+collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	if (ctx_denylisted(path + ftw->base) || (ftw->level > 0 && path[ftw->base] == '_' &&
+	    strcmp(path + ftw->base, "_ctx") == 0))
+		return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+	if (type != FTW_F || !ctx_lang_parsed(path))
+		return FTW_CONTINUE;
+	if (walk_n == walk_cap) {
+		size_t cap = walk_cap ? walk_cap * 2 : 256;
+		char **p = realloc(walk_list, cap * sizeof *p);
+		if (!p)
+			return FTW_STOP;
+		walk_list = p;
+		walk_cap = cap;
+	}
+	return (walk_list[walk_n] = strdup(path)) && ++walk_n ? FTW_CONTINUE : FTW_STOP;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+ctx_index_walk(const char *dir, char ***list, size_t *n)
+{
+	walk_list = NULL;
+	walk_n = walk_cap = 0;
+	int rc = nftw(dir, collect, 32, FTW_PHYS | FTW_ACTIONRETVAL);
+	*list = walk_list;
+	*n = walk_n;
+	walk_list = NULL;
+	if (rc != 0) {
+		rc = rc < 0 ? -errno : -ENOMEM;
+		ctx_index_walk_free(*list, *n);
+		*list = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n > 1)
+		qsort(*list, *n, sizeof **list, by_name);
+	return 0;
+}
+
+void
+ctx_index_walk_free(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }

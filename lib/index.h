@@ -42,4 +42,11 @@ int ctx_index_run(const struct ctx_index_opts *o, char *const *paths, size_t n, 
  * the root as given, or after resolving symlinks), else as given. Appended to out. */
 int ctx_index_relpath(const char *root, const char *root_given, const char *path, struct ctx_buf *out);
 
+/* The files under dir that a grammar parses, sorted by name: no symbolic link followed, no
+ * denylisted name (ctx_denylisted) and no _ctx/ below dir entered. 0 with *list (free it
+ * with ctx_index_walk_free) and *n, or a negative errno. Not thread-safe (nftw has no
+ * argument for its callback). */
+int ctx_index_walk(const char *dir, char ***list, size_t *n);
+void ctx_index_walk_free(char **list, size_t n);
+
 #endif

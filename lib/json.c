@@ -558,3 +558,24 @@ ctx_jsonw_fixed(struct ctx_jsonw *w, const char *key, double v, int decimals)
 	jw_key(w, key);
 	jw_add(w, buf, strlen(buf));
 }
+
+size_t
+ctx_json_compact(char *s, size_t n)
+{
+	size_t w = 0;
+	bool in_string = false, escaped = false;
+
+	for (size_t r = 0; r < n; r++) {
+		char ch = s[r];
+		if (in_string) {
+			in_string = escaped || ch != '"';
+			escaped = !escaped && ch == '\\';
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			continue;
+		} else {
+			in_string = ch == '"';
+		}
+		s[w++] = ch;
+	}
+	return w;
+}

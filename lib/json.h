@@ -51,6 +51,9 @@ struct ctx_json *ctx_json_new(struct ctx_arena *a, enum ctx_json_type t, const c
 int ctx_json_write(struct ctx_buf *out, const struct ctx_json *v);
 /* Append s[0, len) as a quoted JSON string. 0 or -ENOMEM. */
 int ctx_json_write_string(struct ctx_buf *out, const char *s, size_t len);
+/* Remove the white space between the tokens of the JSON text s[0, n) in place (a
+ * pretty-printed document becomes one line); returns the new length. */
+size_t ctx_json_compact(char *s, size_t n);
 
 /* A string as it stands in JSON text, without its quotes (the pull cursor of jsoncur.h
  * reads them). */

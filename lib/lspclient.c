@@ -1405,6 +1405,11 @@ start_server(struct session *s)
 	set_state(s, WARMING, restart ? "restart" : "spawn");
 	s->spawned = ctx_clock_ns(); /* also when it fails: lsp.spawn's timing counts from here */
 	s->spawned_once = true;
+	if (!s->o->server) { /* --no-server: every request is the fallback's, nothing is spawned */
+		set_state(s, FAILED, "no_server");
+		s->phase = REAPED;
+		return;
+	}
 	err = ctx_child_spawn(&s->srv, s->o->server, s->o->root);
 	ctx_buf_adds(&args, "{\"server\":");
 	ctx_utf8_write_json(&args, s->srv.name, strlen(s->srv.name)); /* a name from outside */

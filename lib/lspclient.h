@@ -13,7 +13,7 @@
 #include "evstream.h"
 
 struct ctx_lsp_opts {
-	const char *server;     /* the command line, split into words like a shell would */
+	const char *server;     /* the command line, split into words like a shell would; NULL: none */
 	const char *root;       /* real path of the workspace root (the server's cwd) */
 	int timeout_ms;         /* per request once READY */
 	int ready_timeout_ms;   /* per request while WARMING */

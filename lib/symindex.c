@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,30 +115,6 @@ ctx_symindex_load(const char *path, const char *root, int *err)
 	return x;
 }
 
-/* nftw has no argument for its callback: the list being built. */
-static char **walk_list;
-static size_t walk_n, walk_cap;
-
-static int
-collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	if (ctx_denylisted(path + ftw->base) || (ftw->level > 0 && path[ftw->base] == '_' &&
-	    strcmp(path + ftw->base, "_ctx") == 0))
-		return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
-	if (type != FTW_F || !ctx_lang_parsed(path))
-		return FTW_CONTINUE;
-	if (walk_n == walk_cap) {
-		size_t cap = walk_cap ? walk_cap * 2 : 256;
-		char **p = realloc(walk_list, cap * sizeof *p);
-		if (!p)
-			return FTW_STOP;
-		walk_list = p;
-		walk_cap = cap;
-	}
-	return (walk_list[walk_n] = strdup(path)) && ++walk_n ? FTW_CONTINUE : FTW_STOP;
-}
-
 struct ctx_symindex *
 ctx_symindex_build(const char *root, int *err)
 {
@@ -160,14 +135,15 @@ ctx_symindex_build(const char *root, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	walk_list = NULL;
-	walk_n = walk_cap = 0;
-	nftw(root, collect, 32, FTW_PHYS | FTW_ACTIONRETVAL);
-	if (ctx_cache_open(cache_dir, root, &cache, why, sizeof why) != 0)
+	char **files = NULL;
+	size_t nfiles = 0;
+	*err = ctx_index_walk(root, &files, &nfiles);
+	if (*err == 0 && ctx_cache_open(cache_dir, root, &cache, why, sizeof why) != 0)
 		cache = NULL; /* the fallback works without it, only slower */
 	free(cache_dir);
 	struct ctx_index_opts io = { .root = root, .cache = cache, .max_file_bytes = 1024 * 1024, .jobs = 2 };
-	*err = ctx_index_run(&io, walk_list, walk_n, f, &counts);
+	if (*err == 0)
+		*err = ctx_index_run(&io, files, nfiles, f, &counts);
 	fclose(f);
 	for (const char *p = mem, *end = mem + memlen; *err == 0 && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -175,10 +151,7 @@ ctx_symindex_build(const char *root, int *err)
 		*err = add_line(x, p, n);
 		p += n + 1;
 	}
-	for (size_t i = 0; i < walk_n; i++)
-		free(walk_list[i]);
-	free(walk_list);
-	walk_list = NULL;
+	ctx_index_walk_free(files, nfiles);
 	ctx_cache_free(cache);
 	/* The records point into the arena, not into mem. */
 	free(mem);

@@ -96,3 +96,16 @@ fetch() { # LIST DIR
 }
 fetch "$here/grammars" "$build"
 fetch "$here/corpora" "$build/corpora"
+
+# The MCP client of the ctx-mcp tests and benchmark: the official TypeScript SDK at the
+# version tests/mcp/package.json pins, every package checked against the integrity hash
+# of the committed lockfile (npm ci), no install script run.
+mcp=$build/mcp-client
+lock_sum=$(cat "$here/../tests/mcp/package.json" "$here/../tests/mcp/package-lock.json" | sha256sum | cut -c1-16)
+if [ ! -f "$mcp/.ok-$lock_sum" ]; then
+	rm -rf "$mcp"
+	mkdir -p "$mcp"
+	cp "$here/../tests/mcp/package.json" "$here/../tests/mcp/package-lock.json" "$mcp/"
+	(cd "$mcp" && npm ci --ignore-scripts --no-audit --no-fund --silent) >&2
+	touch "$mcp/.ok-$lock_sum"
+fi

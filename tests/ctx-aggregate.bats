@@ -37,7 +37,7 @@ timings() {
 	run -0 "$BIN/ctx-aggregate" --root "$ROOT" "$DATA/agg-run.jsonl"
 	diff -u "$DATA/agg-run.last_run.expected" "$DIR/last_run.json"
 	run -0 jq -r 'keys_unsorted | join(",")' "$DIR/last_run.json"
-	[ "$output" = "run_id,segment_id,ts,ts_first,events,metrics_delta,latencies,ast,lsp,file_read,selector,telemetry_drops,top_warnings" ]
+	[ "$output" = "run_id,segment_id,ts,ts_first,events,metrics_delta,latencies,ast,lsp,file_read,selector,mcp,telemetry_drops,top_warnings" ]
 }
 
 @test "--run picks an older run among interleaved ones" {

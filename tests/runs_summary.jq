@@ -68,6 +68,13 @@ map(select(type == "object" and (.cmd | type) == "string" and (.run_id | type) =
 		selector_resolve_count: $resolves, selector_resolve_success_count: $resolved,
 		selector_resolve_success_rate: rate($resolved; $resolves)
 	},
+	mcp: {
+		mcp_call_count: ($e | count(.cmd == "mcp.call")),
+		mcp_error_count: ($e | count(.cmd == "mcp.call" and .result.status == "error")),
+		mcp_cancelled_count: ($e | count(.cmd == "mcp.call" and .result.status == "cancelled")),
+		mcp_bytes_total: ($e | map(select(.cmd == "mcp.call" and .result.mode == null)) | sum(.result.bytes)),
+		by_tool: ($e | map(select(.cmd == "mcp.call" and .args.tool)) | names(.args.tool))
+	},
 	telemetry_drops: {
 		attempted: (($e | length) + $dropped), written: ($e | length), lock_skipped: $dropped,
 		drop_rate: rate($dropped; ($e | length) + $dropped)

@@ -42,7 +42,7 @@ on_stop(int sig)
 struct opts {
 	const char *server, *root, *index, *events, *trace;
 	long timeout_ms, ready_timeout_ms, idle_ttl, max_inflight, queue_timeout_ms;
-	bool daemon, status, stop;
+	bool daemon, status, stop, no_server;
 	int asked; /* CTX_LSPD_ASKED_*: the daemon's settings given on the command line */
 };
 
@@ -51,6 +51,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	const struct ctx_opt table[] = {
 		CTX_OPT_STRING(0, "server", &o->server, "CMD", "the language server, split as a shell would"),
+		CTX_OPT_FLAG(0, "no-server", &o->no_server, "no server: every answer from the fallback"),
 		CTX_OPT_ROOT(&o->root),
 		CTX_OPT_LONG(0, "timeout-ms", &o->timeout_ms, "N", 1, 3600000, "a request's deadline once READY (500)"),
 		CTX_OPT_LONG(0, "ready-timeout-ms", &o->ready_timeout_ms, "N", 1, 3600000, "while WARMING (10000)"),
@@ -66,7 +67,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		CTX_OPT_FLAG(0, "daemon-status", &o->status, "print the daemon's status; exit 1 when none runs"),
 		CTX_OPT_FLAG(0, "daemon-stop", &o->stop, "stop the daemon; exit 1 when none runs"),
 	};
-	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-lsp", "--server CMD [OPTIONS]", table);
+	const struct ctx_opt_spec spec = CTX_OPT_SPEC("ctx-lsp", "--server CMD | --no-server [OPTIONS]", table);
 	const char *env = getenv("CTX_LSP_DAEMON");
 
 	*o = (struct opts){ .timeout_ms = 500, .ready_timeout_ms = 10000, .idle_ttl = -1, .max_inflight = -1,
@@ -85,8 +86,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (first < argc)
 		ctx_opt_die(&spec, "unexpected argument '%s'", argv[first]);
+	if (o->no_server && (o->server || o->daemon || o->status || o->stop))
+		ctx_opt_die(&spec, "--no-server goes without --server and the daemon's flags");
+	if (o->no_server)
+		return;
 	if (!o->server)
-		ctx_opt_die(&spec, "--server is required");
+		ctx_opt_die(&spec, "--server (or --no-server) is required");
 	if (!o->server[strspn(o->server, " \t\n")])
 		ctx_opt_die(&spec, "bad value for --server: '%s'", o->server);
 	if (o->status && o->stop)
@@ -109,41 +114,6 @@ handle_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* The daemon's own ctx-emit (SPEC.md §10): the one found beside this program, else on
- * PATH, writing to the root's telemetry directory. Its input is the returned pipe. */
-static int
-spawn_emit(const char *root, pid_t *pid)
-{
-	char self[PATH_MAX], emit[PATH_MAX + 16];
-	int p[2];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-	*pid = -1;
-	if (ctx_workspace_no_telemetry() || pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	self[n > 0 ? n : 0] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(emit, sizeof emit, "%s/ctx-emit", slash ? self : ".");
-	if ((*pid = fork()) == 0) {
-		char *const argv[] = { "ctx-emit", "--root", (char *)root, NULL };
-		int nul = open("/dev/null", O_WRONLY);
-		if (dup2(p[0], 0) == 0 && nul >= 0 && dup2(nul, 1) == 1) {
-			if (access(emit, X_OK) == 0)
-				execv(emit, argv);
-			execvp("ctx-emit", argv);
-		}
-		_exit(127);
-	}
-	close(p[0]);
-	if (*pid < 0) {
-		close(p[1]);
-		return -1;
-	}
-	return p[1];
-}
-
 /* The daemon (SPEC.md §10), started by a client with its listening socket as fd: its
  * lifecycle events through a ctx-emit of its own, its requests' events to their clients. */
 static int
@@ -152,7 +122,7 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 	char index[PATH_MAX];
 	struct ctx_lspd_socket sock;
 	pid_t emit_pid;
-	int err, st;
+	int err;
 
 	unsetenv(CTX_LSPD_FD_ENV); /* neither the server nor ctx-emit is a daemon */
 	unsetenv("CTX_LSP_DAEMON");
@@ -165,9 +135,7 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 	bool has_index = o->index && realpath(o->index, index), has_trace = tf && realpath(o->trace, trace);
 	/* An --index that does not resolve is kept as given: its answers then say "no skeleton
 	 * index", as in-process. */
-	int efd = spawn_emit(ws->root, &emit_pid);
-	struct ctx_evstream *ev = efd >= 0 ? ctx_evstream_open_fd(efd, ws->run_id, ws->segment_id, &err)
-					   : ctx_evstream_open("", ws->run_id, ws->segment_id, &err);
+	struct ctx_evstream *ev = ctx_evstream_open_emit(ws->root, ws->run_id, ws->segment_id, &emit_pid, &err);
 	if (!ev || chdir(ws->root) != 0) {
 		ctx_warn("daemon for %s", ws->root);
 		return CTX_EXIT_SYSTEM;
@@ -182,9 +150,7 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 	};
 	int rc = ctx_exit_of(ctx_lsp_run(&lo));
 	ctx_lspd_remove_socket(&sock);
-	ctx_evstream_close(ev); /* ctx-emit sees the end of its input */
-	if (emit_pid > 0)
-		waitpid(emit_pid, &st, 0);
+	ctx_evstream_close_emit(ev, emit_pid);
 	if (tf)
 		fclose(tf);
 	return rc;
