@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
+#include "mcplsp.h"
 #include "mcptools.h"
 #include "utf8.h"
 #include "version.h"
@@ -46,6 +47,7 @@ struct server {
 	char **cancelled;    /* ids (as JSON) of requests cancelled before they were served */
 	size_t ncancelled;
 	struct ctx_mcp_call *current; /* the call in progress, if any */
+	struct ctx_mcp_lsp *lsp;      /* the link to the warm daemon (o->server set) */
 };
 
 /* ---- writing ---- */
@@ -362,7 +364,7 @@ call_tool(struct server *sv, const cJSON *id, const cJSON *params)
 		return;
 	}
 	struct ctx_mcp_env env = {
-		.o = sv->o, .structured = structured(sv), .wait = wait_call, .wait_arg = sv,
+		.o = sv->o, .lsp = sv->lsp, .structured = structured(sv), .wait = wait_call, .wait_arg = sv,
 	};
 	struct ctx_mcp_call *c = ctx_mcp_call_new(&env, name->valuestring, id);
 	if (!c) {
@@ -433,7 +435,7 @@ handle(struct server *sv, const char *line, bool overlong)
 int
 ctx_mcp_run(const struct ctx_mcp_opts *o)
 {
-	struct server sv = { .o = o, .in = { .fd = o->in_fd } };
+	struct server sv = { .o = o, .in = { .fd = o->in_fd }, .lsp = o->server ? ctx_mcp_lsp_new(o) : NULL };
 	char *line;
 	bool overlong;
 
@@ -453,6 +455,7 @@ ctx_mcp_run(const struct ctx_mcp_opts *o)
 		if (p[0].revents)
 			read_more(&sv.in);
 	}
+	ctx_mcp_lsp_free(sv.lsp);
 	for (size_t i = 0; i < sv.ncancelled; i++)
 		free(sv.cancelled[i]);
 	free(sv.cancelled);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -16,6 +17,7 @@
 #include "err.h"
 #include "index.h"
 #include "json.h"
+#include "mcplsp.h"
 #include "path.h"
 #include "safeopen.h"
 #include "select.h"
@@ -416,20 +418,37 @@ cut_member(struct ctx_buf *out, const char *key, size_t max)
 		}
 		free(s);
 	} else if (cJSON_IsString(m)) {
-		size_t len = strlen(m->valuestring), over = out->len > max ? out->len - max : 0;
+		char *text = strdup(m->valuestring); /* cJSON_SetValuestring may write in place */
+		size_t len = text ? strlen(text) : 0, base, used = 0, keep = 0;
 		char name[64];
 		snprintf(name, sizeof name, "%s_bytes", key);
 		cJSON_AddNumberToObject(obj, name, (double)len);
-		/* Escapes make the printed text longer than the bytes: cut twice the excess, plus room. */
-		size_t keep = len > 2 * over + 256 ? ctx_utf8_cut_bytes(m->valuestring, len, len - 2 * over - 256) : 0;
-		m->valuestring[keep] = '\0';
-		char *s = cJSON_PrintUnformatted(obj);
+		/* What the object takes without the text, then as much text as fits, each byte
+		 * counted as cJSON escapes it. */
+		cJSON_SetValuestring(m, "");
+		char *s = text ? cJSON_PrintUnformatted(obj) : NULL;
+		base = s ? strlen(s) : SIZE_MAX;
+		free(s);
+		for (; base < max && keep < len; keep++) {
+			unsigned char ch = (unsigned char)text[keep];
+			size_t cost = ch == '"' || ch == '\\' || ch == '\b' || ch == '\f' || ch == '\n' || ch == '\r' ||
+			    ch == '\t' ? 2 : ch < 0x20 ? 6 : 1;
+			if (base + used + cost > max)
+				break;
+			used += cost;
+		}
+		if (text) {
+			text[ctx_utf8_cut_bytes(text, len, keep)] = '\0';
+			cJSON_SetValuestring(m, text);
+		}
+		s = base < max ? cJSON_PrintUnformatted(obj) : NULL;
 		ok = s && strlen(s) <= max;
 		if (ok) {
 			ctx_buf_truncate(out, 0);
 			ctx_buf_adds(out, s);
 		}
 		free(s);
+		free(text);
 	}
 	cJSON_Delete(obj);
 	return ok;
@@ -458,13 +477,20 @@ take_answer(struct ctx_mcp_call *c, const char *p, size_t n, const char *big)
 static char *
 inside(struct ctx_mcp_call *c, const char *path)
 {
-	char *real = realpath(path, NULL);
-	struct ctx_buf shown = { 0 };
+	const char *root = c->env->o->root;
+	struct ctx_buf shown = { 0 }, lexical = { 0 };
 
-	if (real && ctx_path_under(real, c->env->o->root))
+	/* Outside lexically (whether it exists or not), or once its links are resolved. */
+	ctx_buf_addf(&lexical, "%s%s%s", path[0] == '/' ? "" : root, path[0] == '/' ? "" : "/", path);
+	if (lexical.data)
+		ctx_path_normalize(lexical.data);
+	char *real = lexical.data && ctx_path_under(lexical.data, root) ? realpath(path, NULL) : NULL;
+	bool outside = !lexical.data || !ctx_path_under(lexical.data, root) || (real && !ctx_path_under(real, root));
+	ctx_buf_release(&lexical);
+	if (real && !outside)
 		return real;
 	ctx_utf8_write_json(&shown, path, strlen(path));
-	if (!real)
+	if (!outside)
 		fail(c, "no such file or directory: %s (paths are relative to the workspace root)",
 		    shown.data ? shown.data : "?");
 	else
@@ -664,8 +690,14 @@ run_child(struct ctx_mcp_call *c, char *const *argv, const char *input, int boun
 	int64_t end = ctx_clock_ns() + (rc == 0 ? 10000 : 500) * MS;
 	if (rc != 0)
 		ctx_child_signal(&ch, SIGTERM);
-	while (!ctx_child_reap(&ch) && ctx_clock_ns() < end)
-		usleep(2000);
+	int pfd = (int)syscall(SYS_pidfd_open, ch.pid, 0); /* readable when it exits */
+	for (int64_t now; !ctx_child_reap(&ch) && (now = ctx_clock_ns()) < end;) {
+		struct pollfd p = { pfd, POLLIN, 0 };
+		if (pfd < 0 || poll(&p, 1, (int)((end - now) / MS) + 1) < 0)
+			usleep(2000);
+	}
+	if (pfd >= 0)
+		close(pfd);
 	ctx_child_kill(&ch);
 	ctx_child_release(&ch);
 	return rc;
@@ -680,15 +712,14 @@ child_failed(struct ctx_mcp_call *c, const char *prog, int rc, int bound_ms)
 		fail(c, "%s could not be run: %s", prog, ctx_code_phrase(rc));
 }
 
-static void
-lsp(struct ctx_mcp_call *c)
+/* A ctx-lsp child for one request: with a server, a ctx-lsp --daemon call (which reaches
+ * the daemon or serves in-process, as the command line would); without, --no-server. */
+static int
+lsp_child(struct ctx_mcp_call *c, const char *req, int bound, struct ctx_buf *out)
 {
 	const struct ctx_mcp_opts *o = c->env->o;
 	char exe[PATH_MAX], timeout[24], ready[24];
-	struct ctx_buf req = { 0 }, out = { 0 };
-	/* ctx-lsp's own deadlines answer first: reaching (or starting) the daemon, then the
-	 * request; this bound is for a ctx-lsp that is itself stuck. */
-	int bound = 2 * o->ready_timeout_ms + o->timeout_ms + 5000;
+	struct ctx_buf line = { 0 };
 
 	ctx_child_sibling("ctx-lsp", exe, sizeof exe);
 	snprintf(timeout, sizeof timeout, "%d", o->timeout_ms);
@@ -706,7 +737,22 @@ lsp(struct ctx_mcp_call *c)
 		argv[k++] = "--events";
 		argv[k++] = "/dev/fd/3";
 	}
-	ctx_buf_addf(&req, "{\"id\":1,\"method\":\"%s\"", c->tool->method);
+	ctx_buf_addf(&line, "{\"id\":1,%s\n", req + 1);
+	int rc = line.data ? run_child(c, argv, line.data, bound, out) : -ENOMEM;
+	ctx_buf_release(&line);
+	return rc;
+}
+
+static void
+lsp(struct ctx_mcp_call *c)
+{
+	const struct ctx_mcp_opts *o = c->env->o;
+	struct ctx_buf req = { 0 }, out = { 0 };
+	/* ctx-lsp's own deadlines answer first: reaching (or starting) the daemon, then the
+	 * request; this bound is for a ctx-lsp that is itself stuck. */
+	int bound = 2 * o->ready_timeout_ms + o->timeout_ms + 5000;
+
+	ctx_buf_addf(&req, "{\"method\":\"%s\"", c->tool->method);
 	if (c->file) {
 		ctx_buf_adds(&req, ",\"file\":");
 		ctx_utf8_write_json(&req, c->file, strlen(c->file));
@@ -717,8 +763,16 @@ lsp(struct ctx_mcp_call *c)
 		ctx_buf_adds(&req, ",\"query\":");
 		ctx_utf8_write_json(&req, c->query, strlen(c->query));
 	}
-	ctx_buf_adds(&req, "}\n");
-	int rc = req.data ? run_child(c, argv, req.data, bound, &out) : -ENOMEM;
+	ctx_buf_adds(&req, "}");
+	int rc = -ENOTCONN;
+	if (!req.data)
+		rc = -ENOMEM;
+	else if (c->env->lsp)
+		rc = ctx_mcp_lsp_ask(c->env->lsp, c->env, &c->cancelled, req.data, bound, &out);
+	if (rc == -ENOTCONN) {
+		ctx_buf_truncate(&out, 0);
+		rc = lsp_child(c, req.data, bound, &out);
+	}
 	const char *nl = out.data ? memchr(out.data, '\n', out.len) : NULL;
 	if (rc == 0 && !nl)
 		fail(c, "ctx-lsp ended without an answer (see the server's stderr)");
@@ -728,14 +782,18 @@ lsp(struct ctx_mcp_call *c)
 		cJSON *a = cJSON_ParseWithLength(out.data, (size_t)(nl - out.data));
 		const cJSON *status = cJSON_GetObjectItemCaseSensitive(a, "status");
 		const cJSON *error = cJSON_GetObjectItemCaseSensitive(a, "error");
-		if (cJSON_IsString(status) && strcmp(status->valuestring, "error") != 0)
-			take_answer(c, out.data, (size_t)(nl - out.data), "result");
+		cJSON_DeleteItemFromObjectCaseSensitive(a, "id"); /* ours, not the client's */
+		char *answer = cJSON_IsObject(a) ? cJSON_PrintUnformatted(a) : NULL;
+		if (!answer)
+			fail(c, "ctx-lsp's answer could not be read");
+		else if (cJSON_IsString(status) && strcmp(status->valuestring, "error") != 0)
+			take_answer(c, answer, strlen(answer), "result");
 		else if (cJSON_IsString(error) && !strcmp(error->valuestring, "outside_root"))
-			fail(c, "%s is outside the workspace root: only files under it are read (%.*s)", c->file,
-			    (int)(nl - out.data), out.data);
+			fail(c, "%s is outside the workspace root: only files under it are read (%s)", c->file, answer);
 		else
-			fail(c, "%s failed: %s (%.*s)", c->tool->name,
-			    cJSON_IsString(error) ? error->valuestring : "no answer", (int)(nl - out.data), out.data);
+			fail(c, "%s failed: %s (%s)", c->tool->name, cJSON_IsString(error) ? error->valuestring : "no answer",
+			    answer);
+		free(answer);
 		cJSON_Delete(a);
 	}
 	ctx_buf_release(&req);

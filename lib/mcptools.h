@@ -15,8 +15,10 @@
 /* What a call runs in. wait() blocks until one of the child's descriptors is ready, a
  * client line came (it may cancel the call), or deadline (CLOCK_MONOTONIC ns) passed;
  * child[i].revents are set. */
+struct ctx_mcp_lsp;
 struct ctx_mcp_env {
 	const struct ctx_mcp_opts *o;
+	struct ctx_mcp_lsp *lsp; /* the link to the warm daemon when o->server is set */
 	bool structured; /* the revision has structuredContent and outputSchema */
 	void (*wait)(void *arg, struct pollfd *child, int nchild, int64_t deadline);
 	void *wait_arg;

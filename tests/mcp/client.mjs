@@ -27,7 +27,10 @@ const Ajv = (await load('ajv')).default;
 const [mode, command, root, ...rest] = process.argv.slice(2);
 
 async function connect(args) {
-	const transport = new StdioClientTransport({ command, args: ['--root', root, ...args], stderr: 'inherit' });
+	// The SDK passes on only a few variables unless told: the tests' CTX_RUN_ID and
+	// XDG_RUNTIME_DIR must reach ctx-mcp, as a client configuration's env would.
+	const transport = new StdioClientTransport({ command, args: ['--root', root, ...args], env: { ...process.env },
+		stderr: 'inherit' });
 	const client = new Client({ name: 'ctx-tests', version: '1.0.0' });
 	await client.connect(transport);
 	return client;
