@@ -44,7 +44,7 @@ MANPAGES    := $(wildcard man/*.1)
 ROOT     ?= sample
 
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := event jsonl jsonrpc lsp skeleton aggregate declresolve
+FUZZ_TARGETS := event jsonl jsonrpc lsp skeleton aggregate declresolve mcp
 FUZZ_BUILD   := build/fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_LIB_OBJ := $(LIB_SRC:lib/%.c=$(FUZZ_BUILD)/lib/%.o) $(GRAMMAR_FILES:%=$(FUZZ_BUILD)/grammar/%.o)

@@ -135,9 +135,9 @@ kind_named(const char *s, size_t n)
 /* The members some counter needs. */
 enum field {
 	SKIP, CMD, RUN_ID, SEGMENT_ID, TS, TIMING_MS, WARNINGS, ARGS_OBJ, RESULT_OBJ, X_OBJ,
-	ARGS_MODE, ARGS_TOOL, RESULT_MODE, RESULT_BYTES, RESULT_TO, RESULT_TO_STATE, RESULT_STATUS, RESULT_REASON, RESULT_RESOLVED,
-	RESULT_WARM, RESULT_DROPPED, X_CACHE, X_CACHE_HIT, X_LANG, X_CACHE_STATUS, X_MODE, X_DISCLOSURE_MODE,
-	X_BYTES_READ, X_BYTES, X_LSP_STATE,
+	ARGS_MODE, ARGS_TOOL, RESULT_MODE, RESULT_BYTES, RESULT_TO, RESULT_TO_STATE, RESULT_STATUS, RESULT_REASON,
+	RESULT_RESOLVED, RESULT_WARM, RESULT_DROPPED, X_CACHE, X_CACHE_HIT, X_LANG, X_CACHE_STATUS, X_MODE,
+	X_DISCLOSURE_MODE, X_BYTES_READ, X_BYTES, X_LSP_STATE,
 };
 
 /* The field that the key s[0, n) names in section sec. This runs for every member of
@@ -769,8 +769,8 @@ merge_run(struct run *into, const struct run *from)
 			return -ENOMEM;
 	}
 	if (merge_names(&into->warnings, &from->warnings, false) < 0 ||
-	    merge_names(&into->langs, &from->langs, true) < 0 || merge_names(&into->reasons, &from->reasons, true) < 0 ||
-	    merge_names(&into->tools, &from->tools, true) < 0)
+	    merge_names(&into->langs, &from->langs, true) < 0 ||
+	    merge_names(&into->reasons, &from->reasons, true) < 0 || merge_names(&into->tools, &from->tools, true) < 0)
 		return -ENOMEM;
 	return 0;
 }

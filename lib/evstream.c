@@ -200,9 +200,11 @@ ctx_evstream_open_emit(const char *root, const char *run_id, const char *segment
 {
 	int fd = ctx_workspace_no_telemetry() ? -1 : spawn_emit(root, pid);
 
-	if (fd < 0)
+	if (fd < 0) {
 		*pid = -1;
-	return fd >= 0 ? ctx_evstream_open_fd(fd, run_id, segment_id, err) : ctx_evstream_open("", run_id, segment_id, err);
+		return ctx_evstream_open("", run_id, segment_id, err); /* one that writes nothing */
+	}
+	return ctx_evstream_open_fd(fd, run_id, segment_id, err);
 }
 
 void

@@ -639,10 +639,12 @@ section_bytes(struct page *p, const struct ctx_json *doc)
 		    "{selector.selector_resolve_success_count} of {selector.selector_resolve_count} queries resolved "
 		    "(rate {selector.selector_resolve_success_rate}). Telemetry: {telemetry_drops.lock_skipped} of "
 		    "{telemetry_drops.attempted} events dropped.</p>\n");
-	const struct ctx_json *tools = at(doc, PATH("mcp", "by_tool")), *e;
+	const struct ctx_json *tools = at(doc, PATH("mcp", "by_tool"));
 	if (has_members(tools)) {
+		const struct ctx_json *e;
 		say(p, doc, "<p>MCP: <b>{mcp.mcp_call_count}</b> calls, {mcp.mcp_error_count} errors, "
-			    "{mcp.mcp_cancelled_count} cancelled, {mcp.mcp_bytes_total} bytes besides selections. By tool: ");
+			    "{mcp.mcp_cancelled_count} cancelled, {mcp.mcp_bytes_total} bytes besides selections. "
+			    "By tool: ");
 		EACH(e, tools) {
 			esc(p, e->key);
 			puts_raw(p, " ");

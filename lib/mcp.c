@@ -381,6 +381,24 @@ call_tool(struct server *sv, const cJSON *id, const cJSON *params)
 	ctx_mcp_call_free(c);
 }
 
+/* A request of the client's. */
+static void
+serve(struct server *sv, const cJSON *id, const char *method, const cJSON *params)
+{
+	if (!strcmp(method, "ping"))
+		send_result(sv, id, "{}", 2);
+	else if (!strcmp(method, "initialize"))
+		initialize(sv, id, params);
+	else if (!sv->version)
+		send_error(sv, id, INVALID_REQUEST, "not initialized: send initialize first");
+	else if (!strcmp(method, "tools/list"))
+		list_tools(sv, id);
+	else if (!strcmp(method, "tools/call"))
+		call_tool(sv, id, params);
+	else
+		send_error(sv, id, METHOD_NOT_FOUND, "method not found: %s", method);
+}
+
 static void
 handle(struct server *sv, const char *line, bool overlong)
 {
@@ -403,31 +421,19 @@ handle(struct server *sv, const char *line, bool overlong)
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
 	const cJSON *jsonrpc = cJSON_GetObjectItemCaseSensitive(m, "jsonrpc");
 	bool id_ok = !id || cJSON_IsString(id) || (cJSON_IsNumber(id) && isfinite(id->valuedouble));
-	if (!cJSON_IsObject(m) || !id_ok || !cJSON_IsString(jsonrpc) || strcmp(jsonrpc->valuestring, "2.0") ||
+	if (!cJSON_IsObject(m) || !id_ok || !cJSON_IsString(jsonrpc) || strcmp(jsonrpc->valuestring, "2.0") != 0 ||
 	    (method && !cJSON_IsString(method)) || (params && !cJSON_IsObject(params) && !cJSON_IsArray(params))) {
 		send_error(sv, id_ok ? id : NULL, INVALID_REQUEST,
 		    cJSON_IsArray(m) ? "batches are not supported: one message a line"
 				     : "not a JSON-RPC 2.0 request (jsonrpc \"2.0\", method, id, params)");
 		sv->rc = CTX_REJECTED;
-	} else if (!method) {
-		/* a response: we send no requests, so there is nothing to match it with */
-	} else if (!id) { /* a notification: never answered */
-		if (!strcmp(method->valuestring, "notifications/cancelled"))
+	} else if (!method || !id) {
+		/* A response (we send no requests: nothing to match it with) or a notification
+		 * (never answered). */
+		if (method && !strcmp(method->valuestring, "notifications/cancelled"))
 			cancel(sv, params);
-	} else if (take_cancelled(sv, id)) {
-		/* cancelled before it was served: no answer */
-	} else if (!strcmp(method->valuestring, "ping")) {
-		send_result(sv, id, "{}", 2);
-	} else if (!strcmp(method->valuestring, "initialize")) {
-		initialize(sv, id, params);
-	} else if (!sv->version) {
-		send_error(sv, id, INVALID_REQUEST, "not initialized: send initialize first");
-	} else if (!strcmp(method->valuestring, "tools/list")) {
-		list_tools(sv, id);
-	} else if (!strcmp(method->valuestring, "tools/call")) {
-		call_tool(sv, id, params);
-	} else {
-		send_error(sv, id, METHOD_NOT_FOUND, "method not found: %s", method->valuestring);
+	} else if (!take_cancelled(sv, id)) { /* one cancelled before it was served gets no answer */
+		serve(sv, id, method->valuestring, params);
 	}
 	cJSON_Delete(m);
 }

@@ -112,8 +112,9 @@ start(struct ctx_mcp_lsp *l)
 	return 0;
 }
 
-/* End the relay (closing: at the end of the session, when its failure is no news): what is out is given up within a request's deadline (the stop), an answer
- * being written fails (our end is closed), the thread is joined. */
+/* End the relay (closing: at the end of the session, when its failure is no news): what is
+ * out is given up within a request's deadline (the stop), an answer being written fails
+ * (our end is closed), the thread is joined. */
 static void
 stop(struct ctx_mcp_lsp *l, bool closing)
 {

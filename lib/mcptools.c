@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,8 +29,8 @@
 #define SKELETON_BATCH 64                   /* files parsed at a time: the cap stops the rest */
 
 const char ctx_mcp_instructions[] =
-    "Code context for the workspace at the server's root. Start with `skeleton` (signatures, docstrings "
-    "and line ranges of every class and function: typically 5-15% of the source's bytes), then fetch only "
+    "Code context for the workspace at the server's root. Start with `skeleton` (an outline of signatures, "
+    "docstrings and line ranges of every class and function: about a sixth of the source's bytes), then fetch only "
     "what you need with `get_symbol` (mode skeleton, excerpt or raw) or `find_symbol`. The language-server "
     "tools (definition, references, hover, document_symbols, workspace_symbols, diagnostics) answer in "
     "milliseconds once the workspace's server is warm; when it is not, definition, hover and symbols come "
@@ -68,7 +69,8 @@ struct tool {
 	"\"status\":{\"type\":\"string\",\"enum\":[\"ok\",\"empty\",\"timeout\",\"fallback\"]}," \
 	"\"backend\":{\"type\":\"string\",\"enum\":[\"lsp\",\"ast\"]},\"state\":{\"type\":\"string\"}," \
 	"\"elapsed_ms\":{\"type\":\"integer\"},\"queue_ms\":{\"type\":\"integer\"},\"result\":{}," \
-	"\"resolution\":{\"type\":\"string\"},\"truncated\":{\"type\":\"boolean\"}},\"required\":[\"status\",\"backend\"]}"
+	"\"resolution\":{\"type\":\"string\"},\"truncated\":{\"type\":\"boolean\"}}," \
+	"\"required\":[\"status\",\"backend\"]}"
 #define SELECT_OUTPUT \
 	"{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\",\"const\":\"ok\"}," \
 	"\"uri\":{\"type\":\"string\"},\"file\":{\"type\":\"string\"},\"mode\":{\"type\":\"string\"}," \
@@ -80,13 +82,15 @@ static const struct tool tools[] = {
 	{ "skeleton", "Skeleton of files",
 	  "The skeleton of Python, C, Go, JavaScript and TypeScript files: one record per file with its imports and "
 	  "every class, function, method and module-level variable (kind, qualname, signature, decorators, first "
-	  "docstring line, start and end line, sym:// URI). Give files or directories (default: the whole "
-	  "workspace). Ask for this first: a skeleton is typically 5-15% of the source's bytes, comes from a "
-	  "content-hash cache, and tells you which symbol to fetch with get_symbol instead of reading whole files.",
+	  "docstring line, start and end line). Give files or directories (default: the whole workspace). The "
+	  "text is an outline, a line per symbol: about a sixth of the source's bytes (Django: 0.8 MB for 5 MB); the "
+	  "structured content has the full records with each symbol's sym:// URI. Ask for this first, from a "
+	  "content-hash cache, then fetch only the symbols you need with get_symbol instead of reading whole files.",
 	  SKELETON, NULL,
 	  { { "paths", A_PATHS, false, 0, 0, "files or directories relative to the root (default [\".\"])" } },
 	  "{\"type\":\"object\",\"properties\":{\"records\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
-	  "\"files\":{\"type\":\"integer\"},\"truncated\":{\"type\":\"boolean\"},\"omitted_files\":{\"type\":\"integer\"}},"
+	  "\"files\":{\"type\":\"integer\"},\"truncated\":{\"type\":\"boolean\"},"
+	  "\"omitted_files\":{\"type\":\"integer\"}},"
 	  "\"required\":[\"records\",\"files\",\"truncated\"]}" },
 	{ "get_symbol", "Get a symbol by URI",
 	  "One module or symbol by its sym:// URI (from skeleton or find_symbol), e.g. "
@@ -155,7 +159,8 @@ arg_schema(struct ctx_buf *b, const struct arg *a)
 		ctx_buf_addf(b, ":{\"type\":\"integer\",\"minimum\":%ld,\"maximum\":%ld", a->lo, a->hi);
 		break;
 	case A_PATHS:
-		ctx_buf_adds(b, ":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"minLength\":1},\"maxItems\":1000");
+		ctx_buf_adds(b, ":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"minLength\":1},"
+				"\"maxItems\":1000");
 		break;
 	case A_MODE:
 		ctx_buf_adds(b, ":{\"type\":\"string\",\"enum\":[\"skeleton\",\"excerpt\",\"raw\"]");
@@ -288,8 +293,11 @@ fail(struct ctx_mcp_call *c, const char *fmt, ...)
 static long *
 int_slot(struct ctx_mcp_call *c, const char *name)
 {
-	return !strcmp(name, "line") ? &c->line : !strcmp(name, "col") ? &c->col : !strcmp(name, "context") ? &c->context
-												: &c->runs;
+	if (!strcmp(name, "line"))
+		return &c->line;
+	if (!strcmp(name, "col"))
+		return &c->col;
+	return !strcmp(name, "context") ? &c->context : &c->runs;
 }
 
 /* Check args against the tool's schema and take them in. */
@@ -340,14 +348,15 @@ take_args(struct ctx_mcp_call *c, const cJSON *args)
 			else
 				c->query = v->valuestring;
 			break;
-		case A_INT:
-			if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble || v->valuedouble < a->lo ||
-			    v->valuedouble > a->hi) {
+		case A_INT: {
+			double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+			if (!(d >= (double)a->lo && d <= (double)a->hi) || d != (double)(long)d) {
 				fail(c, "argument '%s' must be an integer from %ld to %ld", a->name, a->lo, a->hi);
 				return false;
 			}
-			*int_slot(c, a->name) = (long)v->valuedouble;
+			*int_slot(c, a->name) = (long)d;
 			break;
+		}
 		case A_PATHS: {
 			int n = cJSON_GetArraySize(v);
 			if (!cJSON_IsArray(v) || n < 1 || n > 1000) {
@@ -494,59 +503,116 @@ inside(struct ctx_mcp_call *c, const char *path)
 		fail(c, "no such file or directory: %s (paths are relative to the workspace root)",
 		    shown.data ? shown.data : "?");
 	else
-		fail(c, "%s is outside the workspace root: only files under it are read", shown.data ? shown.data : "?");
+		fail(c, "%s is outside the workspace root: only files under it are read",
+		    shown.data ? shown.data : "?");
 	free(real);
 	ctx_buf_release(&shown);
 	return NULL;
 }
 
 /* The files the paths name (a directory: the files under it a grammar parses), into
- * *files. The default is the root. */
+ * *files (free with ctx_index_walk_free; nothing to free on failure). The default is the
+ * root. */
 static bool
 collect_files(struct ctx_mcp_call *c, char ***files, size_t *n)
 {
 	static char *const root_only[] = { (char *)"." };
 	char *const *paths = c->npaths ? c->paths : root_only;
 	size_t npaths = c->npaths ? c->npaths : 1, cap = 0;
+	bool ok = true;
 
 	*files = NULL;
 	*n = 0;
-	for (size_t i = 0; i < npaths; i++) {
+	for (size_t i = 0; ok && i < npaths; i++) {
 		char *real = inside(c, paths[i]);
 		struct stat st;
 		char **more = NULL;
 		size_t nmore = 0;
-		if (!real)
-			return false;
-		if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
-			int err = ctx_index_walk(real, &more, &nmore);
-			if (err != 0) {
-				free(real);
-				fail(c, "cannot list %s: %s", paths[i], ctx_code_phrase(err));
-				return false;
-			}
-		} else if ((more = malloc(sizeof *more)) != NULL && (more[0] = strdup(paths[i])) != NULL) {
-			nmore = 1; /* a file: ctx_index's own rules decide (a record says why it is skipped) */
+		int err = 0;
+		if (!real) {
+			ok = false;
+			break;
 		}
+		if (stat(real, &st) == 0 && S_ISDIR(st.st_mode))
+			err = ctx_index_walk(real, &more, &nmore);
+		else if (!(more = malloc(sizeof *more)) || !(more[0] = strdup(paths[i])))
+			err = -ENOMEM;
+		else
+			nmore = 1; /* a file: ctx_index's own rules decide (a record says why it is skipped) */
 		free(real);
-		if (*n + nmore > cap) {
+		if (err == 0 && *n + nmore > cap) {
 			cap = (*n + nmore) * 2;
 			char **p = realloc(*files, cap * sizeof *p);
-			if (!p) {
-				ctx_index_walk_free(more, nmore);
-				fail(c, "out of memory");
-				return false;
-			}
-			*files = p;
+			if (p)
+				*files = p;
+			else
+				err = -ENOMEM;
 		}
-		memcpy(*files + *n, more, nmore * sizeof *more);
+		if (err != 0) {
+			fail(c, "cannot list %s: %s", paths[i], ctx_code_phrase(err));
+			ctx_index_walk_free(more, nmore);
+			ok = false;
+			break;
+		}
+		if (nmore)
+			memcpy(*files + *n, more, nmore * sizeof *more);
 		*n += nmore;
 		free(more);
 	}
-	return true;
+	if (!ok) {
+		ctx_index_walk_free(*files, *n);
+		*files = NULL;
+		*n = 0;
+	}
+	return ok;
 }
 
 /* ---- the in-process tools ---- */
+
+/* A skeleton record as the model reads it: the file, then a line per symbol (its line
+ * range, signature and first docstring line, indented by nesting). About a sixth of the
+ * source's bytes, where the JSON record is about as big as the source. */
+static void
+outline(struct ctx_buf *b, const char *rec, size_t len)
+{
+	cJSON *r = cJSON_ParseWithLength(rec, len);
+	const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "file"));
+	const char *skipped = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "skipped"));
+	const char *module = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "module"));
+	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "lang"));
+	const cJSON *sym;
+
+	if (!file) {
+		cJSON_Delete(r);
+		return;
+	}
+	if (skipped) {
+		ctx_buf_addf(b, "%s: skipped (%s)\n", file, skipped);
+		cJSON_Delete(r);
+		return;
+	}
+	ctx_buf_addf(b, "%s (%s module %s, %ld lines%s; sym://%s/type/%s#QUALNAME)\n", file, lang ? lang : "?",
+	    module ? module : "?", (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "lines")),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "parse_error")) ? ", parse errors" : "",
+	    lang ? lang : "?", module ? module : "?");
+	cJSON_ArrayForEach(sym, cJSON_GetObjectItemCaseSensitive(r, "symbols")) {
+		const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sym, "qualname"));
+		const char *sig = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sym, "signature"));
+		const char *doc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sym, "doc"));
+		const cJSON *dec;
+		int depth = 1;
+		for (const char *d = q ? strchr(q, '.') : NULL; d; d = strchr(d + 1, '.'))
+			depth++;
+		ctx_buf_addf(b, "%*s%ld-%ld ", 2 * depth, "",
+		    (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sym, "start_line")),
+		    (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sym, "end_line")));
+		cJSON_ArrayForEach(dec, cJSON_GetObjectItemCaseSensitive(sym, "decorators"))
+			if (cJSON_IsString(dec))
+				ctx_buf_addf(b, "%s ", dec->valuestring);
+		ctx_buf_addf(b, "%s%s%s\n", sig ? sig : "?", doc ? "  # " : "", doc ? doc : "");
+	}
+	cJSON_Delete(r);
+}
 
 static void
 skeleton(struct ctx_mcp_call *c)
@@ -589,7 +655,7 @@ skeleton(struct ctx_mcp_call *c)
 			}
 			ctx_buf_addf(&c->structured, "%s", records ? "," : "");
 			ctx_buf_add(&c->structured, p, l);
-			ctx_buf_add(&c->text, p, l + 1);
+			outline(&c->text, p, l);
 			records++;
 			p += l + 1;
 		}
@@ -604,6 +670,27 @@ skeleton(struct ctx_mcp_call *c)
 		    n - records);
 	ctx_cache_free(cache);
 	ctx_index_walk_free(files, n);
+}
+
+/* An excerpt or raw selection as the model reads it: where it is from, then the source
+ * itself, not a JSON string of it. */
+static void
+source_text(struct ctx_mcp_call *c)
+{
+	cJSON *a = cJSON_ParseWithLength(c->structured.data, c->structured.len);
+	const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "file"));
+	const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "text"));
+	const cJSON *first = cJSON_GetObjectItemCaseSensitive(a, "excerpt_start_line");
+	const cJSON *last = cJSON_GetObjectItemCaseSensitive(a, "excerpt_end_line");
+
+	if (file && text) {
+		ctx_buf_addf(&c->text, "%s", file);
+		if (cJSON_IsNumber(first) && cJSON_IsNumber(last))
+			ctx_buf_addf(&c->text, " lines %ld-%ld", (long)first->valuedouble, (long)last->valuedouble);
+		bool cut = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "truncated"));
+		ctx_buf_addf(&c->text, " (%s)%s:\n%s", c->mode, cut ? ", cut at the size cap" : "", text);
+	}
+	cJSON_Delete(a);
 }
 
 static void
@@ -629,6 +716,8 @@ select_symbol(struct ctx_mcp_call *c)
 	if (rc == 0) {
 		c->event_mode = c->mode;
 		take_answer(c, mem, len, !strcmp(c->mode, "skeleton") ? "symbols" : "text");
+		if (strcmp(c->mode, "skeleton") != 0 && !c->is_error)
+			source_text(c);
 	} else {
 		fail(c, "%.*s", (int)(len && mem[len - 1] == '\n' ? len - 1 : len), mem ? mem : "");
 	}
@@ -791,8 +880,8 @@ lsp(struct ctx_mcp_call *c)
 		else if (cJSON_IsString(error) && !strcmp(error->valuestring, "outside_root"))
 			fail(c, "%s is outside the workspace root: only files under it are read (%s)", c->file, answer);
 		else
-			fail(c, "%s failed: %s (%s)", c->tool->name, cJSON_IsString(error) ? error->valuestring : "no answer",
-			    answer);
+			fail(c, "%s failed: %s (%s)", c->tool->name,
+			    cJSON_IsString(error) ? error->valuestring : "no answer", answer);
 		free(answer);
 		cJSON_Delete(a);
 	}
@@ -833,7 +922,8 @@ telemetry(struct ctx_mcp_call *c)
 			while (start > 0 && hist.data[start - 1] != '\n')
 				start--;
 			if (end - start > 1)
-				ctx_buf_addf(&all, "%s%.*s", nruns++ ? "," : "", (int)(end - start - 1), hist.data + start);
+				ctx_buf_addf(&all, "%s%.*s", nruns++ ? "," : "", (int)(end - start - 1),
+				    hist.data + start);
 			end = start;
 		}
 		ctx_buf_adds(&all, "]}");
@@ -850,7 +940,7 @@ static void
 result_json(struct ctx_mcp_call *c, struct ctx_buf *out)
 {
 	/* The text the model reads: our JSON line (lines, for skeleton), or the failure. */
-	const struct ctx_buf *text = c->is_error || c->tool->how == SKELETON ? &c->text : &c->structured;
+	const struct ctx_buf *text = c->is_error || c->text.len ? &c->text : &c->structured;
 
 	ctx_buf_adds(out, "{\"content\":[{\"type\":\"text\",\"text\":");
 	ctx_utf8_write_json(out, text->data ? text->data : "", text->len);

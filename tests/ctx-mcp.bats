@@ -98,8 +98,12 @@ lsp_core() {
 	# The same answers as the command-line tools.
 	[ "$(echo "${lines[1]}" | jq -c '.structured.records[0] | del(.cache)')" = \
 		"$("$BIN/ctx-parse" --no-cache shop/cart.py | jq -c 'del(.cache)')" ]
-	[ "$(echo "${lines[1]}" | jq -r .text | jq -c 'del(.cache)')" = \
-		"$("$BIN/ctx-parse" --no-cache shop/cart.py | jq -c 'del(.cache)')" ]
+	# The text is an outline of the same record, a line per symbol.
+	[ "$(echo "${lines[1]}" | jq -r .text | sed -n '1p;3p')" = "$(printf '%s\n' \
+		'shop/cart.py (python module shop.cart, 25 lines; sym://python/type/shop.cart#QUALNAME)' \
+		'    10-12 def __init__(self) -> None')" ]
+	[ "$(echo "${lines[1]}" | jq -r .text | grep -c .)" -eq 6 ]
+	[ "$(echo "${lines[3]}" | jq -r .text)" = "$(printf 'shop/cart.py lines 6-25 (excerpt):\n'; sed -n 6,25p shop/cart.py)" ]
 	[ "$(echo "${lines[3]}" | jq -c .structured)" = \
 		"$("$BIN/ctx-parse" --get 'sym://python/type/shop.cart#Cart' --mode excerpt --context 1)" ]
 	[ "$(echo "${lines[5]}" | jq -c .structured)" = "$(find . -name '*.py' | "$BIN/ctx-parse" --find Cart.add)" ]

@@ -26,6 +26,7 @@ replay() {
 @test "fuzz_skeleton: seeds and regressions replay cleanly" { replay skeleton; }
 @test "fuzz_aggregate: seeds and regressions replay cleanly" { replay aggregate; }
 @test "fuzz_declresolve: seeds and regressions replay cleanly" { replay declresolve; }
+@test "fuzz_mcp: seeds and regressions replay cleanly" { replay mcp; }
 
 @test "fuzz_lsp fails loudly on an input it cannot read" {
 	run -1 "$REPLAY/fuzz_lsp" "$BATS_TEST_TMPDIR/missing"

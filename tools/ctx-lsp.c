@@ -91,7 +91,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (o->no_server)
 		return;
 	if (!o->server)
-		ctx_opt_die(&spec, "--server (or --no-server) is required");
+		ctx_opt_die(&spec, "--server is required (or --no-server)");
 	if (!o->server[strspn(o->server, " \t\n")])
 		ctx_opt_die(&spec, "bad value for --server: '%s'", o->server);
 	if (o->status && o->stop)
