@@ -143,7 +143,8 @@ fuzz: deps
 		mkdir -p $(FUZZ_BUILD)/corpus-$$t && \
 		echo "fuzz_$$t: $(FUZZ_SECONDS) s" && \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus-$$t tests/fuzz/seeds/$$t \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(CURDIR)/$(FUZZ_BUILD)/ \
+			$(CURDIR)/$(FUZZ_BUILD)/corpus-$$t $(CURDIR)/tests/fuzz/seeds/$$t \
 			2>$(FUZZ_BUILD)/fuzz_$$t.log || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_BUILD)/fuzz_$$t.log; \
 	done

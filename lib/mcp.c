@@ -70,7 +70,7 @@ write_id(struct ctx_buf *b, const cJSON *id)
 {
 	if (cJSON_IsString(id))
 		ctx_utf8_write_json(b, id->valuestring, strlen(id->valuestring));
-	else if (cJSON_IsNumber(id) && id->valuedouble == (double)(long long)id->valuedouble)
+	else if (cJSON_IsNumber(id) && fabs(id->valuedouble) < 9e15 && id->valuedouble == floor(id->valuedouble))
 		ctx_buf_addf(b, "%lld", (long long)id->valuedouble);
 	else if (cJSON_IsNumber(id))
 		ctx_buf_addf(b, "%.17g", id->valuedouble);
@@ -147,7 +147,7 @@ take_line(struct reader *r, char **line, bool *overlong)
 	*overlong = false;
 	for (;;) {
 		size_t left = r->buf.len - r->at;
-		char *p = r->buf.data + r->at;
+		char *p = left ? r->buf.data + r->at : NULL;
 		char *nl = left ? memchr(p, '\n', left) : NULL;
 		if (r->overlong) { /* skipping the rest of a long line */
 			r->at = nl ? (size_t)(nl - r->buf.data) + 1 : r->buf.len;
@@ -298,7 +298,7 @@ scan_lines(struct server *sv)
 
 	for (;;) {
 		size_t left = r->buf.len - r->scan;
-		char *p = r->buf.data + r->scan;
+		char *p = left ? r->buf.data + r->scan : NULL;
 		char *nl = left ? memchr(p, '\n', left) : NULL;
 		if (!nl || r->overlong || r->scan < r->at)
 			return;
@@ -331,7 +331,10 @@ wait_call(void *arg, struct pollfd *child, int nchild, int64_t deadline)
 	for (int i = 0; i < nchild && i < 2; i++)
 		p[n++] = child[i];
 	int in_at = n, stop_at = n + 1;
-	p[n++] = (struct pollfd){ sv->in.eof ? -1 : sv->in.fd, POLLIN, 0 };
+	/* A client that sends more than two long lines' worth while a call runs is not read
+	 * until the call ends: memory stays bounded. */
+	bool full = sv->in.buf.len - sv->in.at > 2 * (size_t)CTX_MCP_MAX_LINE;
+	p[n++] = (struct pollfd){ sv->in.eof || full ? -1 : sv->in.fd, POLLIN, 0 };
 	p[n++] = (struct pollfd){ sv->o->stop_fd, POLLIN, 0 };
 	int64_t left = (deadline - ctx_clock_ns()) / MS;
 	int ready = poll(p, (nfds_t)n, (int)(left < 0 ? 0 : left > INT_MAX ? INT_MAX : left));
@@ -446,6 +449,10 @@ ctx_mcp_run(const struct ctx_mcp_opts *o)
 	bool overlong;
 
 	while (!sv.failed_out) {
+		/* A signal ends the session before the next message, even one read already. */
+		struct pollfd stop = { o->stop_fd, POLLIN, 0 };
+		if (o->stop_fd >= 0 && poll(&stop, 1, 0) > 0)
+			break;
 		int got = take_line(&sv.in, &line, &overlong);
 		if (got < 0)
 			break;

@@ -146,7 +146,7 @@ take_answer(struct ctx_mcp_lsp *l, long id, struct ctx_buf *out)
 	while (!found && p && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		cJSON *a = cJSON_ParseWithLength(p, (size_t)(nl - p));
 		const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
-		if (cJSON_IsNumber(aid) && (long)aid->valuedouble == id) {
+		if (cJSON_IsNumber(aid) && aid->valuedouble == (double)id) {
 			ctx_buf_add(out, p, (size_t)(nl - p) + 1);
 			found = true;
 		}
