@@ -72,6 +72,7 @@ struct req {
 	long server_id;      /* 0 until sent */
 	bool waits_diagnostics;
 	const char *resolution; /* a fallback's definition or hover: how it was resolved (SPEC.md §11) */
+	const char *reason;     /* a fallback answer's: why the server did not answer (§11) */
 	struct req *next;    /* in arrival order */
 };
 
@@ -401,6 +402,8 @@ answer(struct session *s, struct req *r, const char *status, const char *backend
 	ctx_buf_addf(&b,
 	    ",\"status\":\"%s\",\"backend\":\"%s\",\"state\":\"%s\",\"elapsed_ms\":%ld,\"queue_ms\":%ld,\"result\":%s",
 	    status, backend, state_names[s->state], elapsed, waited, result ? result : "null");
+	if (r->reason && !failed)
+		ctx_buf_addf(&b, ",\"reason\":\"%s\"", r->reason);
 	if (r->resolution)
 		ctx_buf_addf(&b, ",\"resolution\":\"%s\"", r->resolution);
 	if (error) {
@@ -512,6 +515,7 @@ fallback(struct session *s, struct req *r, const char *reason)
 	else
 		snprintf(result, sizeof result, "{\"reason\":\"%s\"}", reason);
 	req_event(s, r, "lsp.fallback", args, result, -1, NULL);
+	r->reason = reason;
 	if (!has_fallback(r->method))
 		answer(s, r, "error", "lsp", NULL, 0, reason);
 	else if (error)

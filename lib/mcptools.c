@@ -69,7 +69,7 @@ struct tool {
 	"\"status\":{\"type\":\"string\",\"enum\":[\"ok\",\"empty\",\"timeout\",\"fallback\"]}," \
 	"\"backend\":{\"type\":\"string\",\"enum\":[\"lsp\",\"ast\"]},\"state\":{\"type\":\"string\"}," \
 	"\"elapsed_ms\":{\"type\":\"integer\"},\"queue_ms\":{\"type\":\"integer\"},\"result\":{}," \
-	"\"resolution\":{\"type\":\"string\"},\"truncated\":{\"type\":\"boolean\"}}," \
+	"\"reason\":{\"type\":\"string\"},\"resolution\":{\"type\":\"string\"},\"truncated\":{\"type\":\"boolean\"}}," \
 	"\"required\":[\"status\",\"backend\"]}"
 #define SELECT_OUTPUT \
 	"{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\",\"const\":\"ok\"}," \
