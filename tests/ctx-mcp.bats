@@ -109,7 +109,8 @@ lsp_core() {
 	[ "$(echo "${lines[5]}" | jq -c .structured)" = "$(find . -name '*.py' | "$BIN/ctx-parse" --find Cart.add)" ]
 	[ "$(echo "${lines[7]}" | jq -c .structured | lsp_core)" = "$(echo '{"id":1,"method":"definition","file":"app.py","line":11,"col":12}' |
 		"$BIN/ctx-lsp" --no-server 2>/dev/null | lsp_core)" ]
-	[ "$(echo "${lines[7]}" | jq -c .structured.result[0])" = '{"file":"shop/cart.py","line":7,"col":7,"end_line":7,"end_col":11}' ]
+	[ "$(echo "${lines[7]}" | jq -c '[.structured.result[0], .structured.reason, .structured.resolution]')" = \
+		'[{"file":"shop/cart.py","line":7,"col":7,"end_line":7,"end_col":11},"no_server","resolved"]' ]
 	for m in '11 hover {"file":"app.py","line":11,"col":12}' '13 symbols {"file":"shop/cart.py"}' \
 		'15 workspace_symbols {"query":"Cart"}'; do
 		set -- $m
