@@ -68,14 +68,16 @@ send_line(struct server *sv, const struct ctx_buf *b)
 static void
 write_id(struct ctx_buf *b, const cJSON *id)
 {
-	if (cJSON_IsString(id))
+	bool number = id && cJSON_IsNumber(id);
+
+	if (id && cJSON_IsString(id))
 		ctx_utf8_write_json(b, id->valuestring, strlen(id->valuestring));
-	else if (cJSON_IsNumber(id) && fabs(id->valuedouble) < 9e15 && id->valuedouble == floor(id->valuedouble))
+	else if (number && fabs(id->valuedouble) < 9e15 && id->valuedouble == floor(id->valuedouble))
 		ctx_buf_addf(b, "%lld", (long long)id->valuedouble);
-	else if (cJSON_IsNumber(id))
+	else if (number)
 		ctx_buf_addf(b, "%.17g", id->valuedouble);
 	else
-		ctx_buf_adds(b, "null");
+		ctx_buf_adds(b, "null"); /* none, or not an id */
 }
 
 static void
@@ -130,21 +132,27 @@ read_more(struct reader *r)
 		r->eof = true;
 		return;
 	}
-	if (r->at > 0 && r->at == r->buf.len) { /* all consumed: start over */
-		ctx_buf_truncate(&r->buf, 0);
-		r->at = r->scan = 0;
+	/* What was consumed goes, so memory holds what is unread, not all that came. (A line
+	 * being served was parsed already: moving it is harmless.) */
+	if (r->at > 0 && (r->at == r->buf.len || r->at >= sizeof chunk)) {
+		memmove(r->buf.data, r->buf.data + r->at, r->buf.len - r->at);
+		ctx_buf_truncate(&r->buf, r->buf.len - r->at);
+		r->scan -= r->at;
+		r->at = 0;
 	}
 	if (ctx_buf_add(&r->buf, chunk, (size_t)n) != 0)
 		r->eof = true; /* out of memory: as if the client had gone */
 }
 
 /* The line at r->at when it is whole (or the last one, at the end), NUL-terminated in
- * place: 1; 0 when more must be read; -1 at the end. A line over CTX_MCP_MAX_LINE is given
- * as "" with *overlong set, its rest skipped. */
+ * place, and its length (a NUL inside it is the client's): 1; 0 when more must be read;
+ * -1 at the end. A line over CTX_MCP_MAX_LINE is given as "" with *overlong set, its rest
+ * skipped. */
 static int
-take_line(struct reader *r, char **line, bool *overlong)
+take_line(struct reader *r, char **line, size_t *len, bool *overlong)
 {
 	*overlong = false;
+	*len = 0;
 	for (;;) {
 		size_t left = r->buf.len - r->at;
 		char *p = left ? r->buf.data + r->at : NULL;
@@ -172,6 +180,7 @@ take_line(struct reader *r, char **line, bool *overlong)
 		}
 		*nl = '\0';
 		*line = p;
+		*len = (size_t)(nl - p);
 		r->at = (size_t)(nl - r->buf.data) + 1;
 		if (r->scan < r->at)
 			r->scan = r->at;
@@ -302,14 +311,18 @@ scan_lines(struct server *sv)
 		char *nl = left ? memchr(p, '\n', left) : NULL;
 		if (!nl || r->overlong || r->scan < r->at)
 			return;
-		cJSON *m = cJSON_ParseWithLength(p, (size_t)(nl - p));
+		/* Only well-formed messages are taken now; the rest is served in its turn. */
+		cJSON *m = memchr(p, '\0', (size_t)(nl - p)) ? NULL : cJSON_ParseWithLength(p, (size_t)(nl - p));
 		const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+		const cJSON *rpc = cJSON_GetObjectItemCaseSensitive(m, "jsonrpc");
+		bool valid = cJSON_IsString(rpc) && !strcmp(rpc->valuestring, "2.0") && cJSON_IsString(method);
 		bool handled = false;
-		if (cJSON_IsString(method) && !id && !strcmp(method->valuestring, "notifications/cancelled")) {
+		if (valid && !id && !strcmp(method->valuestring, "notifications/cancelled")) {
 			cancel(sv, cJSON_GetObjectItemCaseSensitive(m, "params"));
 			handled = true;
-		} else if (cJSON_IsString(method) && id && !strcmp(method->valuestring, "ping")) {
+		} else if (valid && (cJSON_IsString(id) || cJSON_IsNumber(id)) &&
+		    !strcmp(method->valuestring, "ping")) {
 			send_result(sv, id, "{}", 2);
 			handled = true;
 		}
@@ -403,7 +416,7 @@ serve(struct server *sv, const cJSON *id, const char *method, const cJSON *param
 }
 
 static void
-handle(struct server *sv, const char *line, bool overlong)
+handle(struct server *sv, const char *line, size_t len, bool overlong)
 {
 	if (overlong) {
 		send_error(sv, NULL, PARSE_ERROR, "message longer than %d bytes", CTX_MCP_MAX_LINE);
@@ -412,6 +425,11 @@ handle(struct server *sv, const char *line, bool overlong)
 	}
 	if (!line[strspn(line, " \t\r")])
 		return;
+	if (strlen(line) != len) {
+		send_error(sv, NULL, PARSE_ERROR, "a NUL byte in the message (at byte %zu)", strlen(line));
+		sv->rc = CTX_REJECTED;
+		return;
+	}
 	const char *end = NULL;
 	cJSON *m = cJSON_ParseWithOpts(line, &end, true);
 	if (!m) {
@@ -446,6 +464,7 @@ ctx_mcp_run(const struct ctx_mcp_opts *o)
 {
 	struct server sv = { .o = o, .in = { .fd = o->in_fd }, .lsp = o->server ? ctx_mcp_lsp_new(o) : NULL };
 	char *line;
+	size_t len;
 	bool overlong;
 
 	while (!sv.failed_out) {
@@ -453,11 +472,11 @@ ctx_mcp_run(const struct ctx_mcp_opts *o)
 		struct pollfd stop = { o->stop_fd, POLLIN, 0 };
 		if (o->stop_fd >= 0 && poll(&stop, 1, 0) > 0)
 			break;
-		int got = take_line(&sv.in, &line, &overlong);
+		int got = take_line(&sv.in, &line, &len, &overlong);
 		if (got < 0)
 			break;
 		if (got > 0) {
-			handle(&sv, line, overlong);
+			handle(&sv, line, len, overlong);
 			continue;
 		}
 		struct pollfd p[2] = { { o->in_fd, POLLIN, 0 }, { o->stop_fd, POLLIN, 0 } };

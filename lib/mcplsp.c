@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -36,6 +37,7 @@ struct ctx_mcp_lsp {
 	bool ans_eof;
 	long seq;
 	int64_t failed_at;
+	bool abandoned; /* its thread did not end in time: what it uses is never freed */
 };
 
 struct ctx_mcp_lsp *
@@ -125,7 +127,18 @@ stop(struct ctx_mcp_lsp *l, bool closing)
 	l->req[1] = -1;
 	close(l->ans[0]);
 	l->ans[0] = -1;
-	pthread_join(l->thread, NULL);
+	/* The relay gives up what is out within a request's deadline after the stop; at the end
+	 * of the session (a signal, say) that is not waited for past 2 s: the thread is left to
+	 * end with the process, and owns what it uses (nothing here is freed then). */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += closing ? 2 : 3600;
+	if (pthread_timedjoin_np(l->thread, NULL, &until) != 0) {
+		pthread_detach(l->thread);
+		l->running = false;
+		l->abandoned = true;
+		return;
+	}
 	l->running = false;
 	close_pair(l->req);
 	close_pair(l->stop);
@@ -213,6 +226,8 @@ ctx_mcp_lsp_free(struct ctx_mcp_lsp *l)
 	if (!l)
 		return;
 	stop(l, true);
+	if (l->abandoned)
+		return; /* the process is ending; the thread may still read l */
 	ctx_buf_release(&l->answers);
 	ctx_buf_release(&l->rest);
 	free(l);

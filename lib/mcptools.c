@@ -22,11 +22,13 @@
 #include "path.h"
 #include "safeopen.h"
 #include "select.h"
+#include "strmap.h"
 #include "utf8.h"
 
 #define MS 1000000LL
 #define CHILD_OUTPUT_MAX (16 * 1024 * 1024) /* a child's answer past this is not read */
 #define SKELETON_BATCH 64                   /* files parsed at a time: the cap stops the rest */
+#define ARG_MAX 4096                        /* the longest string argument (a path, a URI, a name) */
 
 const char ctx_mcp_instructions[] =
     "Code context for the workspace at the server's root. Start with `skeleton` (an outline of signatures, "
@@ -35,7 +37,8 @@ const char ctx_mcp_instructions[] =
     "tools (definition, references, hover, document_symbols, workspace_symbols, diagnostics) answer in "
     "milliseconds once the workspace's server is warm; when it is not, definition, hover and symbols come "
     "from a tree-sitter fallback that answers only when it is sure (status fallback, with resolution). "
-    "Paths are relative to the root; nothing outside it is read.";
+    "Paths are relative to the root; these tools read nothing outside it (a language server, a program of its own, "
+    "may).";
 
 enum argtype { A_STRING, A_INT, A_PATHS, A_MODE };
 
@@ -153,14 +156,14 @@ arg_schema(struct ctx_buf *b, const struct arg *a)
 	ctx_json_write_string(b, a->name, strlen(a->name));
 	switch (a->type) {
 	case A_STRING:
-		ctx_buf_adds(b, ":{\"type\":\"string\",\"minLength\":1");
+		ctx_buf_addf(b, ":{\"type\":\"string\",\"minLength\":1,\"maxLength\":%d", ARG_MAX);
 		break;
 	case A_INT:
 		ctx_buf_addf(b, ":{\"type\":\"integer\",\"minimum\":%ld,\"maximum\":%ld", a->lo, a->hi);
 		break;
 	case A_PATHS:
-		ctx_buf_adds(b, ":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"minLength\":1},"
-				"\"maxItems\":1000");
+		ctx_buf_addf(b, ":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":%d},"
+				"\"maxItems\":1000", ARG_MAX);
 		break;
 	case A_MODE:
 		ctx_buf_adds(b, ":{\"type\":\"string\",\"enum\":[\"skeleton\",\"excerpt\",\"raw\"]");
@@ -326,8 +329,8 @@ take_args(struct ctx_mcp_call *c, const cJSON *args)
 		switch (a->type) {
 		case A_STRING:
 		case A_MODE:
-			if (!cJSON_IsString(v) || !*v->valuestring) {
-				fail(c, "argument '%s' must be a non-empty string", a->name);
+			if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > ARG_MAX) {
+				fail(c, "argument '%s' must be a string of 1 to %d bytes", a->name, ARG_MAX);
 				return false;
 			}
 			if (a->type == A_MODE) {
@@ -371,8 +374,8 @@ take_args(struct ctx_mcp_call *c, const cJSON *args)
 			}
 			const cJSON *p;
 			cJSON_ArrayForEach(p, v) {
-				if (!cJSON_IsString(p) || !*p->valuestring) {
-					fail(c, "argument '%s' must hold non-empty strings", a->name);
+				if (!cJSON_IsString(p) || !*p->valuestring || strlen(p->valuestring) > ARG_MAX) {
+					fail(c, "argument '%s' must hold strings of 1 to %d bytes", a->name, ARG_MAX);
 					return false;
 				}
 				c->paths[c->npaths++] = p->valuestring;
@@ -404,6 +407,10 @@ cut_member(struct ctx_buf *out, const char *key, size_t max)
 	if (!obj || !m) {
 		cJSON_Delete(obj);
 		return false;
+	}
+	if (cJSON_IsObject(m) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "text"))) {
+		m = cJSON_GetObjectItemCaseSensitive(m, "text"); /* a hover's {"text"} */
+		key = "result_text";
 	}
 	cJSON_AddBoolToObject(obj, "truncated", true);
 	if (cJSON_IsArray(m)) {
@@ -521,6 +528,9 @@ collect_files(struct ctx_mcp_call *c, char ***files, size_t *n)
 	size_t npaths = c->npaths ? c->npaths : 1, cap = 0;
 	bool ok = true;
 
+	struct ctx_strmap seen = { 0 }; /* real paths of the paths, and the files listed */
+	int created;
+
 	*files = NULL;
 	*n = 0;
 	for (size_t i = 0; ok && i < npaths; i++) {
@@ -532,6 +542,10 @@ collect_files(struct ctx_mcp_call *c, char ***files, size_t *n)
 		if (!real) {
 			ok = false;
 			break;
+		}
+		if (!ctx_strmap_get(&seen, real, strlen(real), &created) || !created) {
+			free(real); /* the same path again (or no memory): nothing new */
+			continue;
 		}
 		if (stat(real, &st) == 0 && S_ISDIR(st.st_mode))
 			err = ctx_index_walk(real, &more, &nmore);
@@ -554,11 +568,15 @@ collect_files(struct ctx_mcp_call *c, char ***files, size_t *n)
 			ok = false;
 			break;
 		}
-		if (nmore)
-			memcpy(*files + *n, more, nmore * sizeof *more);
-		*n += nmore;
+		for (size_t k = 0; k < nmore; k++) {
+			if (ctx_strmap_get(&seen, more[k], strlen(more[k]), &created) && created)
+				(*files)[(*n)++] = more[k];
+			else
+				free(more[k]); /* listed already, under another path given */
+		}
 		free(more);
 	}
+	ctx_strmap_release(&seen);
 	if (!ok) {
 		ctx_index_walk_free(*files, *n);
 		*files = NULL;
@@ -568,6 +586,19 @@ collect_files(struct ctx_mcp_call *c, char ***files, size_t *n)
 }
 
 /* ---- the in-process tools ---- */
+
+/* Append s with each control character (a newline, an escape) as '?': a file's name or a
+ * signature cannot make a line of its own in what the model reads. */
+static void
+add_plain(struct ctx_buf *b, const char *s)
+{
+	size_t at = b->len;
+
+	ctx_buf_adds(b, s ? s : "?");
+	for (size_t i = at; i < b->len; i++)
+		if ((unsigned char)b->data[i] < 0x20 || b->data[i] == 0x7f)
+			b->data[i] = '?';
+}
 
 /* A skeleton record as the model reads it: the file, then a line per symbol (its line
  * range, signature and first docstring line, indented by nesting). About a sixth of the
@@ -586,15 +617,20 @@ outline(struct ctx_buf *b, const char *rec, size_t len)
 		cJSON_Delete(r);
 		return;
 	}
+	add_plain(b, file);
 	if (skipped) {
-		ctx_buf_addf(b, "%s: skipped (%s)\n", file, skipped);
+		ctx_buf_addf(b, ": skipped (%s)\n", skipped);
 		cJSON_Delete(r);
 		return;
 	}
-	ctx_buf_addf(b, "%s (%s module %s, %ld lines%s; sym://%s/type/%s#QUALNAME)\n", file, lang ? lang : "?",
-	    module ? module : "?", (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "lines")),
+	ctx_buf_addf(b, " (%s module ", lang ? lang : "?");
+	add_plain(b, module);
+	ctx_buf_addf(b, ", %ld lines%s; sym://%s/type/",
+	    (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "lines")),
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "parse_error")) ? ", parse errors" : "",
-	    lang ? lang : "?", module ? module : "?");
+	    lang ? lang : "?");
+	add_plain(b, module);
+	ctx_buf_adds(b, "#QUALNAME)\n");
 	cJSON_ArrayForEach(sym, cJSON_GetObjectItemCaseSensitive(r, "symbols")) {
 		const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sym, "qualname"));
 		const char *sig = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sym, "signature"));
@@ -606,10 +642,18 @@ outline(struct ctx_buf *b, const char *rec, size_t len)
 		ctx_buf_addf(b, "%*s%ld-%ld ", 2 * depth, "",
 		    (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sym, "start_line")),
 		    (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sym, "end_line")));
-		cJSON_ArrayForEach(dec, cJSON_GetObjectItemCaseSensitive(sym, "decorators"))
-			if (cJSON_IsString(dec))
-				ctx_buf_addf(b, "%s ", dec->valuestring);
-		ctx_buf_addf(b, "%s%s%s\n", sig ? sig : "?", doc ? "  # " : "", doc ? doc : "");
+		cJSON_ArrayForEach(dec, cJSON_GetObjectItemCaseSensitive(sym, "decorators")) {
+			if (cJSON_IsString(dec)) {
+				add_plain(b, dec->valuestring);
+				ctx_buf_adds(b, " ");
+			}
+		}
+		add_plain(b, sig);
+		if (doc) {
+			ctx_buf_adds(b, "  # ");
+			add_plain(b, doc);
+		}
+		ctx_buf_adds(b, "\n");
 	}
 	cJSON_Delete(r);
 }
@@ -632,8 +676,9 @@ skeleton(struct ctx_mcp_call *c)
 	struct ctx_index_opts io = { .root = o->root, .root_given = o->root_given, .cache = cache,
 		.max_file_bytes = o->max_file_bytes, .jobs = 2, .events = o->events };
 	ctx_buf_adds(&c->structured, "{\"records\":[");
-	/* In batches, so that the cap stops the parsing too. */
-	while (done < n && !truncated) {
+	/* In batches, so that the cap stops the parsing too, and the client is heard between
+	 * them (a cancellation ends the call there). */
+	while (done < n && !truncated && !c->cancelled) {
 		size_t batch = n - done < SKELETON_BATCH ? n - done : SKELETON_BATCH, len = 0;
 		char *mem = NULL;
 		FILE *f = open_memstream(&mem, &len);
@@ -650,6 +695,16 @@ skeleton(struct ctx_mcp_call *c)
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 			if (c->structured.len + l + 64 > o->max_result_bytes) {
+				/* A first file alone over the cap still gets its skeleton, its last symbols
+				 * cut; the outline has them all. */
+				struct ctx_buf one = { 0 };
+				if (records == 0 && ctx_buf_add(&one, p, l) == 0 &&
+				    cut_member(&one, "symbols", o->max_result_bytes - c->structured.len - 64)) {
+					ctx_buf_add(&c->structured, one.data, one.len);
+					outline(&c->text, p, l);
+					records++;
+				}
+				ctx_buf_release(&one);
 				truncated = true;
 				break;
 			}
@@ -661,6 +716,13 @@ skeleton(struct ctx_mcp_call *c)
 		}
 		free(mem);
 		done += batch;
+		c->env->wait(c->env->wait_arg, NULL, 0, ctx_clock_ns());
+	}
+	/* The outline has a cap of its own, the same, cut at a line. */
+	if (c->text.len > o->max_result_bytes) {
+		const char *nl = memrchr(c->text.data, '\n', o->max_result_bytes - 200);
+		ctx_buf_truncate(&c->text, nl ? (size_t)(nl - c->text.data) + 1 : 0);
+		ctx_buf_adds(&c->text, "(the outline is cut here)\n");
 	}
 	if (!c->is_error)
 		ctx_buf_addf(&c->structured, "],\"files\":%zu,\"truncated\":%s,\"omitted_files\":%zu}", records,
@@ -726,11 +788,13 @@ select_symbol(struct ctx_mcp_call *c)
 
 /* ---- the tools of a child process ---- */
 
-/* Run argv with input on its stdin, its first line of output into out, its stderr passed
- * on to ours, within bound_ms. 0; -ECANCELED when the call was cancelled; -ETIMEDOUT; or
- * -errno. The child is always reaped. */
+/* Run argv with input on its stdin, its output into out, its stderr passed on to ours,
+ * within bound_ms; *status (when not NULL) its exit status (128 + the signal that ended it). 0;
+ * -ECANCELED when the call was cancelled; -ETIMEDOUT; or -errno. The child is always
+ * reaped. */
 static int
-run_child(struct ctx_mcp_call *c, char *const *argv, const char *input, int bound_ms, struct ctx_buf *out)
+run_child(struct ctx_mcp_call *c, char *const *argv, const char *input, int bound_ms, struct ctx_buf *out,
+    int *status)
 {
 	struct ctx_child ch;
 	int64_t deadline = ctx_clock_ns() + (int64_t)bound_ms * MS;
@@ -787,6 +851,8 @@ run_child(struct ctx_mcp_call *c, char *const *argv, const char *input, int boun
 	}
 	if (pfd >= 0)
 		close(pfd);
+	if (status)
+		*status = ch.reaped ? ch.status : -1;
 	ctx_child_kill(&ch);
 	ctx_child_release(&ch);
 	return rc;
@@ -827,7 +893,7 @@ lsp_child(struct ctx_mcp_call *c, const char *req, int bound, struct ctx_buf *ou
 		argv[k++] = "/dev/fd/3";
 	}
 	ctx_buf_addf(&line, "{\"id\":1,%s\n", req + 1);
-	int rc = line.data ? run_child(c, argv, line.data, bound, out) : -ENOMEM;
+	int rc = line.data ? run_child(c, argv, line.data, bound, out, NULL) : -ENOMEM;
 	ctx_buf_release(&line);
 	return rc;
 }
@@ -903,13 +969,18 @@ telemetry(struct ctx_mcp_call *c)
 	char *const one[] = { exe, "--root", (char *)o->root, "--dir", (char *)o->dir, "--no-write", "--print",
 		"last_run", NULL };
 	char *const many[] = { exe, "--root", (char *)o->root, "--dir", (char *)o->dir, "--runs", runs, NULL };
-	int rc = run_child(c, one, "", bound, &last);
-	if (rc == 0 && c->runs > 0)
-		rc = run_child(c, many, "", bound, &hist);
+	int status = 0;
+	struct stat st;
+	int rc = run_child(c, one, "", bound, &last, &status);
+	if (rc == 0 && c->runs > 0 && last.len)
+		rc = run_child(c, many, "", bound, &hist, &status);
 	if (rc != 0 && rc != -ECANCELED)
 		child_failed(c, "ctx-aggregate", rc, bound);
-	else if (rc == 0 && !last.len)
+	else if (rc == 0 && !last.len && stat(o->dir, &st) != 0)
 		fail(c, "no telemetry yet in %s: the tools write it as they are used", o->dir);
+	else if (rc == 0 && (!last.len || status != 0))
+		fail(c, "ctx-aggregate failed (exit %d) on %s: its message is on ctx-mcp's standard error", status,
+		    o->dir);
 	else if (rc == 0) {
 		struct ctx_buf all = { 0 };
 		ctx_buf_adds(&all, "{\"last_run\":");

@@ -366,3 +366,42 @@ lsp_core() {
 	[ "$(answer 2 | jq -r '.result.structuredContent.text' | head -2)" = "$(head -2 big.py)" ]
 	[ "$(answer 3 | jq -c '.result.structuredContent | [.truncated, .symbols[0].name]')" = '[null,"f7"]' ]
 }
+
+@test "hostile clients: paths given twice, one file over the cap, a NUL, a newline in a name, 30 MB of input, stdin closed" {
+	# Paths that repeat or overlap list each file once, and are walked once.
+	paths=$(printf '".",%.0s' $(seq 500))
+	{ echo "$INIT"; call 1 skeleton "{\"paths\":[$paths\"shop\",\"shop/cart.py\"]}"; } >in
+	run -0 timeout 30 "$BIN/ctx-mcp" <in
+	[ "$(answer 1 | jq -c '.result.structuredContent | [.files, (.records | map(.file) | unique | length), .truncated]')" = '[8,8,false]' ]
+	# A file whose record alone is over the cap still gets a skeleton, its last symbols cut.
+	python3 -c 'print("\n".join("def function_number_%d(argument_one, argument_two):\n    return %d\n" % (i, i) for i in range(400)))' >big.py
+	mkdir odd
+	printf 'x = 1\n' >"odd/$(printf 'evil\nname.py')"
+	run -0 timeout 30 "$BIN/ctx-mcp" --max-result-bytes 8192 <<-EOF
+	$INIT
+	$(call 2 skeleton '{"paths":["big.py"]}')
+	$(call 3 skeleton '{"paths":["odd"]}')
+	EOF
+	[ "$(answer 2 | jq -c '.result.structuredContent | [.files, .truncated, .records[0].truncated, .records[0].symbols_total,
+		(.records[0].symbols | length > 10), (tostring | length <= 8192)]')" = '[1,true,true,400,true,true]' ]
+	[ "$(answer 2 | jq -r '.result.content[0].text' | grep -c 'def function_number_')" -gt 100 ]
+	# A name with a newline makes no line of its own in the outline.
+	[[ $(answer 3 | jq -r '.result.content[0].text') == *"odd/evil?name.py (python module odd.evil?name,"* ]]
+	! answer 3 | jq -r '.result.content[0].text' | grep -q '^name.py' || false
+	# A NUL in a line is a parse error, not a request served from its first part.
+	run -1 timeout 30 "$BIN/ctx-mcp" < <(printf '%s\n' "$INIT"; printf '{"jsonrpc":"2.0","id":4,"method":"ping"}\0xx\n')
+	[ "$(echo "$output" | jq -c 'select(.id == null) | .error.code')" = -32700 ]
+	[ -z "$(answer 4)" ]
+	# 30 MB of pings: memory holds what is unread, not all that came.
+	python3 -c '
+import sys
+pad = "x" * 4000
+sys.stdout.write("".join("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"ping\",\"params\":{\"_meta\":{\"pad\":\"%s\"}}}\n" % (i, pad) for i in range(7500)))' >pings
+	run -0 /usr/bin/time -f '%M' timeout 60 "$BIN/ctx-mcp" --events /dev/null <pings
+	[ "$(echo "$output" | grep -c '"result":{}')" -eq 7500 ]
+	rss=$(echo "$output" | tail -1)
+	echo "# max RSS $rss kB for 30 MB of input" >&3
+	[ "$rss" -lt 25000 ]
+	# Started with standard input closed: it ends at once, reading nothing.
+	run -0 timeout 10 sh -c 'exec 0<&- && exec "$1"' sh "$BIN/ctx-mcp"
+}

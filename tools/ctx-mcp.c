@@ -80,6 +80,11 @@ main(int argc, char **argv)
 	pid_t emit_pid = -1;
 
 	ctx_err_init(argv[0]);
+	/* Started with a standard descriptor closed, the first pipe would take its number (and
+	 * the stop pipe be read as the client): /dev/null holds it. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			return CTX_EXIT_SYSTEM;
 	parse_opts(argc, argv, &o);
 	if (ctx_workspace_init(&ws, o.root, o.dir, why, sizeof why) != 0) {
 		ctx_warnx("%s", why);
