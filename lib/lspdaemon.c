@@ -214,7 +214,10 @@ start_daemon(const struct ctx_lspd_opts *o, const struct place *pl)
 		self[n > 0 ? n : 0] = '\0';
 		if (o->run_id) /* its own events carry the run id of the call that started it */
 			setenv("CTX_RUN_ID", o->run_id, 1);
-		execv(o->exe ? o->exe : n > 0 ? self : "/proc/self/exe", o->argv); /* named ctx-lsp in ps, not exe */
+		if (o->exe) /* another program: looked up on PATH when it has no '/' */
+			execvp(o->exe, o->argv);
+		else
+			execv(n > 0 ? self : "/proc/self/exe", o->argv); /* named ctx-lsp in ps, not exe */
 		_exit(127);
 	}
 	rc = pid < 0 ? -errno : 0;

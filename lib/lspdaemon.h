@@ -24,7 +24,7 @@ struct ctx_lspd_opts {
 	const char *index, *trace;                      /* likewise (NULL: none asked for) */
 	int asked;                 /* CTX_LSPD_ASKED_*: which of them the call gave explicitly */
 	char *const *argv;         /* this call's arguments: a daemon is started with them */
-	const char *exe;           /* ...as this program (NULL: this one, /proc/self/exe) */
+	const char *exe;           /* ...as this program (NULL: this one; no '/': on PATH) */
 	struct ctx_evstream *events; /* this call's stream: its requests' events and lsp.attach */
 	const char *run_id;
 	int stop_fd;               /* readable when SIGINT or SIGTERM arrived, or -1 */

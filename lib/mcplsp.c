@@ -32,7 +32,7 @@ struct ctx_mcp_lsp {
 	int rc, status;
 	char why[PATH_MAX + 128];
 	struct ctx_buf rest;
-	/* What we read of the answers, and which one is awaited. */
+	/* What we read of the answers; the number of the last request sent. */
 	struct ctx_buf answers;
 	bool ans_eof;
 	long seq;
