@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,28 +15,15 @@
 #include "lspclient.h"
 #include "lspdaemon.h"
 #include "opt.h"
+#include "stopsig.h"
 #include "version.h"
 #include "workspace.h"
 
 #define STOP_BOUND_S 10 /* a signal ends ctx-lsp within this, whatever it is doing */
 
-static int stop_pipe[2] = { -1, -1 };
-
-static void
-on_stop(int sig)
-{
-	static volatile sig_atomic_t stopping;
-	int saved = errno;
-
-	(void)!write(stop_pipe[1], "x", 1);
-	/* The orderly end takes at most about 7 s (SPEC.md §7). Should the loop not get to it
-	 * (stuck in work it cannot leave), SIGALRM's default action ends the process, and the
-	 * server with it (PR_SET_PDEATHSIG); a second signal ends it at once. */
-	if (stopping++)
-		_exit(128 + sig);
-	alarm(STOP_BOUND_S);
-	errno = saved;
-}
+/* The orderly end takes at most about 7 s (SPEC.md §7); past the bound the process ends,
+ * and the server with it (PR_SET_PDEATHSIG). */
+static int stop_fd = -1;
 
 struct opts {
 	const char *server, *root, *index, *events, *trace;
@@ -100,18 +86,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		o->daemon = true;
 }
 
+/* SIGINT and SIGTERM end the session the orderly way: the loop sees stop_fd. */
 static void
 handle_signals(void)
 {
-	/* SIGINT and SIGTERM end the session the orderly way: the loop sees the pipe. */
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		ctx_diex(CTX_EXIT_SYSTEM, "pipe: %s", strerror(errno));
-	struct sigaction sa = { .sa_handler = on_stop };
-	signal(SIGALRM, SIG_DFL);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if ((stop_fd = ctx_stopsig_install(STOP_BOUND_S)) < 0)
+		ctx_diex(CTX_EXIT_SYSTEM, "pipe: %s", strerror(-stop_fd));
 }
 
 /* The daemon (SPEC.md §10), started by a client with its listening socket as fd: its
@@ -146,7 +126,7 @@ serve(const struct opts *o, struct ctx_workspace *ws, int fd)
 		.trace_path = has_trace ? trace : NULL,
 		.timeout_ms = (int)o->timeout_ms, .ready_timeout_ms = (int)o->ready_timeout_ms,
 		.max_inflight = (int)o->max_inflight, .queue_timeout_ms = (int)o->queue_timeout_ms,
-		.stop_fd = stop_pipe[0], .in_fd = -1, .listen_fd = fd, .idle_ttl_s = (int)o->idle_ttl,
+		.stop_fd = stop_fd, .in_fd = -1, .listen_fd = fd, .idle_ttl_s = (int)o->idle_ttl,
 	};
 	int rc = ctx_exit_of(ctx_lsp_run(&lo));
 	ctx_lspd_remove_socket(&sock);
@@ -188,7 +168,7 @@ main(int argc, char **argv)
 		.ready_timeout_ms = (int)o.ready_timeout_ms, .idle_ttl_s = (int)o.idle_ttl,
 		.max_inflight = (int)o.max_inflight, .queue_timeout_ms = (int)o.queue_timeout_ms, .argv = argv,
 		.index = o.index, .trace = o.trace, .asked = o.asked,
-		.events = ev, .run_id = ws.run_id, .stop_fd = stop_pipe[0],
+		.events = ev, .run_id = ws.run_id, .stop_fd = stop_fd,
 	};
 	if (o.status || o.stop) {
 		int rc = ctx_lspd_control(&dopt, o.status ? "status" : "stop", stdout);
@@ -230,7 +210,7 @@ main(int argc, char **argv)
 		.server = o.server, .root = ws.root, .index = o.index, .events = ev, .trace = tf,
 		.timeout_ms = (int)o.timeout_ms, .ready_timeout_ms = (int)o.ready_timeout_ms,
 		.max_inflight = (int)o.max_inflight, .queue_timeout_ms = (int)o.queue_timeout_ms,
-		.in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0], .listen_fd = -1,
+		.in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_fd, .listen_fd = -1,
 		.preload = rest.data, .preload_len = rest.len, .close_out = !ctx_evstream_is_stdout(ev),
 	};
 	/* What the daemon answered before it went away counts too. */

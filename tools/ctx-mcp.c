@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,27 +12,11 @@
 #include "evstream.h"
 #include "mcp.h"
 #include "opt.h"
+#include "stopsig.h"
 #include "version.h"
 #include "workspace.h"
 
 #define STOP_BOUND_S 15 /* a signal ends ctx-mcp within this, whatever it is doing */
-
-static int stop_pipe[2] = { -1, -1 };
-
-static void
-on_stop(int sig)
-{
-	static volatile sig_atomic_t stopping;
-	int saved = errno;
-
-	(void)!write(stop_pipe[1], "x", 1);
-	/* The loop sees the pipe; a call in progress ends within its child's bound. Should the
-	 * loop not get to it, SIGALRM's default action ends the process; a second signal at once. */
-	if (stopping++)
-		_exit(128 + sig);
-	alarm(STOP_BOUND_S);
-	errno = saved;
-}
 
 struct opts {
 	const char *root, *dir, *server, *events;
@@ -97,13 +80,10 @@ main(int argc, char **argv)
 	}
 	/* Every child (ctx-lsp, ctx-aggregate, ctx-emit) carries this session's run id. */
 	setenv("CTX_RUN_ID", ws.run_id, 1);
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		ctx_diex(CTX_EXIT_SYSTEM, "pipe: %s", strerror(errno));
-	struct sigaction sa = { .sa_handler = on_stop };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* A call in progress ends within its child's bound; past STOP_BOUND_S the process does. */
+	int stop_fd = ctx_stopsig_install(STOP_BOUND_S);
+	if (stop_fd < 0)
+		ctx_diex(CTX_EXIT_SYSTEM, "pipe: %s", strerror(-stop_fd));
 	struct ctx_evstream *ev = o.events || getenv("CTX_EVENTS")
 	    ? ctx_evstream_open(o.events, ws.run_id, ws.segment_id, &err)
 	    : ctx_evstream_open_emit(ws.root, ws.run_id, ws.segment_id, &emit_pid, &err);
@@ -116,7 +96,7 @@ main(int argc, char **argv)
 		.root = ws.root, .root_given = ws.root_given, .dir = ws.dir, .server = o.server,
 		.timeout_ms = (int)o.timeout_ms, .ready_timeout_ms = (int)o.ready_timeout_ms,
 		.max_result_bytes = (size_t)o.max_result_bytes, .max_file_bytes = (size_t)o.max_file_bytes,
-		.events = ev, .in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_pipe[0],
+		.events = ev, .in_fd = STDIN_FILENO, .out = stdout, .stop_fd = stop_fd,
 	};
 	int rc = ctx_exit_of(ctx_mcp_run(&mo));
 	if ((err = ctx_evstream_failed(ev)) < 0)
