@@ -546,6 +546,22 @@ section_latency(struct page *p, const struct ctx_json *doc, const struct ctx_agg
 	puts_raw(p, "</div></section>\n");
 }
 
+/* A map of names to counts (ast.by_lang, mcp.by_tool) as "name N, name N.", each count
+ * marked with its path, closing the paragraph. */
+static void
+name_counts(struct page *p, const struct ctx_json *names, const char *section, const char *key)
+{
+	const struct ctx_json *e;
+
+	EACH(e, names) {
+		esc(p, e->key);
+		puts_raw(p, " ");
+		show(p, "span", NULL, e, PATH(section, key, e->key));
+		puts_raw(p, e->next ? ", " : ".");
+	}
+	puts_raw(p, "</p>\n");
+}
+
 static void
 section_cache(struct page *p, const struct ctx_json *doc)
 {
@@ -569,15 +585,8 @@ section_cache(struct page *p, const struct ctx_json *doc)
 		       "<text x=\"16\" y=\"22\">no parse in this run</text>", w);
 	puts_raw(p, "</svg>\n");
 	if (has_members(langs)) {
-		const struct ctx_json *e;
 		puts_raw(p, "<p>By language: ");
-		EACH(e, langs) {
-			esc(p, e->key);
-			puts_raw(p, " ");
-			show(p, "span", NULL, e, PATH("ast", "by_lang", e->key));
-			puts_raw(p, e->next ? ", " : ".");
-		}
-		puts_raw(p, "</p>\n");
+		name_counts(p, langs, "ast", "by_lang");
 	}
 	puts_raw(p, "</section>\n");
 }
@@ -641,17 +650,10 @@ section_bytes(struct page *p, const struct ctx_json *doc)
 		    "{telemetry_drops.attempted} events dropped.</p>\n");
 	const struct ctx_json *tools = at(doc, PATH("mcp", "by_tool"));
 	if (has_members(tools)) {
-		const struct ctx_json *e;
 		say(p, doc, "<p>MCP: <b>{mcp.mcp_call_count}</b> calls, {mcp.mcp_error_count} errors, "
 			    "{mcp.mcp_cancelled_count} cancelled, {mcp.mcp_bytes_total} bytes besides selections. "
 			    "By tool: ");
-		EACH(e, tools) {
-			esc(p, e->key);
-			puts_raw(p, " ");
-			show(p, "span", NULL, e, PATH("mcp", "by_tool", e->key));
-			puts_raw(p, e->next ? ", " : ".");
-		}
-		puts_raw(p, "</p>\n");
+		name_counts(p, tools, "mcp", "by_tool");
 	}
 	puts_raw(p, "</section>\n");
 }
