@@ -151,7 +151,7 @@ stop(struct ctx_mcp_lsp *l, bool closing)
 /* The answer to request id among the lines read, into out (the others are answers to calls
  * that were cancelled: dropped). True when found. */
 static bool
-take_answer(struct ctx_mcp_lsp *l, long id, struct ctx_buf *out)
+find_answer(struct ctx_mcp_lsp *l, long id, struct ctx_buf *out)
 {
 	char *p = l->answers.data, *end = p + l->answers.len, *nl;
 	bool found = false;
@@ -197,7 +197,7 @@ ctx_mcp_lsp_ask(struct ctx_mcp_lsp *l, const struct ctx_mcp_env *env, const bool
 		return -ENOTCONN;
 	}
 	for (;;) {
-		if (take_answer(l, id, out))
+		if (find_answer(l, id, out))
 			return 0;
 		if (l->ans_eof) {
 			stop(l, false);

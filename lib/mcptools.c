@@ -418,7 +418,8 @@ cut_member(struct ctx_buf *out, const char *key, size_t max)
 		char name[64];
 		snprintf(name, sizeof name, "%s_total", key);
 		cJSON_AddNumberToObject(obj, name, total);
-		/* Halve, then step back up: few prints whatever the size. */
+		/* Half the items at a time while over 64, then one by one: few prints whatever the
+		 * size, at the price of cutting up to half more than the cap needs. */
 		int keep = total;
 		char *s;
 		while ((s = cJSON_PrintUnformatted(obj)) != NULL && strlen(s) > max && keep > 0) {
